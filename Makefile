@@ -1,0 +1,62 @@
+# Lyceum — every developer command. `make run` and `make test` are all a newcomer needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: help install run serve test test-fast lint format css migrations check-deploy bench clean
+
+help:
+	@echo "make run      set everything up and serve the site with demo data on http://127.0.0.1:8000"
+	@echo "make test     run the whole test suite"
+	@echo "make lint     ruff check + format check"
+	@echo "make css      rebuild the Tailwind CSS (needs Node/npm; the built file is committed)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+.env:
+	cp .env.example .env
+
+run: install .env
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_demo_data
+	$(MAKE) serve
+
+serve:
+	$(BIN)/honcho start -f Procfile.dev
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/pytest -m "not browser" -x $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+css: install
+	$(MANAGE) tailwind install
+	$(MANAGE) tailwind build
+
+migrations: install
+	DJANGO_SETTINGS_MODULE=lms.settings_test $(MANAGE) makemigrations
+
+check-deploy: install
+	DEBUG=0 SECRET_KEY=check-deploy-$$(date +%s)-long-random-enough-0123456789abcdef ALLOWED_HOSTS=lyceum.example.com \
+		$(MANAGE) check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .test-db.sqlite3* .test-media

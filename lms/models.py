@@ -1,0 +1,256 @@
+"""The core records: users and their roles and profiles, notifications, the audit log,
+and the home page (the one Wagtail page the core owns)."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Page
+
+from lms.validators import validate_image_upload, validate_time_zone
+
+
+class Role(models.TextChoices):
+    STUDENT = "student", "Student"
+    TEACHER = "teacher", "Teacher"
+    STAFF = "staff", "Staff"
+
+
+class EmailUserManager(UserManager):
+    """`UserManager` keyed on email instead of username."""
+
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.update(is_staff=True, is_superuser=True, role=Role.STAFF)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person using Lyceum. Email is the login; the role decides what they can do."""
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.STUDENT, db_index=True)
+    display_name = models.CharField(
+        max_length=80, blank=True, help_text="How your name appears to teachers and students."
+    )
+    photo = models.ImageField(upload_to="avatars/%Y/%m/", blank=True, validators=[validate_image_upload])
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="Every time on the site is shown in this zone.",
+    )
+    chat_suspended = models.BooleanField(default=False)
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = EmailUserManager()
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.get_full_name() or self.email.split("@")[0]
+
+    def get_short_name(self):
+        return self.name
+
+    @property
+    def is_student(self) -> bool:
+        return self.role == Role.STUDENT
+
+    @property
+    def is_teacher(self) -> bool:
+        return self.role == Role.TEACHER
+
+    @property
+    def is_platform_staff(self) -> bool:
+        return self.role == Role.STAFF or self.is_superuser
+
+    @property
+    def initials(self) -> str:
+        parts = self.name.split()
+        return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+
+class TeacherProfile(models.Model):
+    """The public face of a teacher at `/teachers/<slug>/`."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="teacher_profile")
+    slug = models.SlugField(max_length=80, unique=True)
+    headline = models.CharField(max_length=120, blank=True, help_text="One line, e.g. “Maths tutor, A-level”.")
+    bio = models.TextField(blank=True)
+    subjects = models.JSONField(default=list, blank=True)
+    is_listed = models.BooleanField(default=True, help_text="Shown on the public teachers page.")
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self):
+        return f"{self.user.name} ({self.slug})"
+
+    def get_absolute_url(self):
+        return reverse("teacher_profile", args=[self.slug])
+
+
+class Notification(models.Model):
+    """Something a user has been told. Created only through `lms.services.notify`."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # Email delivery, done by the worker: at most once, retried on failure.
+    email_wanted = models.BooleanField(default=False)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class NotificationPreference(models.Model):
+    """Whether a user also gets email for one kind of notification (absent = the kind's default)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=40)
+    email = models.BooleanField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")]
+
+    def __str__(self):
+        return f"{self.user_id}:{self.kind}={'email' if self.email else 'in-app'}"
+
+
+class AuditLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionDenied("The audit log cannot be edited.")
+
+    def delete(self):
+        raise PermissionDenied("The audit log cannot be edited.")
+
+
+class AuditLogEntry(models.Model):
+    """One staff action: who, when, what, and each changed field's before → after.
+
+    Append-only: written by `lms.services.audit_record`, read by superusers in Django
+    admin, never edited or deleted (the model and the admin both refuse).
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_email = models.EmailField(blank=True)
+    action = models.CharField(max_length=60, db_index=True)
+    target_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    target_id = models.CharField(max_length=64, blank=True)
+    target_repr = models.CharField(max_length=200, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = AuditLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "audit log entry"
+        verbose_name_plural = "audit log"
+        default_permissions = ("view",)
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_email or 'system'} {self.action} {self.target_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise PermissionDenied("The audit log cannot be edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("The audit log cannot be edited.")
+
+
+class HomePage(Page):
+    """The site's front page, written by editors in the Wagtail admin."""
+
+    hero_title = models.CharField(max_length=120, default="Learn from real teachers, live and at your pace")
+    hero_text = models.TextField(
+        blank=True,
+        default="Courses written by teachers, live classes booked in your own time zone, "
+        "and a real conversation with the person teaching you.",
+    )
+    hero_cta_label = models.CharField(max_length=40, default="Browse courses")
+    hero_cta_url = models.CharField(max_length=200, default="/courses/")
+    body = StreamField(
+        [
+            ("heading", blocks.CharBlock(form_classname="title", template="blocks/heading.html")),
+            ("paragraph", blocks.RichTextBlock(template="blocks/paragraph.html")),
+            (
+                "features",
+                blocks.ListBlock(
+                    blocks.StructBlock(
+                        [("title", blocks.CharBlock()), ("text", blocks.TextBlock())],
+                    ),
+                    template="blocks/features.html",
+                ),
+            ),
+        ],
+        blank=True,
+        use_json_field=True,
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("hero_title"),
+        FieldPanel("hero_text"),
+        FieldPanel("hero_cta_label"),
+        FieldPanel("hero_cta_url"),
+        FieldPanel("body"),
+    ]
+
+    parent_page_types = ["wagtailcore.Page"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = "home page"

@@ -1,0 +1,33 @@
+"""What each role may do, as Django/Wagtail permissions carried by one group per role."""
+
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+from lms.models import Role
+
+# Apps whose records staff run from the Django admin.
+STAFF_APPS = ["lms", "courses", "live", "billing", "chat", "account", "socialaccount", "django_q"]
+
+
+def role_groups_ensure(sender=None, **kwargs) -> None:
+    """Create the three role groups and (re)grant their permissions. Idempotent.
+
+    As a post_migrate receiver it acts once, on the last app's signal, when every
+    app's permissions exist.
+    """
+    if sender is not None and sender is not [a for a in apps.get_app_configs() if a.models_module][-1]:
+        return
+    admin_access = Permission.objects.filter(content_type__app_label="wagtailadmin", codename="access_admin")
+    groups = {role: Group.objects.get_or_create(name=role.label)[0] for role in Role}
+
+    groups[Role.STUDENT].permissions.set([])
+    groups[Role.TEACHER].permissions.set(admin_access)
+    staff_permissions = Permission.objects.filter(
+        Q(content_type__app_label__in=STAFF_APPS)
+        # The audit log is for superusers only, and no one edits it.
+        & ~Q(content_type__app_label="lms", content_type__model="auditlogentry")
+        # Role changes go through the audited actions, not a raw permission edit.
+        & ~Q(codename__in=["add_permission", "change_permission", "delete_permission"])
+    )
+    groups[Role.STAFF].permissions.set(list(admin_access) + list(staff_permissions))

@@ -1,0 +1,258 @@
+"""Writes of the core: roles, profiles, notifications and the audit log.
+
+Views, admin actions, adapters and tasks all come through these functions.
+"""
+
+import logging
+from collections.abc import Iterable
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import slugify
+from django_q.tasks import async_task
+
+from lms.consumers import user_group
+from lms.models import AuditLogEntry, Notification, NotificationPreference, Role, TeacherProfile, User
+from lms.notifications import KINDS
+from lms.selectors import unread_notification_count
+
+logger = logging.getLogger(__name__)
+
+
+class RoleChangeError(Exception):
+    """A role change that is not allowed; the message says why, for the staff member."""
+
+
+# --- Audit log -------------------------------------------------------------------------
+
+
+def _jsonable(value):
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, Iterable) and not isinstance(value, bytes | dict):
+        return [_jsonable(v) for v in value]
+    return str(value)
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    target: models.Model | None = None,
+    changes: dict | None = None,
+    message: str = "",
+    ip_address: str | None = None,
+) -> AuditLogEntry:
+    """Append one entry to the audit log. `changes` maps a field to (before, after)."""
+    return AuditLogEntry.objects.create(
+        actor=actor if actor and actor.pk else None,
+        actor_email=getattr(actor, "email", "") or "",
+        action=action,
+        target_type=ContentType.objects.get_for_model(target) if target is not None else None,
+        target_id=str(target.pk) if target is not None and target.pk is not None else "",
+        target_repr=str(target)[:200] if target is not None else "",
+        changes={field: [_jsonable(before), _jsonable(after)] for field, (before, after) in (changes or {}).items()},
+        message=message,
+        ip_address=ip_address,
+    )
+
+
+# --- Roles -----------------------------------------------------------------------------
+
+
+def teacher_profile_ensure(*, user: User) -> TeacherProfile:
+    """Give a teacher a public profile with a unique slug, if they have none yet."""
+    try:
+        return user.teacher_profile
+    except TeacherProfile.DoesNotExist:
+        pass
+    base = slugify(user.name)[:70] or f"teacher-{user.pk}"
+    slug, n = base, 1
+    while TeacherProfile.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return TeacherProfile.objects.create(user=user, slug=slug)
+
+
+def role_groups_sync(*, user: User) -> None:
+    # The role is the source of truth; groups carry the Django/Wagtail permissions.
+    role_groups = list(Group.objects.filter(name__in=[r.label for r in Role]))
+    user.groups.remove(*role_groups)
+    user.groups.add(*[g for g in role_groups if g.name == Role(user.role).label])
+
+
+@transaction.atomic
+def user_set_role(*, actor: User, user: User, role: str, ip_address: str | None = None) -> User:
+    """Promote or demote a user (student ↔ teacher ↔ staff), audited and announced."""
+    if role not in Role.values:
+        raise RoleChangeError(f"“{role}” is not a role.")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.role == role:
+        return user
+    if user.pk == actor.pk:
+        raise RoleChangeError("You cannot change your own role; ask another staff member.")
+    if user.is_superuser and not actor.is_superuser:
+        raise RoleChangeError(f"{user.email} is a superuser; only a superuser can change their role.")
+
+    before = {"role": user.role, "is_staff": user.is_staff}
+    user.role = role
+    user.is_staff = role == Role.STAFF or user.is_superuser
+    user.save(update_fields=["role", "is_staff"])
+    role_groups_sync(user=user)
+    if role == Role.TEACHER:
+        teacher_profile_ensure(user=user)
+
+    audit_record(
+        actor=actor,
+        action="role.change",
+        target=user,
+        changes={"role": (before["role"], role), "is_staff": (before["is_staff"], user.is_staff)},
+        message=f"{Role(before['role']).label} → {Role(role).label}",
+        ip_address=ip_address,
+    )
+    notify(
+        user=user,
+        kind="role",
+        title=f"You are now a {Role(role).label.lower()} on Lyceum",
+        body={
+            Role.STUDENT: "You can browse, buy and learn courses and book live classes.",
+            Role.TEACHER: "You can now write courses in the teaching studio and publish your availability.",
+            Role.STAFF: "You now have access to the staff portal.",
+        }[Role(role)],
+        url="/dashboard/",
+    )
+    return user
+
+
+# --- Profiles --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_signed_up(*, user: User) -> None:
+    """Everything a new account gets: the student role's groups and a welcome."""
+    role_groups_sync(user=user)
+    notify(
+        user=user,
+        kind="account",
+        title="Welcome to Lyceum",
+        body="Your account is ready. Browse the catalogue, enrol in a course, or book a live class with a teacher.",
+        url="/courses/",
+        email_template="emails/welcome",
+    )
+
+
+# --- Notifications ---------------------------------------------------------------------
+
+
+def email_wanted(*, user: User, kind: str) -> bool:
+    spec = KINDS[kind]
+    if spec.email_required:
+        return True
+    chosen = NotificationPreference.objects.filter(user=user, kind=kind).values_list("email", flat=True).first()
+    return spec.email_by_default if chosen is None else chosen
+
+
+def notify(
+    *,
+    user: User,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    email_template: str = "emails/notification",
+    email_context: dict | None = None,
+) -> Notification:
+    """Tell a user something: the one entry point every app uses.
+
+    Stores the in-app notification now; after the transaction commits, the bell is
+    pushed to the user's open pages and, if they want email for this kind, the worker
+    renders and sends it (a slow mail server never blocks the request).
+    """
+    if kind not in KINDS:
+        raise ValueError(f"Unknown notification kind {kind!r}; declare it in lms/notifications.py.")
+    notification = Notification.objects.create(
+        user=user, kind=kind, title=title, body=body, url=url, email_wanted=email_wanted(user=user, kind=kind)
+    )
+    if notification.email_wanted:
+        transaction.on_commit(
+            lambda: async_task(
+                "lms.tasks.notification_email_send",
+                notification.pk,
+                email_template,
+                email_context or {},
+                task_name=f"notification-email-{notification.pk}",
+            )
+        )
+    transaction.on_commit(lambda: _push_unread_count(user.pk))
+    return notification
+
+
+def _push_unread_count(user_id: int) -> None:
+    # Best effort: the page also shows the count on its next load.
+    try:
+        async_to_sync(get_channel_layer().group_send)(
+            user_group(user_id),
+            {"type": "notifications.unread", "count": unread_notification_count(user_id=user_id)},
+        )
+    except Exception:
+        logger.warning("Could not push the unread count to user %s", user_id, exc_info=True)
+
+
+def notification_mark_read(*, user: User, notification_id: int) -> Notification:
+    notification = Notification.objects.get(pk=notification_id, user=user)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+        transaction.on_commit(lambda: _push_unread_count(user.pk))
+    return notification
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    count = Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+    if count:
+        transaction.on_commit(lambda: _push_unread_count(user.pk))
+    return count
+
+
+@transaction.atomic
+def notification_preferences_set(*, user: User, email_by_kind: dict[str, bool]) -> None:
+    for kind, email in email_by_kind.items():
+        if kind not in KINDS or KINDS[kind].email_required:
+            continue
+        NotificationPreference.objects.update_or_create(user=user, kind=kind, defaults={"email": email})
+
+
+def email_render(*, template: str, context: dict) -> tuple[str, str, str]:
+    """(subject, text, html) from `<template>_subject.txt`, `.txt` and `.html`."""
+    subject = render_to_string(f"{template}_subject.txt", context).strip()
+    text = render_to_string(f"{template}.txt", context)
+    html = render_to_string(f"{template}.html", context)
+    return " ".join(subject.split()), text, html
+
+
+@transaction.atomic
+def profile_update(*, user: User, profile_data: dict, teacher_data: dict | None = None) -> User:
+    """Save a user's own profile (and, for a teacher, their public page)."""
+    for field in ("display_name", "time_zone"):
+        setattr(user, field, profile_data[field])
+    photo = profile_data.get("photo")
+    if photo is False:  # "clear" ticked
+        user.photo.delete(save=False)
+        user.photo = ""
+    elif photo:
+        user.photo = photo
+    user.full_clean(exclude=["password"])
+    user.save()
+    if teacher_data is not None:
+        profile = teacher_profile_ensure(user=user)
+        for field in ("headline", "bio", "subjects", "is_listed"):
+            setattr(profile, field, teacher_data[field])
+        profile.save()
+    return user

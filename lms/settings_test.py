@@ -1,0 +1,28 @@
+"""Test settings: the real settings with what only tests need (like Zulip's test_settings).
+
+Everything else — database, Redis, channel layer — still comes from the environment, so
+CI runs the same suite against PostgreSQL and Redis.
+"""
+
+import os
+
+os.environ.setdefault("DEBUG", "1")
+
+from lms.settings import *  # noqa: F403
+from lms.settings import BASE_DIR, CACHES, DATABASES, Q_CLUSTER
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tasks run in-process so a test sees their effects; the retry path is tested directly.
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+SECURE_SSL_REDIRECT = False
+SITE_URL = "http://testserver"
+WAGTAILADMIN_BASE_URL = SITE_URL
+MEDIA_ROOT = os.environ.get("TEST_MEDIA_ROOT", str(BASE_DIR / ".test-media"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so a browser test's server process can share it.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_SQLITE_PATH", str(BASE_DIR / ".test-db.sqlite3"))}
+
+# Keys of this test process only, so tests never clear anyone else's (see conftest.py).
+for _cache in CACHES.values():
+    _cache["KEY_PREFIX"] = f"test{os.getpid()}-{_cache.get('KEY_PREFIX', '')}"

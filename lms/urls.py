@@ -1,0 +1,39 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from lms import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("cms/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("accounts/", include("allauth.urls")),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/student/", views.dashboard_student, name="dashboard_student"),
+    path("dashboard/teacher/", views.dashboard_teacher, name="dashboard_teacher"),
+    path("dashboard/staff/", views.dashboard_staff, name="dashboard_staff"),
+    path("notifications/", views.notification_list, name="notification_list"),
+    path("notifications/read-all/", views.notification_read_all, name="notification_read_all"),
+    path("notifications/<int:notification_id>/read/", views.notification_read, name="notification_read"),
+    path("notifications/settings/", views.notification_settings, name="notification_settings"),
+    path("profile/", views.profile_edit, name="profile_edit"),
+    path("teachers/", views.teacher_list, name="teacher_list"),
+    path("teachers/<slug:slug>/", views.teacher_profile, name="teacher_profile"),
+    path("", include("courses.urls")),
+    path("live/", include("live.urls")),
+    path("billing/", include("billing.urls")),
+    path("chat/", include("chat.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Wagtail serves every other path from its page tree; it must come last.
+urlpatterns += [path("", include(wagtail_urls))]

@@ -1,0 +1,58 @@
+// Lyceum's small shared script: the visitor's time zone, live notification counts,
+// and closing open menus. Pages work without it; it only makes them livelier.
+(function () {
+  "use strict";
+
+  // Visitors who are not signed in see times in the zone their browser reports.
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && document.cookie.indexOf("tz=" + encodeURIComponent(zone)) === -1) {
+      document.cookie = "tz=" + encodeURIComponent(zone) + ";path=/;max-age=31536000;samesite=lax";
+    }
+  } catch (e) { /* old browser: times stay in UTC */ }
+
+  // Close a <details> menu on Escape or a click outside it.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      menu.removeAttribute("open");
+      menu.querySelector("summary").focus();
+    });
+  });
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    });
+  });
+
+  // One WebSocket per page keeps the bell's unread count live; it reconnects by itself.
+  function setUnread(count) {
+    document.querySelectorAll("[data-bell-count]").forEach(function (badge) {
+      badge.textContent = count;
+      badge.classList.toggle("hidden", !count);
+    });
+    document.querySelectorAll("[data-bell]").forEach(function (bell) {
+      bell.setAttribute("aria-label", count ? "Notifications, " + count + " unread" : "Notifications");
+    });
+  }
+
+  var socketPath = document.body && document.body.dataset.userSocket;
+  if (!socketPath || !("WebSocket" in window)) return;
+  var delay = 1000;
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    var socket = new WebSocket(scheme + location.host + socketPath);
+    socket.addEventListener("open", function () { delay = 1000; });
+    socket.addEventListener("message", function (event) {
+      var data = JSON.parse(event.data);
+      if (data.type === "notifications.unread") setUnread(data.count);
+      document.dispatchEvent(new CustomEvent("lyceum:socket", { detail: data }));
+    });
+    socket.addEventListener("close", function () {
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 30000);
+    });
+    window.lyceumSocket = socket;
+  }
+  connect();
+})();
