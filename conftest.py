@@ -41,6 +41,16 @@ def _missing(marker: str) -> str | None:
     return None
 
 
+def pytest_collection_modifyitems(items):
+    """Every transactional test restores the migrated data when it starts (see
+    `transactional_db` below), however it asked for a transactional database."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = (marker and marker.kwargs.get("transaction")) or "transactional_db" in item.fixturenames
+        if transactional and "django_db_serialized_rollback" not in item.fixturenames:
+            item.fixturenames.append("django_db_serialized_rollback")
+
+
 def pytest_runtest_setup(item):
     for marker in ("postgres", "redis", "browser"):
         if item.get_closest_marker(marker) and (reason := _missing(marker)):
@@ -90,6 +100,155 @@ def staff_user(db):
 
 @pytest.fixture
 def superuser(db):
+    from allauth.account.models import EmailAddress
+
     from lms.models import User
 
-    return User.objects.create_superuser("root@example.com", "correct-horse-battery", display_name="Root")
+    user = User.objects.create_superuser("root@example.com", "correct-horse-battery", display_name="Root")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+@pytest.fixture
+def transactional_db(django_db_serialized_rollback, _django_db_helper):
+    """Like pytest-django's, but each test starts from the migrated data (Wagtail's page
+    tree, the role groups) instead of an empty flushed database."""
+
+
+# --- Browser tests: Playwright + Debian's chromium against a real ASGI server ----------------
+
+
+class AsgiServer:
+    """uvicorn serving `lms.asgi:application` on the test database, with its mail in a folder."""
+
+    def __init__(self, url: str, mail_dir, log_path):
+        self.url = url
+        self.mail_dir = mail_dir
+        self.log_path = log_path
+
+    def emails(self) -> list:
+        """Every message the server has sent so far, oldest first (email.message.Message)."""
+        import email
+
+        messages = []
+        for path in sorted(self.mail_dir.iterdir(), key=lambda p: p.stat().st_mtime_ns):
+            for chunk in path.read_text().split("-" * 79):
+                if chunk.strip():
+                    messages.append(email.message_from_string(chunk.strip()))
+        return messages
+
+    def clear_mail(self) -> None:
+        for path in self.mail_dir.iterdir():
+            path.unlink()
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def _asgi_server(django_db_setup, django_db_blocker, tmp_path_factory):
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    root = tmp_path_factory.mktemp("asgi")
+    mail_dir = root / "mail"
+    mail_dir.mkdir()
+    log_path = root / "server.log"
+    with django_db_blocker.unblock():
+        database_url = _database_url()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "lms.settings_test",
+        "DATABASE_URL": database_url,
+        "CONN_MAX_AGE": "0",
+        "TEST_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "TEST_EMAIL_DIR": str(mail_dir),
+        "TEST_MEDIA_ROOT": str(root / "media"),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    }
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "lms.asgi:application", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=settings.BASE_DIR,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"The ASGI server did not start:\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.25)
+    yield AsgiServer(url, mail_dir, log_path)
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture
+def asgi_server(_asgi_server, transactional_db):
+    """The app served by uvicorn (HTTP and WebSockets) on this test's database."""
+    _asgi_server.clear_mail()
+    return _asgi_server
+
+
+@pytest.fixture(scope="session")
+def _browser():
+    # Playwright's sync API runs an event loop in this thread; the ORM calls a test makes
+    # between browser steps are still plain synchronous calls.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(
+        executable_path=shutil.which(CHROMIUM),
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    )
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def new_page(_browser, asgi_server):
+    """`new_page()` → a Page in a fresh browser context (its own cookies) on the server."""
+    contexts = []
+
+    def make(**context_options):
+        context = _browser.new_context(base_url=asgi_server.url, **context_options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -15,7 +15,11 @@ class SignupExtraForm(forms.Form):
         max_length=80, label="Your name", help_text="How teachers and students will see you."
     )
     time_zone = forms.ChoiceField(
-        choices=time_zone_choices, initial="UTC", help_text="Class times are shown in this zone."
+        choices=time_zone_choices,
+        initial="UTC",
+        help_text="Class times are shown in this zone.",
+        # static/js/lyceum.js preselects the zone the browser reports.
+        widget=forms.Select(attrs={"data-detect-time-zone": ""}),
     )
 
     def signup(self, request, user):

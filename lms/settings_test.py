@@ -12,7 +12,9 @@ from lms.settings import *  # noqa: F403
 from lms.settings import BASE_DIR, CACHES, DATABASES, Q_CLUSTER
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+EMAIL_BACKEND = os.environ.get("TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+# A browser test's server process writes its mail here for the test to read.
+EMAIL_FILE_PATH = os.environ.get("TEST_EMAIL_DIR", "")
 # Tasks run in-process so a test sees their effects; the retry path is tested directly.
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 SECURE_SSL_REDIRECT = False

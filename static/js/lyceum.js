@@ -9,6 +9,9 @@
     if (zone && document.cookie.indexOf("tz=" + encodeURIComponent(zone)) === -1) {
       document.cookie = "tz=" + encodeURIComponent(zone) + ";path=/;max-age=31536000;samesite=lax";
     }
+    document.querySelectorAll("select[data-detect-time-zone]").forEach(function (select) {
+      if (select.value === "UTC" && select.querySelector('option[value="' + zone + '"]')) select.value = zone;
+    });
   } catch (e) { /* old browser: times stay in UTC */ }
 
   // Close a <details> menu on Escape or a click outside it.

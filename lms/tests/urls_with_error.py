@@ -1,0 +1,10 @@
+from django.urls import path
+
+from lms.urls import urlpatterns as site_urlpatterns
+
+
+def boom(request):
+    raise RuntimeError("boom")
+
+
+urlpatterns = [path("boom/", boom), *site_urlpatterns]
