@@ -109,6 +109,20 @@ def superuser(db):
     return user
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _serialized_contents_everywhere(django_db_setup):
+    """Django keeps the serialized test database on the connection object, which is
+    per-context; Playwright's sync API runs the test in a greenlet with its own context
+    (so its own connection object). Put the contents on the class so every connection
+    object can restore them."""
+    from django.db import connections
+
+    for alias in connections:
+        contents = getattr(connections[alias], "_test_serialized_contents", None)
+        if contents is not None:
+            type(connections[alias])._test_serialized_contents = contents
+
+
 @pytest.fixture
 def transactional_db(django_db_serialized_rollback, _django_db_helper):
     """Like pytest-django's, but each test starts from the migrated data (Wagtail's page
