@@ -58,6 +58,8 @@ async def test_messages_from_the_client_get_an_error_frame(transactional_db, stu
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_foreign_origin_is_refused():
-    communicator = WebsocketCommunicator(application, "/ws/notifications/", headers=[(b"origin", b"https://evil.example")])
+    communicator = WebsocketCommunicator(
+        application, "/ws/notifications/", headers=[(b"origin", b"https://evil.example")]
+    )
     connected, _ = await communicator.connect()
     assert not connected

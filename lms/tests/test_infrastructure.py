@@ -79,7 +79,7 @@ def test_racing_role_changes_apply_once(transactional_db, staff_user, superuser,
         try:
             barrier.wait()
             services.user_set_role(actor=actor, user=student, role=Role.TEACHER)
-        except Exception as exc:  # noqa: BLE001 — collected and asserted below
+        except Exception as exc:
             errors.append(exc)
         finally:
             connections.close_all()

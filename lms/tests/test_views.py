@@ -81,7 +81,11 @@ def test_posts_need_a_login(client, url, role):
 
 
 def test_dashboard_sends_each_role_to_its_own(client, student, teacher, staff_user):
-    for user, target in [(student, "/dashboard/student/"), (teacher, "/dashboard/teacher/"), (staff_user, "/dashboard/staff/")]:
+    for user, target in [
+        (student, "/dashboard/student/"),
+        (teacher, "/dashboard/teacher/"),
+        (staff_user, "/dashboard/staff/"),
+    ]:
         client.force_login(user)
         assert client.get("/dashboard/")["Location"] == target
 
@@ -405,7 +409,9 @@ class TestProfile:
 
         settings.MAX_UPLOAD_IMAGE_BYTES = 100
         client.force_login(student)
-        response = self.post(client, **{"profile-photo": SimpleUploadedFile("big.png", png_bytes((64, 64)), "image/png")})
+        response = self.post(
+            client, **{"profile-photo": SimpleUploadedFile("big.png", png_bytes((64, 64)), "image/png")}
+        )
         assert "the limit is 100" in response.content.decode()
 
     def test_unknown_time_zone_is_refused(self, client, student):
@@ -516,7 +522,9 @@ class TestStaffAdmin:
         change_url = reverse("admin:lms_auditlogentry_change", args=[entry.pk])
         assert client.get(change_url).status_code == 200  # a read-only view
         client.post(change_url, {"message": "tampered"})
-        assert client.post(reverse("admin:lms_auditlogentry_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
+        assert (
+            client.post(reverse("admin:lms_auditlogentry_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
+        )
         entry.refresh_from_db()
         assert entry.message != "tampered"
 
