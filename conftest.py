@@ -41,14 +41,20 @@ def _missing(marker: str) -> str | None:
     return None
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     """Every transactional test restores the migrated data when it starts (see
-    `transactional_db` below), however it asked for a transactional database."""
+    `transactional_db` below), however it asked for a transactional database.
+
+    Browser tests run last: Playwright's sync API keeps an event loop in the main
+    thread from the first browser test on, and async tests cannot run beside it.
+    """
     for item in items:
         marker = item.get_closest_marker("django_db")
         transactional = (marker and marker.kwargs.get("transaction")) or "transactional_db" in item.fixturenames
         if transactional and "django_db_serialized_rollback" not in item.fixturenames:
             item.fixturenames.append("django_db_serialized_rollback")
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
 def pytest_runtest_setup(item):
@@ -76,6 +82,25 @@ def _isolated_cache_and_media(settings, tmp_path):
         else:
             cache.clear()
     settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
+def _ledger_stays_balanced(request):
+    """The last assertion of every test that touched the database: every ledger
+    transaction in it sums to zero per currency (`billing.ledger.assert_balanced`)."""
+    names = request.fixturenames
+    # Ask for the database first, so it is still there when this fixture finishes.
+    if "transactional_db" in names:
+        request.getfixturevalue("transactional_db")
+    elif "db" in names:
+        request.getfixturevalue("db")
+    elif not request.node.get_closest_marker("django_db"):
+        yield
+        return
+    yield
+    from billing.ledger import assert_balanced
+
+    assert_balanced()
 
 
 @pytest.fixture

@@ -1,6 +1,35 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+from django.db.models.signals import post_migrate
+
+
+def _schedule_ensure(sender=None, **kwargs) -> None:
+    # Once, on the last app's post_migrate: the worker ends lapsed subscription access.
+    if sender is not None and sender is not [a for a in apps.get_app_configs() if a.models_module][-1]:
+        return
+    from django_q.models import Schedule
+
+    Schedule.objects.get_or_create(
+        name="billing.subscriptions_expire",
+        defaults={"func": "billing.tasks.subscriptions_expire", "schedule_type": Schedule.MINUTES, "minutes": 15},
+    )
 
 
 class BillingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "billing"
+
+    def ready(self):
+        from billing import panels
+        from lms import panels as slots
+
+        post_migrate.connect(_schedule_ensure, dispatch_uid="billing.schedule_ensure")
+        slots.register(
+            "staff_dashboard", template="billing/_staff_panel.html", context=panels.staff_dashboard, order=30
+        )
+        slots.register(
+            "teacher_dashboard", template="billing/_teacher_panel.html", context=panels.teacher_dashboard, order=30
+        )
+        slots.register(
+            "student_dashboard", template="billing/_student_panel.html", context=panels.student_dashboard, order=40
+        )
+        slots.register("nav", template="billing/_nav.html", context=panels.nav, order=30)

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class ChatConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "chat"
+    verbose_name = "Chat"
+
+    def ready(self):
+        from chat import panels
+        from lms import panels as slots
+
+        slots.register("nav", template="chat/_nav_link.html", context=panels.nav, order=40)
+        slots.register("teacher_profile", template="chat/_message_button.html", context=panels.teacher_profile)
+        slots.register("course_page", template="chat/_course_panel.html", context=panels.course_page)

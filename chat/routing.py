@@ -1,3 +1,10 @@
 """WebSocket routes of the chat app (joined in lms/routing.py, all under /ws/)."""
 
-websocket_urlpatterns = []
+from django.urls import path
+
+from chat import consumers
+
+websocket_urlpatterns = [
+    path("ws/chat/", consumers.ChatConsumer.as_asgi()),
+    path("ws/chat/<int:conversation_id>/", consumers.ChatConsumer.as_asgi()),
+]

@@ -1,6 +1,42 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+from django.db.models.signals import post_delete, post_migrate
+
+
+def _site_setup(sender=None, **kwargs) -> None:
+    # Like lms.roles: act once, on the last app's signal, when every permission exists
+    # (and after lms has created the role groups — its receiver is connected first).
+    if sender is not None and sender is not [a for a in apps.get_app_configs() if a.models_module][-1]:
+        return
+    from courses.services import course_permissions_ensure
+
+    course_permissions_ensure()
 
 
 class CoursesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "courses"
+
+    def ready(self):
+        from wagtail.signals import page_published, page_unpublished, post_page_move
+
+        from courses import cache as course_cache
+        from courses import panels
+        from lms import panels as slots
+
+        post_migrate.connect(_site_setup, dispatch_uid="courses.site_setup")
+        # Anonymous catalog and course pages are cached; any publish, unpublish or move of
+        # a page starts a new cache generation (the course outlines are cached by it too).
+        page_published.connect(course_cache.invalidate, dispatch_uid="courses.cache_published")
+        page_unpublished.connect(course_cache.invalidate, dispatch_uid="courses.cache_unpublished")
+        post_page_move.connect(course_cache.invalidate, dispatch_uid="courses.cache_moved")
+        for model in ("CourseIndexPage", "CoursePage", "ModulePage", "LessonPage"):
+            post_delete.connect(
+                course_cache.invalidate, sender=f"courses.{model}", dispatch_uid=f"courses.cache_{model}"
+            )
+
+        slots.register(
+            "student_dashboard", template="courses/_student_panel.html", context=panels.student_dashboard, order=10
+        )
+        slots.register(
+            "teacher_dashboard", template="courses/_teacher_panel.html", context=panels.teacher_dashboard, order=10
+        )

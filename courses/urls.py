@@ -1,5 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from courses import views
 
 app_name = "courses"
 
-urlpatterns = []
+urlpatterns = [
+    path("courses/enroll/<int:course_id>/", views.enroll, name="enroll"),
+    path("courses/lessons/<int:lesson_id>/complete/", views.lesson_complete, name="lesson_complete"),
+    path("courses/lessons/<int:lesson_id>/quiz/", views.quiz_submit, name="quiz_submit"),
+    path("courses/teach/<int:course_id>/", views.course_insights, name="course_insights"),
+    path("courses/teach/<int:course_id>/students.csv", views.course_students_csv, name="course_students_csv"),
+    path("certificates/<str:code>/", views.certificate_verify, name="certificate_verify"),
+    path("certificates/<str:code>/download/", views.certificate_download, name="certificate_download"),
+    # Last: the course tree's pages, found in one query (and, for visitors, from the page
+    # cache); a path that is no page there falls through to Wagtail's own routing.
+    path("courses/", views.cached_page, name="catalog"),
+    path("courses/<slug:course_slug>/", views.cached_page, name="course"),
+    path("courses/<slug:course_slug>/<slug:module_slug>/", views.cached_page, name="module"),
+    path("courses/<slug:course_slug>/<slug:module_slug>/<slug:lesson_slug>/", views.cached_page, name="lesson"),
+]

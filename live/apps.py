@@ -4,3 +4,31 @@ from django.apps import AppConfig
 class LiveConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "live"
+    verbose_name = "Live classes"
+
+    def ready(self):
+        from live import panels as live_panels
+        from lms import panels
+
+        panels.register(
+            "teacher_profile",
+            template="live/panels/teacher_profile.html",
+            context=live_panels.teacher_profile,
+            order=10,
+        )
+        panels.register(
+            "student_dashboard",
+            template="live/panels/student_dashboard.html",
+            context=live_panels.student_dashboard,
+            order=20,
+        )
+        panels.register(
+            "teacher_dashboard",
+            template="live/panels/teacher_dashboard.html",
+            context=live_panels.teacher_dashboard,
+            order=10,
+        )
+        panels.register("nav", template="live/panels/nav.html", context=live_panels.nav, order=20)
+        panels.register(
+            "course_page", template="live/panels/course_page.html", context=live_panels.course_page, order=30
+        )

@@ -168,17 +168,19 @@ def notify(
     url: str = "",
     email_template: str = "emails/notification",
     email_context: dict | None = None,
+    email: bool = True,
 ) -> Notification:
     """Tell a user something: the one entry point every app uses.
 
     Stores the in-app notification now; after the transaction commits, the bell is
     pushed to the user's open pages and, if they want email for this kind, the worker
-    renders and sends it (a slow mail server never blocks the request).
+    renders and sends it (a slow mail server never blocks the request). `email=False`
+    is for a caller that sends its own, richer email (e.g. a calendar invitation).
     """
     if kind not in KINDS:
         raise ValueError(f"Unknown notification kind {kind!r}; declare it in lms/notifications.py.")
     notification = Notification.objects.create(
-        user=user, kind=kind, title=title, body=body, url=url, email_wanted=email_wanted(user=user, kind=kind)
+        user=user, kind=kind, title=title, body=body, url=url, email_wanted=email and email_wanted(user=user, kind=kind)
     )
     if notification.email_wanted:
         transaction.on_commit(

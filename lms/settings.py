@@ -4,6 +4,7 @@ Every variable is listed and explained in `.env.example`. An integration turns o
 when its variable is set (Redis, S3, Google, OpenID Connect, Stripe, Zoom...).
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -312,7 +313,7 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     # The `/healthz` probe comes from the load balancer over plain HTTP.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
@@ -325,5 +326,59 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "django_q": {"level": env("Q_LOG_LEVEL", default="WARNING")},
+        "django_tasks": {"level": "WARNING"},
     },
 }
+
+# --- billing ---
+# No STRIPE_SECRET_KEY: the built-in test payment provider (local checkout page, no network).
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
+# The webhook refuses every request while this is unset.
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+# Only tests point this at a local Stripe-compatible stub server.
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
+PLATFORM_FEE_PERCENT = Decimal(env("PLATFORM_FEE_PERCENT", default="20"))
+BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
+BILLING_SELLER_NAME = env("BILLING_SELLER_NAME", default="Lyceum Learning Ltd")
+BILLING_SELLER_ADDRESS = env("BILLING_SELLER_ADDRESS", default="1 Example Street, London, EC1A 1AA, United Kingdom")
+BILLING_SELLER_TAX_ID = env("BILLING_SELLER_TAX_ID", default="")
+# e.g. BILLING_TAX_NAME=VAT and BILLING_TAX_PERCENT=20: prices include the tax; the receipt shows it.
+BILLING_TAX_NAME = env("BILLING_TAX_NAME", default="")
+BILLING_TAX_PERCENT = Decimal(env("BILLING_TAX_PERCENT", default="0"))
+BILLING_RECEIPT_PREFIX = env("BILLING_RECEIPT_PREFIX", default="LY-")
+
+# --- live ---
+# Video meetings: Jitsi by default; a signed JWT when the app id/secret are set. Zoom
+# (server-to-server OAuth) when its three credentials are set. Staff pick the provider
+# and the Jitsi domain in Django admin (live › Meeting settings).
+JITSI_DOMAIN = env("JITSI_DOMAIN", default="meet.jit.si")
+JITSI_APP_ID = env("JITSI_APP_ID", default="")
+JITSI_APP_SECRET = env("JITSI_APP_SECRET", default="")
+ZOOM_ACCOUNT_ID = env("ZOOM_ACCOUNT_ID", default="")
+ZOOM_CLIENT_ID = env("ZOOM_CLIENT_ID", default="")
+ZOOM_CLIENT_SECRET = env("ZOOM_CLIENT_SECRET", default="")
+ZOOM_API_BASE = env("ZOOM_API_BASE", default="https://api.zoom.us/v2").rstrip("/")
+ZOOM_OAUTH_URL = env("ZOOM_OAUTH_URL", default="https://zoom.us/oauth/token")
+# Every confirmation/change email with its .ics is also copied here (blank: nobody).
+BOOKING_CC_EMAIL = env("BOOKING_CC_EMAIL", default="")
+LIVE_JOIN_OPENS_MINUTES = env.int("LIVE_JOIN_OPENS_MINUTES", default=10)
+LIVE_CANCEL_CUTOFF_HOURS = env.int("LIVE_CANCEL_CUTOFF_HOURS", default=2)
+# A request nobody answered expires this long before its start, freeing the slot.
+LIVE_PENDING_EXPIRES_MINUTES = env.int("LIVE_PENDING_EXPIRES_MINUTES", default=60)
+
+# --- chat ---
+CHAT_MESSAGE_MAX_LENGTH = env.int("CHAT_MESSAGE_MAX_LENGTH", default=4000)
+CHAT_ATTACHMENT_MAX_BYTES = env.int("CHAT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# (messages, seconds) per user, counted in the shared cache so it holds across processes.
+CHAT_RATE_LIMIT = (env.int("CHAT_RATE_LIMIT_COUNT", default=20), env.int("CHAT_RATE_LIMIT_SECONDS", default=10))
+
+# --- courses ---
+# YouTube/Vimeo players are built from the URL (courses/embeds.py): no oEmbed network call.
+WAGTAILEMBEDS_FINDERS = [{"class": "courses.embeds.LocalVideoFinder"}]
+# Every document goes through Wagtail's serve view, where `before_serve_document`
+# (courses/wagtail_hooks.py) checks the viewer may open the lesson that uses it — also on S3,
+# where the view streams the private object instead of redirecting to a public URL.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_EXTENSIONS = [*WAGTAILDOCS_EXTENSIONS, "mp4", "webm"]
+WAGTAILDOCS_MAX_UPLOAD_SIZE = 200 * 1024 * 1024

@@ -21,6 +21,8 @@ SECURE_SSL_REDIRECT = False
 SITE_URL = "http://testserver"
 WAGTAILADMIN_BASE_URL = SITE_URL
 MEDIA_ROOT = os.environ.get("TEST_MEDIA_ROOT", str(BASE_DIR / ".test-media"))
+# No persistent connections: threads and async consumers in tests close theirs.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a browser test's server process can share it.
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_SQLITE_PATH", str(BASE_DIR / ".test-db.sqlite3"))}

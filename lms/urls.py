@@ -30,10 +30,20 @@ urlpatterns = [
     path("chat/", include("chat.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
+if settings.DEBUG and settings.MEDIA_URL.startswith("/"):
+    # Local media for development only: public uploads (avatars, images). Course
+    # documents and chat attachments are never served from here — only by their
+    # permission-checked views.
+    from django.urls import re_path
+    from django.views.static import serve
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    urlpatterns += [
+        re_path(
+            rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>(?!documents/|chat/).*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]
 
 # Wagtail serves every other path from its page tree; it must come last.
 urlpatterns += [path("", include(wagtail_urls))]

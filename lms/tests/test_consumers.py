@@ -63,3 +63,14 @@ async def test_a_foreign_origin_is_refused():
     )
     connected, _ = await communicator.connect()
     assert not connected
+
+
+async def test_the_page_socket_also_carries_the_unread_messages_count(transactional_db, student):
+    from channels.layers import get_channel_layer
+
+    communicator = communicator_for(student)
+    await communicator.connect()
+    await communicator.receive_json_from()
+    await get_channel_layer().group_send(f"chat-user-{student.pk}", {"type": "chat.unread", "count": 3})
+    assert await communicator.receive_json_from(timeout=3) == {"type": "chat.unread", "count": 3}
+    await communicator.disconnect()

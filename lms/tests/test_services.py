@@ -153,3 +153,9 @@ class TestSignup:
             services.user_signed_up(user=student)
         assert Notification.objects.get(user=student).title == "Welcome to Lyceum"
         assert mail.outbox[0].subject == "Welcome to Lyceum, Sam Student"
+
+
+def test_notify_without_email_for_callers_that_send_their_own(student, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = services.notify(user=student, kind="live", title="Confirmed", email=False)
+    assert mail.outbox == [] and not notification.email_wanted and Notification.objects.count() == 1

@@ -580,3 +580,50 @@ def test_secret_key_is_required_when_debug_is_off(tmp_path):
         timeout=120,
     )
     assert result.returncode != 0 and "SECRET_KEY must be set when DEBUG is off." in result.stderr
+
+
+class TestQueryCounts:
+    """Pages run a constant number of queries however much data there is."""
+
+    @pytest.mark.parametrize("count", [3, 60])
+    def test_notification_list(self, client, student, django_assert_max_num_queries, count):
+        for n in range(count):
+            services.notify(user=student, kind="course", title=f"N{n}")
+        client.force_login(student)
+        with django_assert_max_num_queries(12):
+            assert client.get("/notifications/").status_code == 200
+
+    @pytest.mark.parametrize("count", [2, 30])
+    def test_teacher_list(self, client, staff_user, django_assert_max_num_queries, count):
+        from lms.tests.factories import make_user
+
+        for _ in range(count):
+            make_user(Role.TEACHER)
+        with django_assert_max_num_queries(8):
+            html = client.get("/teachers/").content.decode()
+        assert html.count('class="card flex flex-col"') == count
+
+
+@override_settings(DEBUG=True)
+def test_development_media_never_serves_documents_or_chat_attachments(client, settings, tmp_path):
+    import importlib
+
+    from django.urls import clear_url_caches
+
+    import lms.urls
+
+    (tmp_path / "documents").mkdir()
+    (tmp_path / "documents" / "secret.pdf").write_bytes(b"%PDF-1.4 secret")
+    (tmp_path / "avatars").mkdir()
+    (tmp_path / "avatars" / "me.txt").write_bytes(b"public")
+    settings.MEDIA_ROOT = str(tmp_path)
+    try:
+        importlib.reload(lms.urls)
+        clear_url_caches()
+        assert client.get("/media/avatars/me.txt").status_code == 200
+        assert client.get("/media/documents/secret.pdf").status_code == 404
+        assert client.get("/media/chat/2026/11/x.pdf").status_code == 404
+    finally:
+        settings.DEBUG = False
+        importlib.reload(lms.urls)
+        clear_url_caches()

@@ -1,0 +1,538 @@
+"""Chat delivery benchmark: per-message latency (send → receipt) and lost/duplicated
+messages, for the real chat and for a bare relay consumer (the floor), under two loads:
+
+  conversations   USERS connected users in USERS/2 one-to-one conversations, each
+                  conversation sending a message every INTERVAL s (alternating sender)
+  announcements   USERS connected students of one course; the teacher posts ANNOUNCEMENTS
+                  announcements 1 s apart through the web process
+
+It starts the production processes (Procfile: `ws` = uvicorn lms.asgi, `web` = gunicorn)
+against a fresh PostgreSQL database and Redis (RedisPubSubChannelLayer), with 1 and then
+2 `ws` processes, and writes a Markdown table. Needs PostgreSQL and Redis running:
+
+  .venv/bin/python bench/chat_bench.py --users 1000 --duration 30 \\
+      --database-url postgres://postgres@127.0.0.1:5432/lyceum_chat_bench \\
+      --redis-url redis://127.0.0.1:6379/6 --out bench/chat_results.md
+
+Every connection and request goes to 127.0.0.1 only; each run is bounded in time.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import websockets
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET_KEY = "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+CONNECT_CONCURRENCY = 50
+
+
+# --- Setup: database, users, sessions --------------------------------------------------------
+
+
+def server_env(args) -> dict:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "lms.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": SECRET_KEY,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "DATABASE_URL": args.database_url,
+        "REDIS_URL": args.redis_url,
+        "LOG_LEVEL": "WARNING",
+        # The bench measures live delivery; the worker's emails are not part of it.
+        "Q_SYNC": "0",
+    }
+
+
+def fresh_database(args) -> None:
+    import psycopg
+
+    url = urllib.parse.urlsplit(args.database_url)
+    name = url.path.lstrip("/")
+    admin_url = urllib.parse.urlunsplit(url._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=server_env(args), check=True
+    )
+
+
+def setup_django(args) -> None:
+    os.environ.update(server_env(args))
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+@dataclass
+class World:
+    teacher_ids: list[int]
+    student_ids: list[int]
+    course_id: int
+    conversations: list[tuple[int, int, int]]  # (conversation id, teacher id, student id)
+    cookies: dict[int, str] = field(default_factory=dict)
+
+
+def build_world(users: int) -> World:
+    """USERS/2 teachers and USERS/2 students, one course all teach and all are enrolled in,
+    and one conversation per (teacher i, student i) opened through the chat service."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from chat import services as chat_services
+    from courses.models import CoursePage, Enrollment
+    from courses.services import catalog_page_ensure
+    from lms.models import Role, User
+
+    pairs = users // 2
+    password = make_password(None)
+    teachers = User.objects.bulk_create(
+        [
+            User(email=f"t{i}@bench.test", display_name=f"Teacher {i}", role=Role.TEACHER, password=password)
+            for i in range(pairs)
+        ]
+    )
+    students = User.objects.bulk_create(
+        [
+            User(email=f"s{i}@bench.test", display_name=f"Student {i}", role=Role.STUDENT, password=password)
+            for i in range(pairs)
+        ]
+    )
+    index = catalog_page_ensure()
+    course = CoursePage(title="Bench course", slug="bench-course", summary="Bench", owner=teachers[0])
+    index.add_child(instance=course)
+    course.teachers.add(*teachers)
+    course.save_revision().publish()
+    Enrollment.objects.bulk_create(
+        [Enrollment(student=s, course_id=course.pk, source="staff", status="active") for s in students]
+    )
+    conversations = []
+    for teacher, student in zip(teachers, students, strict=True):
+        conversation = chat_services.conversation_start(user=student, other=teacher)
+        conversations.append((conversation.pk, teacher.pk, student.pk))
+    world = World([t.pk for t in teachers], [s.pk for s in students], course.pk, conversations)
+    for user in [*teachers, *students]:
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        world.cookies[user.pk] = session.session_key
+    return world
+
+
+# --- Processes ----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, process, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process on port {port} exited with {process.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing listening on {port} after {timeout} s")
+
+
+@contextmanager
+def processes(args, *, ws_count: int, floor: bool):
+    env = server_env(args)
+    started = []
+    ws_ports = [free_port() for _ in range(ws_count)]
+    web_port = free_port()
+    try:
+        for port in ws_ports:
+            app = ["--app-dir", "bench", "chat_relay_asgi:application"] if floor else ["lms.asgi:application"]
+            started.append(
+                (
+                    port,
+                    subprocess.Popen(
+                        [sys.executable, "-m", "uvicorn", *app, "--host", "127.0.0.1", "--port", str(port)]
+                        + ["--no-access-log", "--log-level", "warning"],
+                        cwd=ROOT,
+                        env=env,
+                    ),
+                )
+            )
+        if not floor:
+            started.append(
+                (
+                    web_port,
+                    subprocess.Popen(
+                        [sys.executable, "-m", "gunicorn", "lms.wsgi:application", "--workers", "2"]
+                        + ["--bind", f"127.0.0.1:{web_port}", "--log-level", "warning"],
+                        cwd=ROOT,
+                        env=env,
+                    ),
+                )
+            )
+        for port, process in started:
+            wait_for_port(port, process)
+        yield ws_ports, web_port
+    finally:
+        for _, process in started:
+            process.terminate()
+        for _, process in started:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+# --- Clients ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    name: str
+    latencies_ms: list[float] = field(default_factory=list)
+    expected: int = 0
+    received_unique: int = 0
+    duplicated: int = 0
+    stored: int | None = None
+    clients: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def row(self) -> str:
+        lat = sorted(self.latencies_ms)
+
+        def pct(p):
+            return lat[min(len(lat) - 1, int(p / 100 * len(lat)))] if lat else float("nan")
+
+        lost = self.expected - self.received_unique
+        stored = "" if self.stored is None else f" {self.stored}/{self.expected // max(1, self.fanout)}"
+        return (
+            f"| {self.name} | {self.clients} | {self.expected} | {pct(50):.1f} | {pct(99):.1f} | "
+            f"{(lat[-1] if lat else float('nan')):.1f} | {statistics.fmean(lat) if lat else float('nan'):.1f} | "
+            f"{lost} | {self.duplicated} |{stored or ' –'} |"
+        )
+
+    fanout: int = 1
+    post_ms: list[float] = field(default_factory=list)
+
+
+async def open_ws(url: str, cookie: str | None, origin: str):
+    from websockets.asyncio.client import connect
+
+    headers = {"Cookie": f"sessionid={cookie}"} if cookie else {}
+    for attempt in range(5):
+        try:
+            return await connect(url, origin=origin, additional_headers=headers, open_timeout=30, max_queue=None)
+        except (OSError, TimeoutError):
+            await asyncio.sleep(0.5 * (attempt + 1))
+    return await connect(url, origin=origin, additional_headers=headers, open_timeout=30, max_queue=None)
+
+
+async def open_many(specs):
+    """specs: [(key, url, cookie, origin)] → {key: websocket}, CONNECT_CONCURRENCY at a time."""
+    semaphore = asyncio.Semaphore(CONNECT_CONCURRENCY)
+
+    async def one(key, url, cookie, origin):
+        async with semaphore:
+            ws = await open_ws(url, cookie, origin)
+            if cookie:  # the chat greets every socket it accepted and subscribed
+                hello = json.loads(await asyncio.wait_for(ws.recv(), timeout=30))
+                if hello.get("type") != "chat.hello":
+                    raise RuntimeError(f"{key}: expected chat.hello, got {hello}")
+            return key, ws
+
+    return dict(await asyncio.gather(*(one(*spec) for spec in specs)))
+
+
+def ws_base(ports, i):
+    port = ports[i % len(ports)]
+    return f"ws://127.0.0.1:{port}", f"http://127.0.0.1:{port}"
+
+
+async def run_conversations(world: World, ports, *, floor: bool, duration: float, interval: float) -> Result:
+    result = Result("floor: relay" if floor else "chat", fanout=1)
+    specs = []
+    for i, (conversation_id, teacher_id, student_id) in enumerate(world.conversations):
+        for j, user_id in enumerate((teacher_id, student_id)):
+            base, origin = ws_base(ports, 2 * i + j)
+            path = f"/ws/relay/c{conversation_id}/" if floor else f"/ws/chat/{conversation_id}/"
+            specs.append(((conversation_id, user_id), base + path, None if floor else world.cookies[user_id], origin))
+    sockets = await open_many(specs)
+    result.clients = len(sockets)
+    seen: dict[tuple, set] = {key: set() for key in sockets}
+    sent: dict[str, float] = {}
+    acked: set[str] = set()
+    run_id = f"r{time.time_ns() % 10**9}"
+    stop_at = time.monotonic() + duration + 5
+
+    async def reader(key, ws):
+        _, user_id = key
+        while time.monotonic() < stop_at:
+            try:
+                raw = await asyncio.wait_for(ws.recv(), timeout=max(0.1, stop_at - time.monotonic()))
+            except TimeoutError:
+                break
+            except websockets.exceptions.WebSocketException as exc:
+                result.errors.append(f"{key}: {exc!r}")
+                break
+            now = time.monotonic()
+            frame = json.loads(raw)
+            if floor:
+                tag, sender = frame["tag"], frame["sender"]
+            elif frame.get("type") == "chat.message":
+                body = frame["message"]["body"]
+                tag, sender = body.split(" ", 1)[0], frame["message"]["sender_id"]
+            elif frame.get("type") == "chat.ack":
+                acked.add(frame["client_id"])
+                continue
+            elif frame.get("type") == "error":
+                result.errors.append(frame["error"])
+                continue
+            else:
+                continue
+            if sender == user_id:
+                continue  # the sender's own echo
+            if tag in seen[key]:
+                result.duplicated += 1
+                continue
+            seen[key].add(tag)
+            if tag in sent:
+                result.latencies_ms.append((now - sent[tag]) * 1000)
+
+    async def sender(conversation_id, teacher_id, student_id):
+        await asyncio.sleep(random.uniform(0, interval))
+        n = 0
+        while time.monotonic() < stop_at - 5:
+            user_id = (teacher_id, student_id)[n % 2]
+            tag = f"{run_id}m{conversation_id}-{n}"  # client_ids must be new in every run
+            sent[tag] = time.monotonic()
+            ws = sockets[(conversation_id, user_id)]
+            if floor:
+                await ws.send(json.dumps({"tag": tag, "sender": user_id}))
+            else:
+                await ws.send(json.dumps({"type": "chat.send", "body": f"{tag} bench", "client_id": tag}))
+            n += 1
+            await asyncio.sleep(interval)
+
+    # Let hellos and presence settle before measuring.
+    await asyncio.sleep(1)
+    readers = [asyncio.create_task(reader(key, ws)) for key, ws in sockets.items()]
+    senders = [asyncio.create_task(sender(*c)) for c in world.conversations]
+    await asyncio.gather(*senders)
+    await asyncio.gather(*readers)
+    result.expected = len(sent)
+    result.received_unique = sum(len(s) for s in seen.values())
+    if not floor:
+        result.stored = await asyncio.to_thread(count_stored, list(sent))
+        missing_acks = len(sent) - len(acked)
+        if missing_acks:
+            result.errors.append(f"{missing_acks} sends not acknowledged")
+    await asyncio.gather(*(ws.close() for ws in sockets.values()), return_exceptions=True)
+    return result
+
+
+def count_stored(tags: list[str]) -> int:
+    from django.db import close_old_connections
+
+    from chat.models import Message
+
+    close_old_connections()
+    return Message.objects.filter(client_id__in=tags).count()
+
+
+def post_announcement(web_port: int, course_id: int, cookie: str, body: str) -> int:
+    token = "b" * 32  # any 32-character secret: the cookie and the header only have to match
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{web_port}/chat/announce/{course_id}/",
+        data=urllib.parse.urlencode({"body": body}).encode(),
+        headers={
+            "Cookie": f"sessionid={cookie}; csrftoken={token}",
+            "X-CSRFToken": token,
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+        method="POST",
+    )
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *a, **k):
+            return None
+
+    try:
+        with urllib.request.build_opener(NoRedirect).open(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+async def run_announcements(world: World, ports, web_port, *, floor: bool, count: int) -> Result:
+    result = Result("floor: relay" if floor else "chat")
+    if not floor:
+        # Warm both gunicorn workers up (imports, URL resolving) before anyone listens.
+        for n in range(4):
+            await asyncio.to_thread(
+                post_announcement, web_port, world.course_id, world.cookies[world.teacher_ids[0]], f"warmup{n} hi"
+            )
+    specs = []
+    for i, student_id in enumerate(world.student_ids):
+        base, origin = ws_base(ports, i)
+        path = "/ws/relay/course/" if floor else "/ws/chat/"
+        specs.append((student_id, base + path, None if floor else world.cookies[student_id], origin))
+    teacher_id = world.teacher_ids[0]
+    if floor:
+        base, origin = ws_base(ports, 0)
+        specs.append(("teacher", base + "/ws/relay/course/", None, origin))
+    sockets = await open_many(specs)
+    teacher_ws = sockets.pop("teacher", None)
+    result.clients = len(sockets)
+    seen = {key: set() for key in sockets}
+    sent: dict[str, float] = {}
+    run_id = f"r{time.time_ns() % 10**9}"
+    stop_at = time.monotonic() + count + 15
+
+    async def reader(key, ws):
+        while time.monotonic() < stop_at and len(seen[key]) < count:
+            try:
+                raw = await asyncio.wait_for(ws.recv(), timeout=max(0.1, stop_at - time.monotonic()))
+            except TimeoutError:
+                break
+            except websockets.exceptions.WebSocketException as exc:
+                result.errors.append(f"{key}: {exc!r}")
+                break
+            now = time.monotonic()
+            frame = json.loads(raw)
+            if floor:
+                tag = frame["tag"]
+            elif frame.get("type") == "chat.announcement":
+                tag = frame["announcement"]["body"].split(" ", 1)[0]
+            else:
+                continue
+            if tag in seen[key]:
+                result.duplicated += 1
+                continue
+            seen[key].add(tag)
+            if tag in sent:
+                result.latencies_ms.append((now - sent[tag]) * 1000)
+
+    await asyncio.sleep(1)
+    readers = [asyncio.create_task(reader(key, ws)) for key, ws in sockets.items()]
+    for n in range(count):
+        tag = f"a{n}-{run_id}"
+        sent[tag] = time.monotonic()
+        if floor:
+            await teacher_ws.send(json.dumps({"tag": tag, "sender": teacher_id}))
+        else:
+            status = await asyncio.to_thread(
+                post_announcement, web_port, world.course_id, world.cookies[teacher_id], f"{tag} Bench announcement"
+            )
+            result.post_ms.append((time.monotonic() - sent[tag]) * 1000)
+            if status != 302:
+                result.errors.append(f"announcement POST answered {status}")
+        await asyncio.sleep(max(0, sent[tag] + 1 - time.monotonic()))
+    await asyncio.gather(*readers)
+    result.expected = count * len(sockets)
+    result.received_unique = sum(len(s) for s in seen.values())
+    all_sockets = [*sockets.values(), *([teacher_ws] if teacher_ws else [])]
+    await asyncio.gather(*(ws.close() for ws in all_sockets), return_exceptions=True)
+    return result
+
+
+# --- Main ---------------------------------------------------------------------------------------
+
+
+HEADER = (
+    "| run | clients | expected deliveries | p50 ms | p99 ms | max ms | mean ms | lost | duplicated | in DB |\n"
+    "|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--duration", type=float, default=30, help="seconds of conversation traffic per run")
+    parser.add_argument("--interval", type=float, default=5, help="seconds between a conversation's messages")
+    parser.add_argument("--announcements", type=int, default=10)
+    parser.add_argument("--ws", default="1,2", help="numbers of ws processes to try, e.g. 1,2")
+    parser.add_argument("--loads", default="conversations,announcements")
+    parser.add_argument(
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/lyceum_chat_bench", help="dropped and recreated"
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/6")
+    parser.add_argument("--out", default="")
+    args = parser.parse_args()
+
+    print(f"Preparing a fresh database with {args.users} users…", flush=True)
+    fresh_database(args)
+    setup_django(args)
+    world = build_world(args.users)
+
+    lines = [
+        "# Chat benchmark",
+        "",
+        f"`{' '.join(sys.argv)}`",
+        "",
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, PostgreSQL + Redis "
+        "(RedisPubSubChannelLayer), uvicorn `ws` process(es), gunicorn `web` (2 workers); the load generator "
+        "runs on the same machine. Latency is send → receipt at the other side's client.",
+        "",
+    ]
+    loads = args.loads.split(",")
+    for ws_count in [int(n) for n in args.ws.split(",")]:
+        for load in loads:
+            title = (
+                f"{load}: {args.users} users, {len(world.conversations)} conversations, "
+                f"one message per conversation every {args.interval:g} s for {args.duration:g} s"
+                if load == "conversations"
+                else f"{load}: {len(world.student_ids)} students, {args.announcements} announcements 1 s apart"
+            )
+            lines += [f"## {ws_count} ws process{'es' if ws_count > 1 else ''} — {title}", "", HEADER]
+            for floor in (False, True):
+                print(f"ws={ws_count} load={load} floor={floor}…", flush=True)
+                with processes(args, ws_count=ws_count, floor=floor) as (ports, web_port):
+                    if load == "conversations":
+                        result = asyncio.run(
+                            run_conversations(world, ports, floor=floor, duration=args.duration, interval=args.interval)
+                        )
+                    else:
+                        result = asyncio.run(
+                            run_announcements(world, ports, web_port, floor=floor, count=args.announcements)
+                        )
+                print(HEADER.splitlines()[0] + "\n" + result.row(), flush=True)
+                if result.post_ms:
+                    print("  announcement POST ms:", [round(ms) for ms in result.post_ms], flush=True)
+                for error in result.errors[:5]:
+                    print("  error:", error, flush=True)
+                lines.append(result.row())
+                if result.errors:
+                    lines.append(f"|  | errors: {len(result.errors)}, first: {result.errors[0][:80]} |||||||||")
+            lines.append("")
+    report = "\n".join(lines) + "\n"
+    print(report)
+    if args.out:
+        Path(args.out).write_text(report)
+
+
+if __name__ == "__main__":
+    main()

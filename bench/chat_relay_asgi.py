@@ -1,0 +1,35 @@
+"""The floor for bench/chat_bench.py: a bare Channels consumer that only relays each frame
+to its group over the same channel layer — no session, no database, no checks.
+
+Served as `uvicorn --app-dir bench chat_relay_asgi:application`.
+"""
+
+import os
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
+django.setup()
+
+from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.urls import path  # noqa: E402
+
+
+class RelayConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        self.group = "bench-relay-" + self.scope["url_route"]["kwargs"]["group"]
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        await self.channel_layer.group_send(self.group, {"type": "relay.message", "text": text_data})
+
+    async def relay_message(self, event):
+        await self.send(text_data=event["text"])
+
+
+application = ProtocolTypeRouter({"websocket": URLRouter([path("ws/relay/<str:group>/", RelayConsumer.as_asgi())])})

@@ -1,0 +1,269 @@
+"""Reads of the billing app: a student's history, a teacher's earnings, revenue reports."""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Case, F, IntegerField, Q, Sum, When
+from django.db.models.functions import TruncDay, TruncMonth
+from django.utils import timezone
+
+from billing.models import Dispute, LedgerEntry, LedgerTransaction, Payment, Plan, Receipt, Refund, Subscription
+
+Account = LedgerEntry.Account
+Kind = LedgerTransaction.Kind
+
+
+def payment_for_user(*, user, payment_id: int) -> Payment | None:
+    return Payment.objects.filter(pk=payment_id, user=user).select_related("course").first()
+
+
+def receipt_for_viewer(*, user, number: int) -> Receipt | None:
+    """A receipt its payer — or platform staff — may download; None for anyone else."""
+    receipt = Receipt.objects.select_related("payment__user", "payment__course", "payment__subscription__plan")
+    receipt = receipt.filter(number=number).first()
+    if receipt is None:
+        return None
+    if receipt.payment.user_id == user.pk or user.is_platform_staff:
+        return receipt
+    return None
+
+
+def student_history(*, user) -> dict:
+    payments = list(
+        Payment.objects.filter(user=user)
+        .exclude(status__in=[Payment.Status.PENDING, Payment.Status.CANCELLED])
+        .select_related("course", "subscription__plan", "receipt")
+    )
+    return {
+        "payments": payments,
+        "refunds": list(Refund.objects.filter(payment__user=user).select_related("payment__course")),
+        "disputes": list(Dispute.objects.filter(user=user).select_related("payment__course")),
+        "subscriptions": list(Subscription.objects.filter(user=user).select_related("plan")),
+    }
+
+
+def recent_payments(*, user, limit: int = 3) -> list[Payment]:
+    return list(
+        Payment.objects.filter(user=user, status__in=[*Payment.REFUNDABLE, Payment.Status.REFUNDED]).select_related(
+            "course", "subscription__plan"
+        )[:limit]
+    )
+
+
+def active_plans():
+    return Plan.objects.filter(is_active=True).prefetch_related("courses")
+
+
+# --- Money summaries from the ledger ----------------------------------------------------
+
+
+def _sums():
+    return {
+        "gross": Sum(
+            Case(
+                When(Q(account=Account.PROVIDER_BALANCE, transaction__kind=Kind.PAYMENT), then="amount"),
+                default=0,
+                output_field=IntegerField(),
+            )
+        ),
+        "refunds": Sum(
+            Case(
+                When(
+                    Q(account=Account.PROVIDER_BALANCE, transaction__kind__in=[Kind.REFUND, Kind.DISPUTE_LOST]),
+                    then=-F("amount"),
+                ),
+                default=0,
+                output_field=IntegerField(),
+            )
+        ),
+        "fees": Sum(Case(When(account=Account.PROVIDER_FEES, then="amount"), default=0, output_field=IntegerField())),
+        "teacher_share": Sum(
+            Case(When(account=Account.TEACHER_PAYABLE, then=-F("amount")), default=0, output_field=IntegerField())
+        ),
+        "platform_fees": Sum(
+            Case(When(account=Account.PLATFORM_REVENUE, then=-F("amount")), default=0, output_field=IntegerField())
+        ),
+    }
+
+
+@dataclass
+class ReportRow:
+    key: object
+    label: str
+    currency: str
+    gross: int = 0
+    refunds: int = 0
+    fees: int = 0
+    teacher_share: int = 0
+    platform_fees: int = 0
+
+    @property
+    def net(self) -> int:
+        return self.gross - self.refunds - self.fees
+
+    @property
+    def platform_net(self) -> int:
+        return self.platform_fees - self.fees
+
+
+@dataclass
+class Report:
+    group: str
+    start: dt.date
+    end: dt.date
+    rows: list[ReportRow] = field(default_factory=list)
+    totals: list[ReportRow] = field(default_factory=list)
+
+
+GROUPS = {"day": "Day", "month": "Month", "course": "Course", "teacher": "Teacher"}
+
+
+def _day_bounds(start: dt.date, end: dt.date):
+    tz = timezone.get_current_timezone()
+    return (
+        dt.datetime.combine(start, dt.time.min, tzinfo=tz),
+        dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
+    )
+
+
+def revenue_report(*, start: dt.date, end: dt.date, group: str = "day", teacher=None) -> Report:
+    """Gross, refunds, fees and net from the ledger, grouped by day, month, course or teacher."""
+    if group not in GROUPS:
+        group = "day"
+    lower, upper = _day_bounds(start, end)
+    entries = LedgerEntry.objects.filter(transaction__occurred_at__gte=lower, transaction__occurred_at__lt=upper)
+    if teacher is not None:
+        entries = entries.filter(transaction__teacher=teacher)
+    if group == "day":
+        keyed = entries.annotate(key=TruncDay("transaction__occurred_at"))
+    elif group == "month":
+        keyed = entries.annotate(key=TruncMonth("transaction__occurred_at"))
+    elif group == "course":
+        keyed = entries.annotate(key=F("transaction__course_id"))
+    else:
+        keyed = entries.annotate(key=F("transaction__teacher_id"))
+    rows = keyed.values("key", "currency").annotate(**_sums()).order_by("key", "currency")
+    labels = _labels(group, {row["key"] for row in rows})
+    report = Report(group=group, start=start, end=end)
+    totals: dict[str, ReportRow] = {}
+    for row in rows:
+        values = {k: row[k] or 0 for k in ("gross", "refunds", "fees", "teacher_share", "platform_fees")}
+        report.rows.append(
+            ReportRow(key=row["key"], label=labels.get(row["key"], "—"), currency=row["currency"], **values)
+        )
+        total = totals.setdefault(row["currency"], ReportRow(key=None, label="Total", currency=row["currency"]))
+        for k, v in values.items():
+            setattr(total, k, getattr(total, k) + v)
+    if group in ("course", "teacher"):
+        report.rows.sort(key=lambda r: (-r.gross, r.label))
+    report.totals = list(totals.values())
+    return report
+
+
+def _labels(group: str, keys: set) -> dict:
+    if group == "day":
+        return {k: timezone.localtime(k).strftime("%d %b %Y") if k else "—" for k in keys}
+    if group == "month":
+        return {k: timezone.localtime(k).strftime("%B %Y") if k else "—" for k in keys}
+    if group == "course":
+        from courses.models import CoursePage
+
+        labels = dict(CoursePage.objects.filter(pk__in=[k for k in keys if k]).values_list("pk", "title"))
+        return {k: labels.get(k, "Subscriptions (no course)") for k in keys}
+    from lms.models import User
+
+    users = {u.pk: u.name for u in User.objects.filter(pk__in=[k for k in keys if k])}
+    return {k: users.get(k, "Platform (subscriptions)") for k in keys}
+
+
+def payouts_report(*, start: dt.date, end: dt.date) -> list[dict]:
+    """What each teacher earned in the period, and what the platform owes them in total."""
+    lower, upper = _day_bounds(start, end)
+    period = (
+        LedgerEntry.objects.filter(
+            account=Account.TEACHER_PAYABLE,
+            teacher__isnull=False,
+            transaction__occurred_at__gte=lower,
+            transaction__occurred_at__lt=upper,
+        )
+        .values("teacher", "currency")
+        .annotate(
+            earned=Sum(Case(When(amount__lt=0, then=-F("amount")), default=0, output_field=IntegerField())),
+            reversed=Sum(Case(When(amount__gt=0, then="amount"), default=0, output_field=IntegerField())),
+        )
+    )
+    owed = defaultdict(int)
+    for row in (
+        LedgerEntry.objects.filter(
+            account=Account.TEACHER_PAYABLE, teacher__isnull=False, transaction__occurred_at__lt=upper
+        )
+        .values("teacher", "currency")
+        .annotate(total=Sum("amount"))
+    ):
+        owed[(row["teacher"], row["currency"])] = -row["total"]
+    from lms.models import User
+
+    users = {u.pk: u for u in User.objects.filter(pk__in={row["teacher"] for row in period})}
+    rows = [
+        {
+            "teacher": users[row["teacher"]],
+            "currency": row["currency"],
+            "earned": row["earned"] or 0,
+            "reversed": row["reversed"] or 0,
+            "net": (row["earned"] or 0) - (row["reversed"] or 0),
+            "balance": owed[(row["teacher"], row["currency"])],
+        }
+        for row in period
+    ]
+    return sorted(rows, key=lambda r: (r["teacher"].name.lower(), r["currency"]))
+
+
+def teacher_earnings(*, teacher, start: dt.date, end: dt.date) -> dict:
+    """A teacher's own numbers: their sales, refunds, share, and the sales themselves."""
+    report = revenue_report(start=start, end=end, group="course", teacher=teacher)
+    lower, upper = _day_bounds(start, end)
+    sales = list(
+        Payment.objects.filter(teacher=teacher, paid_at__gte=lower, paid_at__lt=upper)
+        .select_related("course", "user")
+        .order_by("-paid_at")[:200]
+    )
+    return {"report": report, "sales": sales}
+
+
+def platform_summary(*, days: int = 30) -> dict:
+    today = timezone.localdate()
+    report = revenue_report(start=today - dt.timedelta(days=days - 1), end=today, group="month")
+    open_disputes = Dispute.objects.exclude(status__in=Dispute.CLOSED).count()
+    active_subscriptions = Subscription.objects.filter(has_access=True).count()
+    return {
+        "totals": report.totals,
+        "days": days,
+        "open_disputes": open_disputes,
+        "active_subscriptions": active_subscriptions,
+    }
+
+
+def bar_chart(rows: list[ReportRow], *, width: int = 640, height: int = 180) -> dict:
+    """Bars of net per row (one currency), scaled for an inline SVG."""
+    rows = rows[-40:]
+    peak = max([max(r.gross, 1) for r in rows] or [1])
+    bar = width / max(len(rows), 1)
+    bars = []
+    for i, r in enumerate(rows):
+        gross_h = round(r.gross / peak * (height - 20))
+        net_h = round(max(r.net, 0) / peak * (height - 20))
+        bars.append(
+            {
+                "x": round(i * bar + 2, 1),
+                "w": round(max(bar - 4, 1), 1),
+                "gross_y": height - gross_h,
+                "gross_h": gross_h,
+                "net_y": height - net_h,
+                "net_h": net_h,
+                "row": r,
+                "label_x": round(i * bar + bar / 2, 1),
+                "label": r.label if len(r.label) <= 14 else r.label[:13] + "…",
+            }
+        )
+    return {"width": width, "height": height, "label_y": height + 14, "full_height": height + 20, "bars": bars}

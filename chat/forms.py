@@ -1,0 +1,38 @@
+from django import forms
+
+from chat.services import max_length
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label="Message",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Write a message…"}),
+    )
+    attachment = forms.FileField(
+        label="Attach an image or PDF",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*,.pdf"}),
+    )
+    client_id = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].max_length = max_length()
+        self.fields["body"].widget.attrs["maxlength"] = max_length()
+
+
+class AnnouncementForm(forms.Form):
+    body = forms.CharField(
+        label="Announcement",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Every actively enrolled student gets it live, as a notification, and by email if they chose to.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].max_length = max_length()
+
+
+class ReportForm(forms.Form):
+    reason = forms.CharField(label="What is wrong with this message?", required=False, max_length=500)

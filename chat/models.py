@@ -1,0 +1,180 @@
+"""What the chat records: conversations between two people, their messages, how far each
+participant has read, course announcements, reports, and the moderation settings."""
+
+import time
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Conversation(models.Model):
+    """A one-to-one conversation. The pair is stored in id order, so each pair has one."""
+
+    user_low = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user_high = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_message_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = [F("last_message_at").desc(nulls_last=True), "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user_low", "user_high"], name="chat_one_conversation_per_pair"),
+            models.CheckConstraint(condition=Q(user_low__lt=F("user_high")), name="chat_conversation_pair_ordered"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_low} ↔ {self.user_high}"
+
+    def get_absolute_url(self):
+        return reverse("chat:conversation", args=[self.pk])
+
+    @property
+    def participant_ids(self) -> tuple[int, int]:
+        return (self.user_low_id, self.user_high_id)
+
+    def has_participant(self, user) -> bool:
+        return user.pk in self.participant_ids
+
+    def other(self, user):
+        return self.user_high if user.pk == self.user_low_id else self.user_low
+
+
+class MessageStatus(models.TextChoices):
+    VISIBLE = "visible", "Visible"
+    HELD = "held", "Held for review"
+    HIDDEN = "hidden", "Hidden by staff"
+
+
+class AttachmentKind(models.TextChoices):
+    IMAGE = "image", "Image"
+    PDF = "pdf", "PDF"
+
+
+class Message(models.Model):
+    """One message. Stored before it is broadcast; its id orders the conversation."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_messages")
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=MessageStatus.choices, default=MessageStatus.VISIBLE)
+    # What moderation found (e.g. ["phone", "link"]); masked or held as staff configure.
+    flags = models.JSONField(default=list, blank=True)
+    # Chosen by the sender's client; resending after a reconnect returns the stored message.
+    client_id = models.CharField(max_length=64, blank=True)
+    attachment = models.FileField(upload_to="chat/%Y/%m/", blank=True)
+    attachment_name = models.CharField(max_length=200, blank=True)
+    attachment_kind = models.CharField(max_length=10, choices=AttachmentKind.choices, blank=True)
+    attachment_size = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sender", "client_id"], condition=~Q(client_id=""), name="chat_message_client_id_once"
+            )
+        ]
+        indexes = [models.Index(fields=["conversation", "id"], name="chat_message_conv_idx")]
+
+    def __str__(self):
+        return f"#{self.pk} {self.sender}: {self.body[:40]}"
+
+
+class ReadState(models.Model):
+    """How far one participant has read one conversation."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="read_states")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    last_read_message_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["conversation", "user"], name="chat_one_read_state")]
+
+    def __str__(self):
+        return f"{self.user_id} read {self.conversation_id} up to {self.last_read_message_id}"
+
+
+class Announcement(models.Model):
+    """A teacher's message to every actively enrolled student of a course."""
+
+    # A Wagtail page (the course page); courses are pages, so this needs no courses migration.
+    course = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    recipient_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.course.title}: {self.body[:40]}"
+
+
+class Report(models.Model):
+    """A participant's report of a message, for staff to work in the admin."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["message", "reporter"], name="chat_report_once")]
+
+    def __str__(self):
+        return f"Report on message #{self.message_id}"
+
+
+class ContactAction(models.TextChoices):
+    MASK = "mask", "Mask the contact details"
+    HOLD = "hold", "Hold the message for review"
+    ALLOW = "allow", "Allow (do nothing)"
+
+
+class ChatSettings(models.Model):
+    """The one row of moderation settings staff edit in the admin."""
+
+    contact_action = models.CharField(
+        max_length=10,
+        choices=ContactAction.choices,
+        default=ContactAction.MASK,
+        help_text="What happens to a message with a phone number, email address or outside link.",
+    )
+    allowed_link_domains = models.TextField(
+        blank=True,
+        help_text="Domains whose links are not outside links, one per line (the site's own always are).",
+    )
+
+    CACHE_SECONDS = 5
+    _cache = None
+
+    class Meta:
+        verbose_name = "chat settings"
+        verbose_name_plural = "chat settings"
+
+    def __str__(self):
+        return "Chat settings"
+
+    @classmethod
+    def load(cls) -> "ChatSettings":
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+    @classmethod
+    def cached(cls) -> "ChatSettings":
+        """The settings as of at most CACHE_SECONDS ago (read on every message; a change in
+        the admin reaches every process within that time)."""
+        now = time.monotonic()
+        if cls._cache is None or now - cls._cache[0] > cls.CACHE_SECONDS:
+            cls._cache = (now, cls.load())
+        return cls._cache[1]

@@ -1,0 +1,125 @@
+"""Two ASGI server processes behind one database and one Redis deliver each other's messages."""
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+from chat.tests.factories import start_conversation
+from lms.models import Role
+from lms.tests.factories import make_user
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@contextmanager
+def asgi_servers(count: int):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "lms.settings_test",
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "CONN_MAX_AGE": "0",
+    }
+    ports = [free_port() for _ in range(count)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "lms.asgi:application", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=settings.BASE_DIR,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for port in ports
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        for port, process in zip(ports, processes, strict=True):
+            while True:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
+                    break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(process.stderr.read().decode()[-3000:]) from None
+                    time.sleep(0.2)
+        yield ports
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+async def exchange(port_a: int, port_b: int, conversation_id: int, cookie_a: str, cookie_b: str) -> list[dict]:
+    from websockets.asyncio.client import connect
+
+    def open_socket(port, cookie):
+        return connect(
+            f"ws://127.0.0.1:{port}/ws/chat/{conversation_id}/",
+            origin=f"http://127.0.0.1:{port}",
+            additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"},
+            open_timeout=10,
+        )
+
+    async def next_of(ws, kind, sender_id=None):
+        while True:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+            if frame["type"] == kind and (sender_id is None or frame["message"]["sender_id"] == sender_id):
+                return frame
+
+    async with open_socket(port_a, cookie_a) as a, open_socket(port_b, cookie_b) as b:
+        user_a = (await next_of(a, "chat.hello"))["user_id"]
+        received = []
+        for i in range(3):
+            await b.send(json.dumps({"type": "chat.send", "body": f"from B {i}", "client_id": f"b-{i}"}))
+            ack = await next_of(b, "chat.ack")
+            frame = await next_of(a, "chat.message")
+            assert frame["message"]["id"] == ack["id"]
+            received.append(frame["message"])
+        await a.send(json.dumps({"type": "chat.send", "body": "from A", "client_id": "a-0"}))
+        received.append((await next_of(b, "chat.message", sender_id=user_a))["message"])
+        return received
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_two_servers_deliver_each_others_messages(transactional_db):
+    staff = make_user(Role.STAFF, display_name="Stella Staff")
+    student = make_user(Role.STUDENT, display_name="Sam Student")
+    conversation = start_conversation(staff, student)
+    cookie_student, cookie_staff = session_cookie(student), session_cookie(staff)
+    connection.close()  # the servers' connections must not wait on ours
+    with asgi_servers(2) as (port_a, port_b):
+        received = asyncio.run(exchange(port_a, port_b, conversation.pk, cookie_student, cookie_staff))
+    assert [m["body"] for m in received] == ["from B 0", "from B 1", "from B 2", "from A"]
+    assert [m["sender_id"] for m in received] == [staff.pk] * 3 + [student.pk]

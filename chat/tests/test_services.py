@@ -1,0 +1,231 @@
+import pytest
+
+from chat import realtime, selectors, services
+from chat.models import Announcement, ChatSettings, ContactAction, Conversation, Message, MessageStatus, Report
+from chat.moderation import MASK
+from chat.tests.factories import pdf_upload, png_upload, post, start_conversation
+from lms.models import AuditLogEntry, Notification, Role
+from lms.tests.factories import make_user
+
+
+@pytest.fixture
+def conversation(staff_user, student):
+    return start_conversation(staff_user, student)
+
+
+def test_staff_may_write_to_anyone(staff_user, student, teacher):
+    a = start_conversation(staff_user, student)
+    b = start_conversation(teacher, staff_user)
+    assert a.has_participant(staff_user) and a.has_participant(student)
+    assert b.other(teacher) == staff_user
+
+
+def test_one_conversation_per_pair(staff_user, student):
+    assert start_conversation(staff_user, student) == start_conversation(student, staff_user)
+    assert Conversation.objects.count() == 1
+
+
+def test_strangers_cannot_start_a_conversation(student, teacher, other_teacher):
+    with pytest.raises(services.ChatError, match="share a course"):
+        start_conversation(student, teacher)
+    with pytest.raises(services.ChatError):
+        start_conversation(teacher, other_teacher)  # two teachers
+    assert not selectors.can_message(user=student, other=student)
+
+
+def test_message_is_stored_with_id_and_time(conversation, staff_user):
+    message = post(staff_user, conversation, "  Hello there \r\n")
+    assert message.pk and message.created_at
+    assert message.body == "Hello there"
+    conversation.refresh_from_db()
+    assert conversation.last_message_at == message.created_at
+
+
+def test_resending_the_same_client_id_does_not_duplicate(conversation, student):
+    first, created = services.message_post(sender=student, conversation=conversation, body="Hi", client_id="abc-1")
+    again, created_again = services.message_post(
+        sender=student, conversation=conversation, body="Hi", client_id="abc-1"
+    )
+    assert created and not created_again and first == again
+    assert Message.objects.count() == 1
+
+
+def test_outsider_cannot_post(conversation, teacher):
+    with pytest.raises(services.ChatError, match="not part"):
+        post(teacher, conversation)
+
+
+def test_empty_and_too_long_messages_are_refused(conversation, student, settings):
+    settings.CHAT_MESSAGE_MAX_LENGTH = 10
+    with pytest.raises(services.ChatError, match="Write a message"):
+        post(student, conversation, "   ")
+    with pytest.raises(services.ChatError, match="at most 10"):
+        post(student, conversation, "x" * 11)
+
+
+def test_suspended_user_cannot_post(conversation, student, staff_user):
+    services.user_chat_suspend(actor=staff_user, user=student)
+    student.refresh_from_db()
+    with pytest.raises(services.ChatError, match="suspended"):
+        post(student, conversation)
+    entry = AuditLogEntry.objects.get(action="chat.user.suspend")
+    assert entry.changes == {"chat_suspended": [False, True]}
+
+
+def test_rate_limit(conversation, student, settings):
+    settings.CHAT_RATE_LIMIT = (3, 10)
+    for i in range(3):
+        post(student, conversation, f"m{i}")
+    with pytest.raises(services.RateLimited, match="too fast"):
+        post(student, conversation, "one too many")
+    assert Message.objects.count() == 3
+
+
+def test_rate_limit_window_counts_in_the_cache(settings):
+    settings.CHAT_RATE_LIMIT = (2, 10)
+    assert [realtime.rate_limit_hit(99) for _ in range(3)] == [False, False, True]
+    assert realtime.rate_limit_hit(100) is False  # per user
+
+
+def test_contact_details_are_masked_by_default(conversation, student):
+    message = post(student, conversation, "call 020 7946 0958 or mail me@x.org")
+    assert message.status == MessageStatus.VISIBLE
+    assert message.body == f"call {MASK} or mail {MASK}"
+    assert message.flags == ["email", "phone"]
+
+
+def test_held_for_review_then_approved(conversation, student, staff_user):
+    ChatSettings.objects.update_or_create(pk=1, defaults={"contact_action": ContactAction.HOLD})
+    message = post(student, conversation, "my site: www.elsewhere.com")
+    assert message.status == MessageStatus.HELD and message.body == "my site: www.elsewhere.com"
+    # The sender sees it (waiting for review); the other participant does not.
+    assert message in selectors.visible_messages(user=student, conversation=conversation)
+    assert message not in selectors.visible_messages(user=staff_user, conversation=conversation)
+    assert selectors.unread_count(user=staff_user, conversation=conversation) == 0
+
+    services.message_moderate(actor=staff_user, message=message, action="approve")
+    message.refresh_from_db()
+    assert message.status == MessageStatus.VISIBLE
+    assert selectors.unread_count(user=staff_user, conversation=conversation) == 1
+    assert AuditLogEntry.objects.filter(action="chat.message.approve").exists()
+
+
+def test_hide_resolves_reports(conversation, student, staff_user):
+    message = post(staff_user, conversation, "rude words")
+    report = services.message_report(reporter=student, message=message, reason="rude")
+    assert services.message_report(reporter=student, message=message) == report  # once per reporter
+    services.message_moderate(actor=make_user(Role.STAFF), message=message, action="hide")
+    report.refresh_from_db()
+    assert report.resolution == "hide" and report.resolved_at
+    assert message not in selectors.visible_messages(user=student, conversation=conversation)
+
+
+def test_cannot_report_own_or_others_messages(conversation, student, staff_user, teacher):
+    message = post(student, conversation)
+    with pytest.raises(services.ChatError, match="own message"):
+        services.message_report(reporter=student, message=message)
+    with pytest.raises(services.ChatError, match="your own conversations"):
+        services.message_report(reporter=teacher, message=message)
+    assert not Report.objects.exists()
+
+
+def test_read_state_and_unread_counts(conversation, student, staff_user):
+    first = post(staff_user, conversation, "one")
+    second = post(staff_user, conversation, "two")
+    assert selectors.unread_total(user_id=student.pk) == 2
+    assert selectors.unread_total(user_id=staff_user.pk) == 0
+    services.conversation_mark_read(user=student, conversation=conversation, message_id=first.pk)
+    assert selectors.unread_count(user=student, conversation=conversation) == 1
+    # Never moves back.
+    services.conversation_mark_read(user=student, conversation=conversation, message_id=second.pk)
+    services.conversation_mark_read(user=student, conversation=conversation, message_id=first.pk)
+    assert selectors.last_read_id(user=student, conversation=conversation) == second.pk
+    rows = selectors.conversation_list(user=student)
+    assert rows[0]["unread"] == 0 and rows[0]["last"] == second
+
+
+def test_attachments_are_stored(conversation, student):
+    image = post(student, conversation, "", attachment=png_upload())
+    pdf = post(student, conversation, "the notes", attachment=pdf_upload())
+    assert (image.attachment_kind, pdf.attachment_kind) == ("image", "pdf")
+    assert image.attachment.storage.exists(image.attachment.name)
+
+
+def test_bad_attachment_is_refused(conversation, student):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    with pytest.raises(services.ChatError, match="Only images"):
+        post(student, conversation, "", attachment=SimpleUploadedFile("x.png", b"<svg onload=alert(1)>"))
+    assert not Message.objects.exists()
+
+
+def test_away_recipient_is_notified_once(conversation, student, staff_user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(staff_user, conversation, "first")
+        post(staff_user, conversation, "second")
+    notes = Notification.objects.filter(user=student, kind="chat")
+    assert notes.count() == 1
+    assert notes.get().url == conversation.get_absolute_url()
+
+
+def test_online_recipient_is_not_notified(conversation, student, staff_user, django_capture_on_commit_callbacks):
+    realtime.presence_beat(student.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        post(staff_user, conversation, "first")
+    assert not Notification.objects.filter(user=student, kind="chat").exists()
+
+
+def test_enrolled_student_and_course_teacher_may_talk(enrolled, teacher, other_teacher):
+    conversation = start_conversation(enrolled, teacher)
+    assert conversation.has_participant(teacher)
+    assert start_conversation(teacher, enrolled) == conversation
+    with pytest.raises(services.ChatError):
+        start_conversation(enrolled, other_teacher)  # does not teach the course
+
+
+def test_ended_enrollment_does_not_open_a_conversation(enrolled, course, teacher):
+    from courses.models import Enrollment
+    from courses.services import enrollment_end
+
+    enrollment_end(enrollment=Enrollment.objects.get(student=enrolled), reason="Refunded")
+    assert not selectors.can_message(user=enrolled, other=teacher)
+
+
+def test_announcement_reaches_every_active_student(
+    course, enrolled, teacher, other_teacher, django_capture_on_commit_callbacks
+):
+    from courses.services import enrollment_create
+
+    second = make_user(Role.STUDENT)
+    enrollment_create(student=second, course=course, source="staff")
+    bystander = make_user(Role.STUDENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        announcement = services.announcement_post(teacher=teacher, course=course, body="Exam on Friday")
+    assert announcement.recipient_count == 2
+    notes = Notification.objects.filter(kind="announcement")
+    assert set(notes.values_list("user_id", flat=True)) == {enrolled.pk, second.pk}
+    assert not notes.filter(user=bystander).exists()
+    assert notes.first().body == "Exam on Friday"
+    assert Announcement.objects.get().course_id == course.pk
+    # The worker may run the task again (a retry): nobody is told twice.
+    assert services.announcement_notify(announcement=announcement) == 0
+    assert notes.count() == 2
+    with pytest.raises(services.ChatError, match="Only the course's teachers"):
+        services.announcement_post(teacher=other_teacher, course=course, body="Hi")
+    with pytest.raises(services.ChatError, match="Write"):
+        services.announcement_post(teacher=teacher, course=course, body=" ")
+
+
+def test_demo_data_is_idempotent(enrolled, teacher):
+    import io
+
+    from chat import demo
+
+    enrolled.email, teacher.email = "student@lyceum.test", "teacher@lyceum.test"
+    enrolled.save()
+    teacher.save()
+    demo.load(stdout=io.StringIO())
+    demo.load(stdout=io.StringIO())
+    conversation = selectors.conversation_between(user=enrolled, other=teacher)
+    assert conversation.messages.count() == len(demo.CONVERSATION)
+    assert Announcement.objects.count() == 1

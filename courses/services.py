@@ -1,0 +1,431 @@
+"""Writes of the courses app: enrollment, progress, quizzes, certificates, moderation.
+
+Views, admin actions, Wagtail hooks and the billing app all come through these functions.
+"""
+
+import logging
+
+from django.contrib.auth.models import Group, Permission
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from wagtail.models import (
+    Collection,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Page,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
+
+from courses import selectors
+from courses.blocks import QuestionBlock
+from courses.models import (
+    Certificate,
+    CourseIndexPage,
+    CoursePage,
+    CourseReviewTask,
+    Enrollment,
+    LessonPage,
+    LessonProgress,
+    QuizAttempt,
+)
+from lms.models import HomePage, Role, User
+from lms.services import audit_record, notify
+
+logger = logging.getLogger(__name__)
+
+
+class CourseError(Exception):
+    """A course action that is not allowed; the message says why, for the person who tried."""
+
+
+# --- Enrollment -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def enrollment_create(
+    *, student: User, course: CoursePage, source: str, reference: str = "", actor: User | None = None
+) -> Enrollment:
+    """Enroll `student` in `course`. Idempotent: an existing active enrollment is returned as is.
+
+    Safe under concurrency: the conditional unique constraint lets only one active row
+    exist; the loser of a race catches the IntegrityError and returns the winner's row.
+    """
+    if source not in Enrollment.Source.values:
+        raise CourseError(f"“{source}” is not an enrollment source.")
+    existing = selectors.active_enrollment(user=student, course=course)
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            enrollment = Enrollment.objects.create(student=student, course=course, source=source, reference=reference)
+    except IntegrityError:
+        existing = selectors.active_enrollment(user=student, course=course)
+        if existing is None:
+            raise
+        return existing
+    if actor is not None and actor.pk != student.pk:
+        audit_record(
+            actor=actor,
+            action="enrollment.create",
+            target=enrollment,
+            changes={"status": (None, enrollment.status), "source": (None, source)},
+        )
+    notify(
+        user=student,
+        kind="course",
+        title=f"You are enrolled in {course.title}",
+        body="Start with the first lesson whenever you are ready.",
+        url=course.url or "",
+    )
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_end(*, enrollment: Enrollment, reason: str, actor: User | None = None) -> Enrollment:
+    """End an enrollment (refund, subscription lapsed, staff decision). Progress is kept."""
+    enrollment = Enrollment.objects.select_for_update().select_related("course", "student").get(pk=enrollment.pk)
+    if enrollment.status == Enrollment.Status.ENDED:
+        return enrollment
+    enrollment.status = Enrollment.Status.ENDED
+    enrollment.ended_at = timezone.now()
+    enrollment.end_reason = reason[:200]
+    enrollment.save(update_fields=["status", "ended_at", "end_reason"])
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action="enrollment.end",
+            target=enrollment,
+            changes={"status": (Enrollment.Status.ACTIVE, Enrollment.Status.ENDED)},
+            message=reason,
+        )
+    notify(
+        user=enrollment.student,
+        kind="course",
+        title=f"Your access to {enrollment.course.title} has ended",
+        body=reason,
+        url=enrollment.course.url or "",
+    )
+    return enrollment
+
+
+def course_enroll(*, student: User, course: CoursePage) -> Enrollment:
+    """A student's own one-click enrollment in a free, published course."""
+    if not course.live:
+        raise CourseError("This course is not open for enrollment.")
+    if not student.is_student and not student.is_platform_staff:
+        raise CourseError("Only students can enroll in courses.")
+    if not course.is_free:
+        raise CourseError("This course is paid: buy it to enroll.")
+    if course.enforce_prerequisites:
+        missing = missing_prerequisites(student=student, course=course)
+        if missing:
+            raise CourseError("Complete these courses first: " + ", ".join(c.title for c in missing) + ".")
+    return enrollment_create(student=student, course=course, source=Enrollment.Source.FREE, actor=student)
+
+
+def missing_prerequisites(*, student: User, course: CoursePage) -> list[CoursePage]:
+    required = list(course.prerequisites.live())
+    if not required:
+        return []
+    done = set(
+        Enrollment.objects.filter(student=student, course__in=required, completed_at__isnull=False).values_list(
+            "course_id", flat=True
+        )
+    )
+    return [c for c in required if c.pk not in done]
+
+
+# --- Learning ---------------------------------------------------------------------------------
+
+
+def lesson_visit(*, student: User, lesson: LessonPage, enrollment: Enrollment | None) -> None:
+    """Remember the last lesson opened, for "continue where you left off"."""
+    if enrollment is not None and enrollment.last_lesson_id != lesson.pk:
+        Enrollment.objects.filter(pk=enrollment.pk).update(last_lesson=lesson)
+        enrollment.last_lesson_id = lesson.pk
+
+
+def _lesson_gate(*, student: User, lesson: LessonPage, course: CoursePage) -> Enrollment:
+    enrollment = selectors.active_enrollment(user=student, course=course)
+    if enrollment is None:
+        raise CourseError("Enroll in the course to track your progress.")
+    if course.enforce_order:
+        blocking = lesson_blocked_by(student=student, lesson=lesson, course=course)
+        if blocking is not None:
+            raise CourseError(f"Complete “{blocking.title}” first.")
+    return enrollment
+
+
+def lesson_blocked_by(*, student: User, lesson: LessonPage, course: CoursePage) -> LessonPage | None:
+    """With enforced order: the first earlier lesson not yet completed, else None."""
+    if not course.enforce_order:
+        return None
+    lessons = selectors.flat_lessons(selectors.course_outline(course=course))
+    done = selectors.completed_lesson_ids(user=student, course=course)
+    for earlier in lessons:
+        if earlier.pk == lesson.pk:
+            return None
+        if earlier.pk not in done:
+            return earlier
+    return None
+
+
+@transaction.atomic
+def lesson_complete(*, student: User, lesson: LessonPage, course: CoursePage | None = None) -> LessonProgress:
+    """Mark a lesson done (a required quiz must be passed first); may complete the course."""
+    course = course or selectors.course_for_lesson(lesson)
+    if course is None:
+        raise CourseError("This lesson is not part of a course.")
+    _lesson_gate(student=student, lesson=lesson, course=course)
+    quiz = lesson.quiz
+    if quiz is not None and quiz.value["required"] and not selectors.quiz_passed(user=student, lesson=lesson):
+        raise CourseError("Pass the quiz to complete this lesson.")
+    progress, created = LessonProgress.objects.get_or_create(
+        student=student, lesson=lesson, defaults={"course": course}
+    )
+    if created:
+        course_completion_check(student=student, course=course)
+    return progress
+
+
+def _normalise(text: str) -> str:
+    return " ".join(str(text).lower().split())
+
+
+def quiz_grade(*, quiz: dict, answers: dict[str, list[str]]) -> tuple[int, list[dict]]:
+    """Grade `answers` (question index → submitted values) against the quiz block's value.
+
+    Raises CourseError for a missing answer or a choice that is not one of the question's.
+    """
+    results = []
+    for index, question in enumerate(quiz["questions"]):
+        key = str(index)
+        submitted = [v for v in answers.get(key, []) if str(v).strip() != ""]
+        kind = question["kind"]
+        if not submitted:
+            raise CourseError(f"Answer question {index + 1} before submitting.")
+        if kind in (QuestionBlock.SINGLE, QuestionBlock.MULTIPLE):
+            n = len(question["choices"])
+            try:
+                chosen = {int(v) for v in submitted}
+            except (TypeError, ValueError):
+                raise CourseError(f"Question {index + 1}: that is not one of its choices.") from None
+            if any(c < 0 or c >= n for c in chosen) or (kind == QuestionBlock.SINGLE and len(chosen) != 1):
+                raise CourseError(f"Question {index + 1}: that is not one of its choices.")
+            right = {i for i, c in enumerate(question["choices"]) if c["correct"]}
+            correct = chosen == right
+            answer_text = ", ".join(question["choices"][i]["text"] for i in sorted(right))
+        elif kind == QuestionBlock.TRUE_FALSE:
+            if len(submitted) != 1 or submitted[0] not in ("true", "false"):
+                raise CourseError(f"Question {index + 1}: answer true or false.")
+            correct = (submitted[0] == "true") == bool(question["true_false_answer"])
+            answer_text = "True" if question["true_false_answer"] else "False"
+        else:
+            accepted = [_normalise(a) for a in question["accepted_answers"].split("|") if a.strip()]
+            correct = _normalise(submitted[0]) in accepted
+            answer_text = question["accepted_answers"].split("|")[0].strip()
+        results.append({"question": index, "correct": correct, "feedback": question["feedback"], "answer": answer_text})
+    n = len(results)
+    score = round(100 * sum(r["correct"] for r in results) / n) if n else 0
+    return score, results
+
+
+@transaction.atomic
+def quiz_submit(*, student: User, lesson: LessonPage, answers: dict[str, list[str]]) -> QuizAttempt:
+    """Grade and store one attempt; a pass of a required quiz completes the lesson."""
+    course = selectors.course_for_lesson(lesson)
+    if course is None:
+        raise CourseError("This lesson is not part of a course.")
+    quiz = lesson.quiz
+    if quiz is None:
+        raise CourseError("This lesson has no quiz.")
+    _lesson_gate(student=student, lesson=lesson, course=course)
+    # Lock the enrollment row so two quick submissions cannot both pass the limit check.
+    Enrollment.objects.select_for_update().filter(
+        student=student, course=course, status=Enrollment.Status.ACTIVE
+    ).first()
+    previous = QuizAttempt.objects.filter(student=student, lesson=lesson)
+    if previous.filter(passed=True).exists():
+        raise CourseError("You have already passed this quiz.")
+    limit = quiz.value["max_attempts"]
+    if limit and previous.count() >= limit:
+        raise CourseError(f"You have used all {limit} attempts at this quiz.")
+    score, results = quiz_grade(quiz=quiz.value, answers=answers)
+    passed = score >= quiz.value["pass_mark"]
+    attempt = QuizAttempt.objects.create(
+        student=student,
+        course=course,
+        lesson=lesson,
+        quiz_id=quiz.id or "",
+        answers=answers,
+        results=results,
+        score=score,
+        passed=passed,
+    )
+    if passed and quiz.value["required"]:
+        _progress, created = LessonProgress.objects.get_or_create(
+            student=student, lesson=lesson, defaults={"course": course}
+        )
+        if created:
+            course_completion_check(student=student, course=course)
+    return attempt
+
+
+# --- Completion and certificates --------------------------------------------------------------
+
+
+def course_completion_check(*, student: User, course: CoursePage) -> Certificate | None:
+    """If every live lesson is done, complete the enrollment and issue the certificate."""
+    lesson_ids = set(selectors.course_lesson_ids(course=course))
+    if not lesson_ids:
+        return None
+    done = selectors.completed_lesson_ids(user=student, course=course)
+    if not lesson_ids <= done:
+        return None
+    enrollment = (
+        Enrollment.objects.select_for_update()
+        .filter(student=student, course=course, status=Enrollment.Status.ACTIVE)
+        .first()
+    )
+    if enrollment is None or enrollment.completed_at is not None:
+        return None
+    enrollment.completed_at = timezone.now()
+    enrollment.save(update_fields=["completed_at"])
+    return certificate_issue(student=student, course=course)
+
+
+def certificate_issue(*, student: User, course: CoursePage) -> Certificate:
+    certificate, created = Certificate.objects.get_or_create(
+        student=student,
+        course=course,
+        defaults={
+            "student_name": student.get_full_name() or student.name,
+            "course_title": course.title,
+            "teacher_names": ", ".join(t.name for t in course.teacher_users()),
+        },
+    )
+    if created:
+        notify(
+            user=student,
+            kind="course",
+            title=f"Congratulations! You completed {course.title}",
+            body="Your certificate is ready to download and share.",
+            url=certificate.get_absolute_url(),
+        )
+    return certificate
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate: Certificate, actor: User, reason: str) -> Certificate:
+    if certificate.revoked_at is None:
+        certificate.revoked_at = timezone.now()
+        certificate.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="certificate.revoke", target=certificate, message=reason)
+    return certificate
+
+
+# --- Moderation -------------------------------------------------------------------------------
+
+
+def moderation_submitted(*, task, page: Page, submitter: User | None) -> None:
+    """Tell the reviewers (staff) that a course page waits for them."""
+    reviewers = User.objects.filter(is_active=True, groups__in=task.groups.all()).distinct()
+    who = submitter.name if submitter else "A teacher"
+    for reviewer in reviewers:
+        if submitter is not None and reviewer.pk == submitter.pk:
+            continue
+        notify(
+            user=reviewer,
+            kind="moderation",
+            title=f"{who} submitted “{page.title}” for review",
+            body="Approve it to publish, or request changes with a comment.",
+            url=f"/cms/pages/{page.pk}/edit/",
+        )
+
+
+def moderation_decided(
+    *, page: Page, requested_by: User | None, reviewer: User, approved: bool, comment: str = ""
+) -> None:
+    """Tell the teacher who submitted the page what the reviewer decided."""
+    if requested_by is None:
+        return
+    if approved:
+        title, body = f"“{page.title}” was approved", "It is published now."
+    else:
+        title, body = f"Changes requested on “{page.title}”", "Edit the page and submit it again."
+    if comment:
+        body = f"{body}\n\n{reviewer.name}: {comment}"
+    notify(user=requested_by, kind="moderation", title=title, body=body, url=f"/cms/pages/{page.pk}/edit/")
+
+
+# --- Site set-up ------------------------------------------------------------------------------
+
+TEACHER_PAGE_PERMISSIONS = ["add_page"]
+STAFF_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "bulk_delete_page", "lock_page", "unlock_page"]
+TEACHER_COLLECTION_PERMISSIONS = [("wagtailimages", "add_image"), ("wagtailimages", "choose_image")] + [
+    ("wagtaildocs", "add_document"),
+    ("wagtaildocs", "choose_document"),
+]
+STAFF_COLLECTION_PERMISSIONS = TEACHER_COLLECTION_PERMISSIONS + [
+    ("wagtailimages", "change_image"),
+    ("wagtaildocs", "change_document"),
+]
+
+
+@transaction.atomic
+def catalog_page_ensure() -> CourseIndexPage | None:
+    """The catalog page at /courses/ under the home page, created if missing."""
+    existing = CourseIndexPage.objects.first()
+    if existing is not None:
+        return existing
+    home = HomePage.objects.first()
+    if home is None:
+        return None
+    index = CourseIndexPage(title="Courses", slug="courses", intro="Courses written and taught by real teachers.")
+    home.add_child(instance=index)
+    index.save_revision().publish()
+    return index
+
+
+def _permissions(pairs: list[tuple[str, str]]) -> list[Permission]:
+    return [Permission.objects.get(content_type__app_label=app, codename=codename) for app, codename in pairs]
+
+
+@transaction.atomic
+def course_permissions_ensure() -> None:
+    """Teachers add courses (and edit only pages they own), staff moderate everything, and
+    course pages go through the "Course review" workflow. Idempotent."""
+    index = catalog_page_ensure()
+    home = HomePage.objects.first()
+    if index is None or home is None:
+        return
+    teachers, _ = Group.objects.get_or_create(name=Role.TEACHER.label)
+    staff, _ = Group.objects.get_or_create(name=Role.STAFF.label)
+    for codename in TEACHER_PAGE_PERMISSIONS:
+        GroupPagePermission.objects.get_or_create(
+            group=teachers,
+            page=index,
+            permission=Permission.objects.get(content_type__app_label="wagtailcore", codename=codename),
+        )
+    for codename in STAFF_PAGE_PERMISSIONS:
+        GroupPagePermission.objects.get_or_create(
+            group=staff,
+            page=home,
+            permission=Permission.objects.get(content_type__app_label="wagtailcore", codename=codename),
+        )
+    root_collection = Collection.get_first_root_node()
+    if root_collection is not None:
+        for group, pairs in ((teachers, TEACHER_COLLECTION_PERMISSIONS), (staff, STAFF_COLLECTION_PERMISSIONS)):
+            for permission in _permissions(pairs):
+                GroupCollectionPermission.objects.get_or_create(
+                    group=group, collection=root_collection, permission=permission
+                )
+    workflow, _ = Workflow.objects.get_or_create(name="Course review", defaults={"active": True})
+    task = CourseReviewTask.objects.filter(name="Staff review").order_by("pk").first()
+    if task is None:
+        task = CourseReviewTask.objects.create(name="Staff review")
+        task.groups.set([staff])
+    WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
+    WorkflowPage.objects.get_or_create(page=index, defaults={"workflow": workflow})

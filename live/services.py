@@ -1,0 +1,834 @@
+"""Writes of the live app: availability, booking and approval, group classes, changes,
+attendance, disputes, reminders and expiry.
+
+Every function validates first and raises `BookingError` with a message for people;
+views show it. Everybody concerned hears about a change after commit: an in-app
+notification (`lms.services.notify`), a calendar email with an .ics (live.tasks) and,
+for open pages, a `live.booking` event on the `/ws/live/` socket.
+"""
+
+import logging
+from datetime import date, datetime, time, timedelta
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from live import selectors
+from live.meetings import MeetingError, meeting_provider, provider_for
+from live.models import (
+    Availability,
+    DateException,
+    Dispute,
+    JoinClick,
+    LiveClass,
+    LivePreferences,
+    Participant,
+    ReminderDelivery,
+    WeeklyHours,
+)
+from lms.models import Role, User
+from lms.services import notify
+
+logger = logging.getLogger(__name__)
+
+SLOT_TAKEN = "Sorry — that slot was just taken. Please pick another time."
+
+
+class BookingError(Exception):
+    """A live-class action that cannot be done; the message says why, for the user."""
+
+
+def live_group(user_id: int) -> str:
+    """The group of a user's `/ws/live/` sockets."""
+    return f"live-user-{user_id}"
+
+
+def when_for(live_class: LiveClass, user) -> str:
+    """The class's start in the user's own zone, for notifications and emails."""
+    zone = selectors.user_zone(user)
+    local = live_class.start.astimezone(zone)
+    return f"{local:%a %d %b %Y, %H:%M} ({zone.key})"
+
+
+# --- After-commit announcements --------------------------------------------------------
+
+
+def _announce(live_class: LiveClass, user_ids) -> None:
+    payload = {"type": "live.booking", "class_id": live_class.pk, "status": live_class.status}
+    user_ids = list(set(user_ids))
+
+    def send():
+        layer = get_channel_layer()
+        for user_id in user_ids:
+            try:
+                async_to_sync(layer.group_send)(live_group(user_id), payload)
+            except Exception:
+                logger.warning("Could not announce class %s to user %s", payload["class_id"], user_id, exc_info=True)
+
+    transaction.on_commit(send)
+
+
+def _send_invitations(live_class: LiveClass, method: str, user_ids) -> None:
+    """One worker task per recipient (and one for BOOKING_CC_EMAIL), so a retry after a
+    failed send never emails the others twice."""
+    recipients = [[user_id] for user_id in sorted(set(user_ids))]
+    copies = [[]] if settings.BOOKING_CC_EMAIL else []
+    name = f"live-invitation-{live_class.pk}-{live_class.sequence}-{method}"
+
+    def enqueue():
+        for ids in recipients:
+            async_task("live.tasks.invitation_send", live_class.pk, method, ids, task_name=f"{name}-{ids[0]}")
+        for ids in copies:
+            async_task("live.tasks.invitation_send", live_class.pk, method, ids, cc=True, task_name=f"{name}-cc")
+
+    transaction.on_commit(enqueue)
+
+
+def _registered_ids(live_class: LiveClass) -> list[int]:
+    return list(
+        live_class.participants.filter(status=Participant.Status.REGISTERED).values_list("student_id", flat=True)
+    )
+
+
+def _locked_class(live_class_id: int) -> LiveClass:
+    try:
+        return LiveClass.objects.select_for_update().select_related("teacher").get(pk=live_class_id)
+    except LiveClass.DoesNotExist:
+        raise BookingError("That class does not exist.") from None
+
+
+def _lock_teacher(teacher: User) -> None:
+    # SQLite has no exclusion constraint: the booking transaction takes the teacher's
+    # row (and SQLite's single writer, BEGIN IMMEDIATE) serialises bookings. PostgreSQL
+    # relies on the exclusion constraint instead, so concurrent requests really race.
+    if connection.vendor != "postgresql":
+        User.objects.select_for_update().filter(pk=teacher.pk).first()
+
+
+def _save_holding(live_class: LiveClass, **save_kwargs) -> None:
+    """Save a class that holds the teacher's time; an overlap becomes SLOT_TAKEN."""
+    try:
+        with transaction.atomic():
+            live_class.save(**save_kwargs)
+    except IntegrityError as exc:
+        if "live_class_no_overlap" in str(exc) or "exclusion" in str(exc).lower():
+            raise BookingError(SLOT_TAKEN) from exc
+        raise
+
+
+# --- Availability ----------------------------------------------------------------------
+
+
+def availability_ensure(*, teacher: User) -> Availability:
+    if teacher.role != Role.TEACHER:
+        raise BookingError("Only teachers have availability.")
+    availability, _ = Availability.objects.get_or_create(teacher=teacher)
+    return availability
+
+
+@transaction.atomic
+def availability_update(
+    *,
+    teacher: User,
+    accepting: bool,
+    class_minutes: int,
+    buffer_minutes: int,
+    min_notice_hours: int,
+    max_days_ahead: int,
+) -> Availability:
+    availability = availability_ensure(teacher=teacher)
+    if class_minutes not in dict(Availability._meta.get_field("class_minutes").choices):
+        raise BookingError("Choose a class length from the list.")
+    if not 0 <= buffer_minutes <= 120:
+        raise BookingError("The buffer must be between 0 and 120 minutes.")
+    # A request expires LIVE_PENDING_EXPIRES_MINUTES before its start; the notice must
+    # leave the teacher time to answer before that.
+    shortest = settings.LIVE_PENDING_EXPIRES_MINUTES // 60 + 1
+    if not shortest <= min_notice_hours <= 24 * 14:
+        raise BookingError(f"The minimum notice must be between {shortest} hours and two weeks.")
+    if not 1 <= max_days_ahead <= 365:
+        raise BookingError("Students can book between 1 and 365 days ahead.")
+    availability.accepting = accepting
+    availability.class_minutes = class_minutes
+    availability.buffer_minutes = buffer_minutes
+    availability.min_notice_hours = min_notice_hours
+    availability.max_days_ahead = max_days_ahead
+    availability.save()
+    return availability
+
+
+@transaction.atomic
+def weekly_hours_add(*, teacher: User, weekday: int, start_time: time, end_time: time) -> WeeklyHours:
+    availability_ensure(teacher=teacher)
+    if weekday not in range(7):
+        raise BookingError("Choose a day of the week.")
+    if end_time <= start_time:
+        raise BookingError("The end must be after the start.")
+    if WeeklyHours.objects.filter(
+        teacher=teacher, weekday=weekday, start_time__lt=end_time, end_time__gt=start_time
+    ).exists():
+        raise BookingError("These hours overlap hours you already have on that day.")
+    return WeeklyHours.objects.create(teacher=teacher, weekday=weekday, start_time=start_time, end_time=end_time)
+
+
+@transaction.atomic
+def weekly_hours_delete(*, teacher: User, hours_id: int) -> None:
+    deleted, _ = WeeklyHours.objects.filter(teacher=teacher, pk=hours_id).delete()
+    if not deleted:
+        raise BookingError("Those hours do not exist.")
+
+
+@transaction.atomic
+def date_exception_add(
+    *, teacher: User, day: date, start_time: time | None = None, end_time: time | None = None
+) -> DateException:
+    availability_ensure(teacher=teacher)
+    if (start_time is None) != (end_time is None):
+        raise BookingError("Give both a start and an end, or neither for a day off.")
+    if start_time is not None and end_time <= start_time:
+        raise BookingError("The end must be after the start.")
+    if day < timezone.now().astimezone(selectors.user_zone(teacher)).date():
+        raise BookingError("That date has passed.")
+    existing = DateException.objects.filter(teacher=teacher, date=day)
+    if start_time is None:
+        existing.delete()  # a day off replaces any other hours that day
+    else:
+        existing.filter(start_time__isnull=True).delete()
+        if existing.filter(start_time__lt=end_time, end_time__gt=start_time).exists():
+            raise BookingError("These hours overlap hours you already set for that date.")
+    return DateException.objects.create(teacher=teacher, date=day, start_time=start_time, end_time=end_time)
+
+
+@transaction.atomic
+def date_exception_delete(*, teacher: User, exception_id: int) -> None:
+    deleted, _ = DateException.objects.filter(teacher=teacher, pk=exception_id).delete()
+    if not deleted:
+        raise BookingError("That exception does not exist.")
+
+
+# --- Booking a one-to-one class --------------------------------------------------------
+
+
+def _check_slot(*, teacher: User, start: datetime, now: datetime, exclude_id: int | None = None):
+    """The offered slot starting at `start`, or a BookingError saying why it is not one."""
+    rules = selectors.teacher_rules(teacher)
+    if start <= now:
+        raise BookingError("That time has already passed.")
+    if start < now + timedelta(hours=rules.min_notice_hours):
+        raise BookingError(f"{teacher.name} needs at least {rules.min_notice_hours} hours' notice.")
+    if start > now + timedelta(days=rules.max_days_ahead):
+        raise BookingError(f"{teacher.name} takes bookings up to {rules.max_days_ahead} days ahead.")
+    window = {"now": now, "start": start - timedelta(minutes=1), "end": start + timedelta(minutes=1)}
+    offered = [s for s in selectors.teacher_free_slots(teacher=teacher, ignore_busy=True, **window) if s.start == start]
+    if not offered:
+        raise BookingError(f"That time is not one of {teacher.name}'s available slots.")
+    free = selectors.teacher_free_slots(teacher=teacher, exclude_id=exclude_id, **window)
+    if not any(s.start == start for s in free):
+        raise BookingError(SLOT_TAKEN)
+    return offered[0]
+
+
+def _check_student_free(*, student: User, start: datetime, end: datetime, exclude_id: int | None = None) -> None:
+    clash = LiveClass.objects.active().filter(
+        participants__student=student,
+        participants__status=Participant.Status.REGISTERED,
+        start__lt=end,
+        end__gt=start,
+    )
+    if exclude_id:
+        clash = clash.exclude(pk=exclude_id)
+    if clash.exists():
+        raise BookingError("You already have a class at that time.")
+
+
+@transaction.atomic
+def booking_request(
+    *, student: User, teacher: User, start: datetime | None, note: str = "", now: datetime | None = None
+) -> LiveClass:
+    """A student asks for a one-to-one class; it holds the slot until answered."""
+    now = now or timezone.now()
+    if start is None:
+        raise BookingError("Choose one of the free times.")
+    if not student.is_student:
+        raise BookingError("Only students can book classes.")
+    if teacher.role != Role.TEACHER or not teacher.is_active:
+        raise BookingError("This teacher does not take bookings.")
+    if not selectors.availability_of(teacher).accepting:
+        raise BookingError(f"{teacher.name} is not taking bookings at the moment.")
+    note = (note or "").strip()
+    if len(note) > 1000:
+        raise BookingError("Keep the note under 1000 characters.")
+    _lock_teacher(teacher)
+    slot = _check_slot(teacher=teacher, start=start, now=now)
+    _check_student_free(student=student, start=slot.start, end=slot.end)
+    live_class = LiveClass(
+        kind=LiveClass.Kind.PRIVATE,
+        teacher=teacher,
+        start=slot.start,
+        end=slot.end,
+        capacity=1,
+        status=LiveClass.Status.PENDING,
+        created_at=now,
+    )
+    _save_holding(live_class)
+    Participant.objects.create(live_class=live_class, student=student, note=note, created_at=now)
+    notify(
+        user=teacher,
+        kind="live",
+        title=f"{student.name} asks for a class on {when_for(live_class, teacher)}",
+        body=note or "Approve or decline it from your dashboard.",
+        url=live_class.get_absolute_url(),
+    )
+    _announce(live_class, [teacher.pk, student.pk])
+    return live_class
+
+
+def _make_meeting(live_class: LiveClass) -> None:
+    try:
+        provider = meeting_provider()
+        meeting = provider.create(live_class)
+    except MeetingError as exc:
+        raise BookingError(str(exc)) from exc
+    live_class.meeting_provider = meeting.provider
+    live_class.meeting_id = meeting.meeting_id
+    live_class.meeting_url = meeting.url
+
+
+def _may_act_as_teacher(actor: User, live_class: LiveClass) -> bool:
+    return actor.pk == live_class.teacher_id or actor.is_platform_staff
+
+
+@transaction.atomic
+def booking_approve(*, actor: User, live_class_id: int, now: datetime | None = None) -> LiveClass:
+    now = now or timezone.now()
+    live_class = _locked_class(live_class_id)
+    if not _may_act_as_teacher(actor, live_class):
+        raise BookingError("Only the class's teacher can approve it.")
+    if live_class.status != LiveClass.Status.PENDING:
+        raise BookingError(f"This request is already {live_class.get_status_display().lower()}.")
+    if live_class.start <= now:
+        raise BookingError("This class's time has passed.")
+    _make_meeting(live_class)
+    live_class.status = LiveClass.Status.CONFIRMED
+    live_class.confirmed_at = now
+    live_class.save()
+    student_ids = _registered_ids(live_class)
+    for student in User.objects.filter(pk__in=student_ids):
+        notify(
+            user=student,
+            kind="live",
+            title=f"{live_class.teacher.name} confirmed your class on {when_for(live_class, student)}",
+            body="The calendar invitation is in your email; the Join button opens 10 minutes before the start.",
+            url=live_class.get_absolute_url(),
+            email=False,  # the invitation email below says it, with the .ics
+        )
+    _send_invitations(live_class, "REQUEST", [live_class.teacher_id, *student_ids])
+    _announce(live_class, [live_class.teacher_id, *student_ids])
+    return live_class
+
+
+@transaction.atomic
+def booking_reject(*, actor: User, live_class_id: int, reason: str) -> LiveClass:
+    live_class = _locked_class(live_class_id)
+    if not _may_act_as_teacher(actor, live_class):
+        raise BookingError("Only the class's teacher can decline it.")
+    if live_class.status != LiveClass.Status.PENDING:
+        raise BookingError(f"This request is already {live_class.get_status_display().lower()}.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise BookingError("Tell the student why, so they can pick another time.")
+    live_class.status = LiveClass.Status.REJECTED
+    live_class.reason = reason[:1000]
+    live_class.save()
+    student_ids = _registered_ids(live_class)
+    for student in User.objects.filter(pk__in=student_ids):
+        notify(
+            user=student,
+            kind="live",
+            title=f"{live_class.teacher.name} declined your class on {when_for(live_class, student)}",
+            body=live_class.reason,
+            url=live_class.get_absolute_url(),
+        )
+    _announce(live_class, [live_class.teacher_id, *student_ids])
+    return live_class
+
+
+@transaction.atomic
+def pending_expire(*, now: datetime | None = None) -> int:
+    """Requests nobody answered expire shortly before their start; the slot frees up."""
+    now = now or timezone.now()
+    cutoff = now + timedelta(minutes=settings.LIVE_PENDING_EXPIRES_MINUTES)
+    expired = 0
+    for live_class in LiveClass.objects.select_for_update().filter(status=LiveClass.Status.PENDING, start__lte=cutoff):
+        live_class.status = LiveClass.Status.EXPIRED
+        live_class.reason = "The teacher did not answer in time."
+        live_class.save(update_fields=["status", "reason", "updated_at"])
+        student_ids = _registered_ids(live_class)
+        for student in User.objects.filter(pk__in=student_ids):
+            notify(
+                user=student,
+                kind="live",
+                title=f"Your request for {when_for(live_class, student)} expired",
+                body=f"{live_class.teacher.name} did not answer in time. Please pick another slot.",
+                url=live_class.get_absolute_url(),
+            )
+        notify(
+            user=live_class.teacher,
+            kind="live",
+            title=f"A class request for {when_for(live_class, live_class.teacher)} expired",
+            body="It was not answered before the start, so the slot is free again.",
+            url=live_class.get_absolute_url(),
+        )
+        _announce(live_class, [live_class.teacher_id, *student_ids])
+        expired += 1
+    return expired
+
+
+# --- Cancel and reschedule -------------------------------------------------------------
+
+
+def _check_policy(*, actor: User, live_class: LiveClass, now: datetime, verb: str) -> None:
+    if actor.is_platform_staff:
+        return
+    if live_class.status == LiveClass.Status.PENDING:
+        return  # a request nobody accepted yet can always be withdrawn or moved
+    cutoff = timedelta(hours=settings.LIVE_CANCEL_CUTOFF_HOURS)
+    if live_class.start - now < cutoff:
+        raise BookingError(
+            f"Classes cannot be {verb} less than {settings.LIVE_CANCEL_CUTOFF_HOURS} hours before the start. "
+            "If something went wrong, raise it with staff."
+        )
+
+
+def _notify_change(live_class: LiveClass, actor: User, title: str, body: str) -> None:
+    people = [live_class.teacher, *User.objects.filter(pk__in=_registered_ids(live_class))]
+    for person in people:
+        if person.pk == actor.pk:
+            continue
+        notify(
+            user=person,
+            kind="live",
+            title=title.format(who=actor.name, when=when_for(live_class, person)),
+            body=body,
+            url=live_class.get_absolute_url(),
+        )
+
+
+@transaction.atomic
+def class_cancel(*, actor: User, live_class_id: int, reason: str = "", now: datetime | None = None) -> LiveClass:
+    """The teacher, the (one-to-one) student or staff call a class off; the slot frees up."""
+    now = now or timezone.now()
+    live_class = _locked_class(live_class_id)
+    is_student = live_class.is_private and actor.pk in _registered_ids(live_class)
+    if not (_may_act_as_teacher(actor, live_class) or is_student):
+        raise BookingError("You are not taking part in this class.")
+    if not live_class.is_holding:
+        raise BookingError(f"This class is already {live_class.get_status_display().lower()}.")
+    if live_class.end <= now:
+        raise BookingError("This class is over.")
+    _check_policy(actor=actor, live_class=live_class, now=now, verb="cancelled")
+    was_confirmed = live_class.status == LiveClass.Status.CONFIRMED
+    if was_confirmed and live_class.meeting_id:
+        try:
+            provider_for(live_class).delete(live_class)
+        except MeetingError:
+            logger.warning("Could not delete the meeting of class %s", live_class.pk, exc_info=True)
+    live_class.status = LiveClass.Status.CANCELLED
+    live_class.reason = (reason or "").strip()[:1000]
+    live_class.cancelled_by = actor
+    live_class.sequence += 1
+    live_class.save()
+    _notify_change(
+        live_class,
+        actor,
+        "{who} cancelled the class on {when}",
+        live_class.reason or "The time is free again.",
+    )
+    everyone = [live_class.teacher_id, *_registered_ids(live_class)]
+    waiting = live_class.participants.filter(status=Participant.Status.WAITLISTED).select_related("student")
+    for seat in waiting:
+        notify(
+            user=seat.student,
+            kind="live",
+            title=f"{live_class.display_title} on {when_for(live_class, seat.student)} is cancelled",
+            body="You were on its waitlist.",
+            url=live_class.get_absolute_url(),
+        )
+    if was_confirmed:
+        _send_invitations(live_class, "CANCEL", everyone)
+    _announce(live_class, everyone)
+    return live_class
+
+
+@transaction.atomic
+def class_reschedule(
+    *, actor: User, live_class_id: int, start: datetime | None, now: datetime | None = None
+) -> LiveClass:
+    """Move a class to another free slot: same UID, higher SEQUENCE, everyone told."""
+    now = now or timezone.now()
+    if start is None:
+        raise BookingError("Choose one of the free times.")
+    live_class = _locked_class(live_class_id)
+    is_student = live_class.is_private and actor.pk in _registered_ids(live_class)
+    if not (_may_act_as_teacher(actor, live_class) or is_student):
+        raise BookingError("You are not taking part in this class.")
+    if not live_class.is_holding:
+        raise BookingError(f"This class is already {live_class.get_status_display().lower()}.")
+    _check_policy(actor=actor, live_class=live_class, now=now, verb="moved")
+    teacher = live_class.teacher
+    _lock_teacher(teacher)
+    if live_class.is_private:
+        slot = _check_slot(teacher=teacher, start=start, now=now, exclude_id=live_class.pk)
+        new_start, new_end = slot.start, slot.end
+        for student_id in _registered_ids(live_class):
+            _check_student_free(student=User(pk=student_id), start=new_start, end=new_end, exclude_id=live_class.pk)
+    else:
+        if start <= now:
+            raise BookingError("That time has already passed.")
+        new_start, new_end = start, start + live_class.duration
+        if selectors.teacher_busy(teacher=teacher, start=new_start, end=new_end, exclude_id=live_class.pk):
+            raise BookingError(SLOT_TAKEN)
+    if new_start == live_class.start:
+        raise BookingError("That is the class's current time.")
+    old_when = {p.pk: when_for(live_class, p) for p in [teacher, actor]}
+    live_class.start, live_class.end = new_start, new_end
+    live_class.sequence += 1
+    _save_holding(live_class)
+    if live_class.status == LiveClass.Status.CONFIRMED and live_class.meeting_id:
+        try:
+            provider_for(live_class).update(live_class)
+        except MeetingError as exc:
+            raise BookingError(str(exc)) from exc
+    # Reminders are claimed per class and kind: a moved class is reminded again.
+    ReminderDelivery.objects.filter(live_class=live_class).delete()
+    _notify_change(
+        live_class,
+        actor,
+        "{who} moved your class to {when}",
+        f"It was on {old_when.get(actor.pk, '')}.".strip(),
+    )
+    everyone = [teacher.pk, *_registered_ids(live_class)]
+    if live_class.status == LiveClass.Status.CONFIRMED:
+        _send_invitations(live_class, "REQUEST", everyone)
+    _announce(live_class, everyone)
+    return live_class
+
+
+# --- Group classes ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def group_class_create(
+    *,
+    teacher: User,
+    course,
+    start: datetime | None,
+    minutes: int,
+    capacity: int,
+    title: str = "",
+    now: datetime | None = None,
+) -> LiveClass:
+    """A teacher schedules a class for one of their courses; it is confirmed at once."""
+    now = now or timezone.now()
+    if teacher.pk not in selectors.course_teacher_ids(course):
+        raise BookingError("You can schedule group classes only for courses you teach.")
+    if start is None:
+        raise BookingError("Give the class a start time.")
+    if start <= now:
+        raise BookingError("That time has already passed.")
+    if not 15 <= minutes <= 240:
+        raise BookingError("A class lasts between 15 and 240 minutes.")
+    if not 2 <= capacity <= 500:
+        raise BookingError("A group class has between 2 and 500 places.")
+    _lock_teacher(teacher)
+    end = start + timedelta(minutes=minutes)
+    if selectors.teacher_busy(teacher=teacher, start=start, end=end):
+        raise BookingError("You already have a class at that time.")
+    live_class = LiveClass(
+        kind=LiveClass.Kind.GROUP,
+        teacher=teacher,
+        course=course,
+        title=(title or "").strip()[:140] or f"Live class: {course.title}"[:140],
+        start=start,
+        end=end,
+        capacity=capacity,
+        status=LiveClass.Status.CONFIRMED,
+        confirmed_at=now,
+        created_at=now,
+    )
+    _make_meeting(live_class)
+    _save_holding(live_class)
+    _send_invitations(live_class, "REQUEST", [teacher.pk])
+    return live_class
+
+
+@transaction.atomic
+def group_class_register(*, student: User, live_class_id: int, now: datetime | None = None) -> Participant:
+    """An enrolled student takes a place, or a place on the waitlist when it is full."""
+    now = now or timezone.now()
+    live_class = _locked_class(live_class_id)
+    if live_class.kind != LiveClass.Kind.GROUP or live_class.status != LiveClass.Status.CONFIRMED:
+        raise BookingError("This class is not open for registration.")
+    if live_class.start <= now:
+        raise BookingError("This class has already started.")
+    if (
+        not student.is_student
+        or live_class.course is None
+        or not selectors.course_enrolled(student=student, course=live_class.course)
+    ):
+        raise BookingError("Enrol in the course to join its live classes.")
+    seat = live_class.participants.filter(student=student).first()
+    if seat and seat.status != Participant.Status.CANCELLED:
+        raise BookingError("You are already registered for this class.")
+    _check_student_free(student=student, start=live_class.start, end=live_class.end)
+    taken = live_class.participants.filter(status=Participant.Status.REGISTERED).count()
+    status = Participant.Status.REGISTERED if taken < live_class.capacity else Participant.Status.WAITLISTED
+    if seat is None:
+        seat = Participant(live_class=live_class, student=student)
+    seat.status = status
+    seat.created_at = now  # the waitlist is first come, first served
+    seat.save()
+    if status == Participant.Status.REGISTERED:
+        _send_invitations(live_class, "REQUEST", [student.pk])
+    _announce(live_class, [student.pk])
+    return seat
+
+
+@transaction.atomic
+def group_registration_cancel(*, student: User, live_class_id: int, now: datetime | None = None) -> Participant:
+    """A student gives up their place (or leaves the waitlist); the waitlist moves up."""
+    now = now or timezone.now()
+    live_class = _locked_class(live_class_id)
+    seat = live_class.participants.filter(student=student).exclude(status=Participant.Status.CANCELLED).first()
+    if seat is None:
+        raise BookingError("You are not registered for this class.")
+    had_place = seat.status == Participant.Status.REGISTERED
+    if had_place:
+        _check_policy(actor=student, live_class=live_class, now=now, verb="cancelled")
+    seat.status = Participant.Status.CANCELLED
+    seat.save(update_fields=["status"])
+    if had_place:
+        _send_invitations(live_class, "CANCEL", [student.pk])
+        next_seat = (
+            live_class.participants.select_for_update()
+            .filter(status=Participant.Status.WAITLISTED)
+            .order_by("created_at", "id")
+            .first()
+        )
+        if next_seat is not None and live_class.start > now:
+            next_seat.status = Participant.Status.REGISTERED
+            next_seat.save(update_fields=["status"])
+            notify(
+                user=next_seat.student,
+                kind="live",
+                title=f"A place opened up: you are in {live_class.display_title}",
+                body=f"On {when_for(live_class, next_seat.student)}. The invitation is in your email.",
+                url=live_class.get_absolute_url(),
+                email=False,  # the invitation email says it, with the .ics
+            )
+            _send_invitations(live_class, "REQUEST", [next_seat.student_id])
+            _announce(live_class, [next_seat.student_id])
+    _announce(live_class, [student.pk])
+    return seat
+
+
+# --- During and after a class ----------------------------------------------------------
+
+
+@transaction.atomic
+def join_record(*, user: User, live_class_id: int, now: datetime | None = None) -> str:
+    """A participant presses Join: record it and give them their meeting URL."""
+    now = now or timezone.now()
+    try:
+        live_class = LiveClass.objects.select_related("teacher").get(pk=live_class_id)
+    except LiveClass.DoesNotExist:
+        raise BookingError("That class does not exist.") from None
+    if not selectors.is_participant(user=user, live_class=live_class):
+        raise BookingError("Only the class's participants can join it.")
+    if live_class.status != LiveClass.Status.CONFIRMED or not live_class.meeting_url:
+        raise BookingError("This class is not confirmed.")
+    if now < live_class.join_opens_at():
+        raise BookingError(f"Join opens {settings.LIVE_JOIN_OPENS_MINUTES} minutes before the start.")
+    if now >= live_class.end:
+        raise BookingError("This class is over.")
+    JoinClick.objects.create(live_class=live_class, user=user, clicked_at=now)
+    try:
+        return provider_for(live_class).join_url(live_class, user)
+    except MeetingError as exc:
+        raise BookingError(str(exc)) from exc
+
+
+@transaction.atomic
+def attendance_mark(
+    *, actor: User, live_class_id: int, student_id: int, attendance: str, now: datetime | None = None
+) -> Participant:
+    now = now or timezone.now()
+    live_class = _locked_class(live_class_id)
+    if not _may_act_as_teacher(actor, live_class):
+        raise BookingError("Only the class's teacher marks attendance.")
+    if live_class.status != LiveClass.Status.CONFIRMED or now < live_class.start:
+        raise BookingError("Attendance can be marked once a confirmed class has started.")
+    if attendance not in Participant.Attendance.values:
+        raise BookingError("Choose attended or no-show.")
+    seat = live_class.participants.filter(student_id=student_id, status=Participant.Status.REGISTERED).first()
+    if seat is None:
+        raise BookingError("That student is not in this class.")
+    seat.attendance = attendance
+    seat.save(update_fields=["attendance"])
+    return seat
+
+
+@transaction.atomic
+def recording_set(*, actor: User, live_class_id: int, url: str, now: datetime | None = None) -> LiveClass:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import URLValidator
+
+    now = now or timezone.now()
+    live_class = _locked_class(live_class_id)
+    if not _may_act_as_teacher(actor, live_class):
+        raise BookingError("Only the class's teacher adds the recording.")
+    if live_class.status != LiveClass.Status.CONFIRMED or now < live_class.start:
+        raise BookingError("A recording can be added once a confirmed class has started.")
+    url = (url or "").strip()
+    if url:
+        try:
+            URLValidator(schemes=["https", "http"])(url)
+        except ValidationError:
+            raise BookingError("Enter a full web address starting with https://.") from None
+    live_class.recording_url = url
+    live_class.save(update_fields=["recording_url", "updated_at"])
+    if url:
+        for student in User.objects.filter(pk__in=_registered_ids(live_class)):
+            notify(
+                user=student,
+                kind="live",
+                title=f"The recording of {live_class.display_title} is available",
+                url=live_class.get_absolute_url(),
+            )
+    return live_class
+
+
+@transaction.atomic
+def dispute_raise(*, user: User, live_class_id: int, reason: str) -> Dispute:
+    """A participant raises a scheduling conflict to staff (queue in Django admin)."""
+    live_class = _locked_class(live_class_id)
+    if not selectors.is_participant(user=user, live_class=live_class):
+        raise BookingError("Only the class's participants can raise a dispute about it.")
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise BookingError("Describe the problem in a sentence or two.")
+    if live_class.disputes.filter(raised_by=user, status=Dispute.Status.OPEN).exists():
+        raise BookingError("You already have an open dispute about this class; staff will be in touch.")
+    dispute = Dispute.objects.create(live_class=live_class, raised_by=user, reason=reason[:4000])
+    for staff in User.objects.filter(Q(role=Role.STAFF) | Q(is_superuser=True), is_active=True):
+        notify(
+            user=staff,
+            kind="live",
+            title=f"Scheduling dispute raised by {user.name}",
+            body=reason[:300],
+            url=f"/admin/live/dispute/{dispute.pk}/change/",
+        )
+    return dispute
+
+
+@transaction.atomic
+def dispute_close(*, actor: User, dispute_id: int, status: str, resolution: str) -> Dispute:
+    if not actor.is_platform_staff:
+        raise BookingError("Only staff close disputes.")
+    dispute = Dispute.objects.select_for_update().select_related("live_class", "raised_by").get(pk=dispute_id)
+    if dispute.status != Dispute.Status.OPEN:
+        raise BookingError("This dispute is already closed.")
+    if status not in (Dispute.Status.RESOLVED, Dispute.Status.DISMISSED):
+        raise BookingError("Resolve or dismiss the dispute.")
+    dispute.status = status
+    dispute.resolution = resolution.strip()
+    dispute.resolved_at = timezone.now()
+    dispute.save()
+    notify(
+        user=dispute.raised_by,
+        kind="live",
+        title=f"Your scheduling dispute was {dispute.get_status_display().lower()}",
+        body=dispute.resolution,
+        url=dispute.live_class.get_absolute_url(),
+    )
+    return dispute
+
+
+# --- Preferences, calendar feed, reminders ---------------------------------------------
+
+
+def live_preferences_ensure(*, user: User) -> LivePreferences:
+    preferences, _ = LivePreferences.objects.get_or_create(user=user)
+    return preferences
+
+
+@transaction.atomic
+def live_preferences_update(*, user: User, remind_24h: bool, remind_1h: bool) -> LivePreferences:
+    preferences = live_preferences_ensure(user=user)
+    preferences.remind_24h = remind_24h
+    preferences.remind_1h = remind_1h
+    preferences.save(update_fields=["remind_24h", "remind_1h"])
+    return preferences
+
+
+@transaction.atomic
+def feed_token_rotate(*, user: User) -> LivePreferences:
+    """A new secret feed URL; the old one stops working at once."""
+    from live.models import _new_feed_token
+
+    preferences = live_preferences_ensure(user=user)
+    preferences.feed_token = _new_feed_token()
+    preferences.save(update_fields=["feed_token"])
+    return preferences
+
+
+REMINDERS = {
+    ReminderDelivery.Kind.DAY: (timedelta(hours=24), "remind_24h", "tomorrow"),
+    ReminderDelivery.Kind.HOUR: (timedelta(hours=1), "remind_1h", "in one hour"),
+}
+
+
+def reminders_send(*, now: datetime | None = None) -> int:
+    """Send the 24 h and 1 h reminders that are due, each exactly once.
+
+    Each reminder is claimed by a unique (class, person, kind) row in the same
+    transaction as its notification: a second run — another worker, or the same one
+    after a restart — finds the claim and skips it; a run that dies before committing
+    leaves no claim, so the next run sends it.
+    """
+    now = now or timezone.now()
+    sent = 0
+    classes = LiveClass.objects.filter(
+        status=LiveClass.Status.CONFIRMED, start__gt=now, start__lte=now + timedelta(hours=24)
+    ).select_related("teacher")
+    for live_class in classes:
+        people = [live_class.teacher, *User.objects.filter(pk__in=_registered_ids(live_class))]
+        for kind, (ahead, preference, phrase) in REMINDERS.items():
+            if not live_class.start - ahead <= now:
+                continue
+            if kind == ReminderDelivery.Kind.DAY and live_class.start - now <= timedelta(hours=1):
+                continue  # the 1 h reminder covers it
+            if live_class.confirmed_at and live_class.confirmed_at > live_class.start - ahead:
+                continue  # confirmed after the reminder time: the confirmation was the reminder
+            for person in people:
+                if not getattr(live_preferences_ensure(user=person), preference):
+                    continue
+                with transaction.atomic():
+                    _, claimed = ReminderDelivery.objects.get_or_create(live_class=live_class, user=person, kind=kind)
+                    if not claimed:
+                        continue
+                    notify(
+                        user=person,
+                        kind="reminder",
+                        title=f"Reminder: {live_class.display_title} {phrase}",
+                        body=f"It starts {when_for(live_class, person)}. "
+                        f"Join opens {settings.LIVE_JOIN_OPENS_MINUTES} minutes before.",
+                        url=live_class.get_absolute_url(),
+                    )
+                    sent += 1
+    return sent

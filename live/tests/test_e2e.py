@@ -1,0 +1,52 @@
+"""Browser test: a student books with the HTMX widget, the teacher approves in another
+browser, and the student's page shows the meeting link without a reload."""
+
+import re
+
+import pytest
+
+from live.models import LiveClass
+from live.tests.factories import availability_set
+from lms.tests.e2e import login
+
+pytestmark = pytest.mark.browser
+
+EVERY_DAY = [(day, "00:00", "23:30") for day in range(7)]
+
+
+def test_book_approve_and_see_the_link_live(new_page, student, teacher):
+    availability_set(teacher, zone="Europe/London", hours=EVERY_DAY, min_notice_hours=2, class_minutes=30)
+    slug = teacher.teacher_profile.slug
+
+    teacher_page = new_page()
+    login(teacher_page, teacher.email)
+    teacher_page.goto("/dashboard/teacher/")
+    teacher_page.get_by_text("No requests waiting for you.").wait_for()
+
+    student_page = new_page()
+    login(student_page, student.email)
+    student_page.goto(f"/teachers/{slug}/")
+    widget = student_page.get_by_role("region", name="Book a live class")
+    widget.get_by_role("radio").first.check()
+    widget.get_by_label(re.compile("Note for")).fill("Can we do integrals?")
+    navigations = []
+    student_page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    teacher_page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    widget.get_by_role("button", name="Request this time").click()
+    student_page.get_by_text("Request sent for").wait_for()
+    assert student_page.get_by_text("Waiting for the teacher").is_visible()
+    live_class = LiveClass.objects.get()
+    assert live_class.participants.get().note == "Can we do integrals?"
+
+    # The request appears on the teacher's open dashboard, and in the navigation badge.
+    request = teacher_page.get_by_role("article", name=f"Request from {student.name}")
+    request.wait_for(timeout=15_000)
+    assert teacher_page.get_by_label("1 pending request").first.is_visible()
+    request.get_by_role("button", name="Approve").click()
+    teacher_page.get_by_text("Confirmed. The student has their link").wait_for()
+
+    live_class.refresh_from_db()
+    assert live_class.status == "confirmed" and live_class.meeting_url
+    student_page.get_by_text(live_class.meeting_url).wait_for(timeout=15_000)
+    assert student_page.get_by_role("button", name="Join").is_visible()
+    assert navigations == []  # neither page ever reloaded

@@ -1,0 +1,360 @@
+// Lyceum chat: live messages over a WebSocket, with catch-up after a reconnect.
+// No framework. Message text is always inserted with textContent, never as HTML.
+// Without this script the page still works: the form posts and the page re-renders.
+(function () {
+  "use strict";
+  // base.html loads this on every page of a signed-in user; never run it twice.
+  if (window.lyceumChatLoaded) return;
+  window.lyceumChatLoaded = true;
+
+  var PING_MS = 20000;
+  var TYPING_SHOW_MS = 6000;
+
+  function setUnread(count) {
+    document.querySelectorAll("[data-chat-unread]").forEach(function (badge) {
+      badge.textContent = "";
+      var before = document.createElement("span");
+      before.className = "sr-only";
+      before.textContent = ", ";
+      var after = document.createElement("span");
+      after.className = "sr-only";
+      after.textContent = " unread";
+      badge.append(before, String(count), after);
+      badge.classList.toggle("hidden", !count);
+    });
+  }
+
+  function showAnnouncement(a) {
+    // A notice in the page's status region (base.html's #messages), as plain text.
+    var region = document.getElementById("messages");
+    if (!region) return;
+    var box = document.createElement("div");
+    box.className = "mt-4 rounded-xl border border-brand-200 bg-brand-50 px-4 py-3 text-sm text-brand-900";
+    var title = document.createElement("p");
+    title.className = "font-semibold";
+    title.textContent = "Announcement in " + a.course_title + " from " + a.teacher_name;
+    var body = document.createElement("p");
+    body.className = "whitespace-pre-wrap";
+    body.textContent = a.body;
+    box.append(title, body);
+    region.append(box);
+  }
+
+  // Other pages: the shared notifications socket may forward chat events (see lyceum.js).
+  document.addEventListener("lyceum:socket", function (event) {
+    if (!event.detail) return;
+    if (event.detail.type === "chat.unread") setUnread(event.detail.count);
+    if (event.detail.type === "chat.announcement" && !document.querySelector("[data-chat], [data-chat-list]")) {
+      showAnnouncement(event.detail.announcement);
+    }
+  });
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return "c" + Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+
+  function openSocket(path, handlers) {
+    // Reconnects by itself with exponential backoff (1 s … 30 s, with jitter).
+    var delay = 1000, socket = null, pingTimer = null, closedByUs = false;
+    var api = {
+      send: function (data) {
+        if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify(data)); return true; }
+        return false;
+      },
+      isOpen: function () { return socket && socket.readyState === WebSocket.OPEN; },
+    };
+    function connect() {
+      var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+      socket = new WebSocket(scheme + location.host + path);
+      socket.addEventListener("open", function () {
+        delay = 1000;
+        if (handlers.open) handlers.open();
+        pingTimer = setInterval(function () { api.send({ type: "chat.ping" }); }, PING_MS);
+      });
+      socket.addEventListener("message", function (event) {
+        var data;
+        try { data = JSON.parse(event.data); } catch (e) { return; }
+        if (data.type === "chat.unread") setUnread(data.count);
+        if (data.type === "chat.hello" && typeof data.unread === "number") setUnread(data.unread);
+        if (data.type === "chat.announcement") showAnnouncement(data.announcement);
+        if (handlers.message) handlers.message(data);
+      });
+      socket.addEventListener("close", function (event) {
+        clearInterval(pingTimer);
+        if (handlers.close) handlers.close();
+        if (closedByUs || event.code === 4401 || event.code === 4403) return;
+        setTimeout(connect, delay + Math.random() * 500);
+        delay = Math.min(delay * 2, 30000);
+      });
+    }
+    window.addEventListener("pagehide", function () { closedByUs = true; if (socket) socket.close(); });
+    connect();
+    return api;
+  }
+
+  // --- The conversation list: live unread badges ------------------------------------
+  var list = document.querySelector("[data-chat-list]");
+  if (list && "WebSocket" in window) {
+    openSocket(list.dataset.socket, {
+      message: function (data) {
+        if (data.type === "chat.unread" || data.type === "chat.announcement") {
+          // The list is small: fetch the page again and take its (server-escaped) rows.
+          fetch(location.href, { credentials: "same-origin" })
+            .then(function (response) { return response.text(); })
+            .then(function (html) {
+              var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-chat-list]");
+              if (fresh) list.replaceChildren.apply(list, Array.prototype.slice.call(fresh.childNodes));
+            })
+            .catch(function () {});
+        }
+      },
+    });
+  }
+
+  // --- One conversation ----------------------------------------------------------------
+  var root = document.querySelector("[data-chat]");
+  if (!root || !("WebSocket" in window)) return;
+
+  var userId = Number(root.dataset.userId);
+  var otherId = Number(root.dataset.otherId);
+  var otherLastRead = Number(root.dataset.otherLastRead || 0);
+  var list_ = root.querySelector("[data-chat-messages]");
+  var scroller = root.querySelector("[data-chat-scroll]");
+  var form = root.querySelector("[data-chat-form]");
+  var textarea = form.querySelector("textarea[name=body]");
+  var fileInput = form.querySelector("input[type=file]");
+  var errorBox = root.querySelector("[data-chat-error]");
+  var typingBox = root.querySelector("[data-typing]");
+  var receiptBox = root.querySelector("[data-receipt]");
+  var presenceBox = root.querySelector("[data-presence]");
+  var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var olderPage = location.search.indexOf("before=") !== -1;
+  var pending = {}; // client_id -> body, resent after a reconnect until acknowledged
+  var typingTimer = null;
+  var lastTypingSent = 0;
+
+  function lastId() {
+    var ids = Array.prototype.map.call(list_.querySelectorAll("[data-message-id]"), function (li) {
+      return Number(li.dataset.messageId);
+    });
+    return ids.length ? Math.max.apply(null, ids) : 0;
+  }
+
+  function atBottom() {
+    return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+  }
+
+  function formatTime(iso) {
+    try {
+      return new Date(iso).toLocaleString(undefined, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+    } catch (e) { return iso; }
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function renderMessage(m) {
+    var mine = m.sender_id === userId;
+    var li = el("li", "flex " + (mine ? "justify-end" : "justify-start"));
+    li.id = "message-" + m.id;
+    li.dataset.messageId = m.id;
+    li.dataset.senderId = m.sender_id;
+    var bubble = el("div", "max-w-[80%] rounded-2xl px-4 py-2 " + (mine ? "bg-brand-600 text-white" : "bg-slate-100 text-slate-900"));
+    var meta = el("p", "text-xs opacity-80");
+    meta.append(el("span", "", m.sender_name), " · ");
+    var time = el("time", "", formatTime(m.created_at));
+    time.setAttribute("datetime", m.created_at);
+    meta.append(time);
+    if (m.status === "held") meta.append(" · ", el("span", "font-semibold", "Waiting for review"));
+    bubble.append(meta);
+    if (m.body) {
+      var body = el("p", "whitespace-pre-wrap break-words", m.body);
+      body.dataset.body = "";
+      bubble.append(body);
+    }
+    if (m.attachment) {
+      var link = el("a", "mt-2 inline-block underline" + (mine ? " text-white" : ""));
+      link.href = m.attachment.url;
+      if (m.attachment.kind === "image") {
+        var img = el("img", "mt-2 max-h-60 rounded-lg");
+        img.src = m.attachment.url;
+        img.alt = m.attachment.name;
+        link.append(img);
+      } else {
+        link.textContent = m.attachment.name + " (PDF)";
+      }
+      bubble.append(link);
+    }
+    li.append(bubble);
+    if (!mine) {
+      var report = el("form", "self-end");
+      report.method = "post";
+      report.action = root.dataset.reportUrl.replace("/0/", "/" + m.id + "/");
+      report.setAttribute("hx-post", report.action);
+      report.setAttribute("hx-swap", "outerHTML");
+      var token = el("input");
+      token.type = "hidden"; token.name = "csrfmiddlewaretoken"; token.value = csrf;
+      var button = el("button", "btn-link btn-sm", "Report");
+      button.type = "submit";
+      button.setAttribute("aria-label", "Report message from " + m.sender_name);
+      report.append(token, button);
+      li.append(report);
+      if (window.htmx) htmx.process(report);
+    }
+    return li;
+  }
+
+  function addMessage(m) {
+    if (m.conversation_id !== Number(root.dataset.conversationId)) return;
+    if (document.getElementById("message-" + m.id)) return; // already shown: no duplicates
+    var stick = atBottom() || m.sender_id === userId;
+    var node = renderMessage(m);
+    // Keep id order even when a catch-up and a live message cross.
+    var after = null;
+    list_.querySelectorAll("[data-message-id]").forEach(function (li) {
+      if (Number(li.dataset.messageId) > m.id && !after) after = li;
+    });
+    list_.insertBefore(node, after);
+    var empty = root.querySelector("[data-chat-empty]");
+    if (empty) empty.remove();
+    if (m.sender_id === userId) typingBox.textContent = "";
+    if (m.sender_id !== userId && typingBox.textContent) typingBox.textContent = "";
+    if (stick) scroller.scrollTop = scroller.scrollHeight;
+    updateReceipt();
+    markRead();
+  }
+
+  function updateReceipt() {
+    var mine = list_.querySelectorAll('[data-sender-id="' + userId + '"]');
+    var last = mine.length ? Number(mine[mine.length - 1].dataset.messageId) : 0;
+    receiptBox.textContent = last && otherLastRead >= last ? "Seen" : "";
+  }
+
+  var readTimer = null;
+  function markRead() {
+    // At most one read receipt a second, however fast messages arrive.
+    if (readTimer) return;
+    readTimer = setTimeout(function () { readTimer = null; sendRead(); }, 1000);
+  }
+
+  function sendRead() {
+    if (document.visibilityState !== "visible" || olderPage) return;
+    var id = lastId();
+    if (id && id > (sendRead.sent || 0)) {
+      if (chat.send({ type: "chat.read", message_id: id })) sendRead.sent = id;
+    }
+  }
+
+  function showError(text) {
+    errorBox.textContent = text || "";
+  }
+
+  function sendPending() {
+    Object.keys(pending).forEach(function (clientId) {
+      chat.send({ type: "chat.send", body: pending[clientId], client_id: clientId });
+    });
+  }
+
+  var chat = openSocket(root.dataset.socket, {
+    open: function () {
+      // Fetch whatever arrived while we were away, then resend what was never acknowledged.
+      if (!olderPage) chat.send({ type: "chat.sync", after_id: lastId() });
+      sendPending();
+    },
+    message: function (data) {
+      switch (data.type) {
+        case "chat.hello":
+          if (data.other) {
+            otherLastRead = Math.max(otherLastRead, data.other.last_read_message_id || 0);
+            presenceBox.textContent = data.other.online ? "Online" : "Offline";
+            updateReceipt();
+          }
+          markRead();
+          break;
+        case "chat.message":
+          if (!olderPage) addMessage(data.message);
+          break;
+        case "chat.messages":
+          data.messages.forEach(addMessage);
+          if (!data.complete) chat.send({ type: "chat.sync", after_id: lastId() });
+          break;
+        case "chat.ack":
+          delete pending[data.client_id];
+          if (data.status === "held") showError("Your message is waiting for a moderator's review.");
+          break;
+        case "chat.typing":
+          typingBox.textContent = data.name + " is typing…";
+          clearTimeout(typingTimer);
+          typingTimer = setTimeout(function () { typingBox.textContent = ""; }, TYPING_SHOW_MS);
+          break;
+        case "chat.read":
+          if (data.user_id === otherId) { otherLastRead = Math.max(otherLastRead, data.message_id); updateReceipt(); }
+          break;
+        case "chat.presence":
+          if (data.user_id === otherId) presenceBox.textContent = data.online ? "Online" : "Offline";
+          break;
+        case "chat.hidden":
+          var gone = document.getElementById("message-" + data.message_id);
+          if (gone) gone.remove();
+          break;
+        case "error":
+          if (data.client_id) delete pending[data.client_id];
+          showError(data.error);
+          break;
+      }
+    },
+  });
+
+  form.addEventListener("submit", function (event) {
+    var body = textarea.value.trim();
+    var file = fileInput && fileInput.files.length ? fileInput.files[0] : null;
+    if (!body && !file) { event.preventDefault(); return; }
+    var clientId = uuid();
+    if (file) {
+      // Attachments go over HTTP; the stored message then arrives over the socket.
+      event.preventDefault();
+      var data = new FormData(form);
+      data.set("client_id", clientId);
+      fetch(form.action, { method: "POST", body: data, headers: { Accept: "application/json", "X-CSRFToken": csrf }, credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (result) {
+          if (result.error) { showError(result.error); return; }
+          showError("");
+          textarea.value = "";
+          fileInput.value = "";
+          if (result.message) addMessage(result.message);
+        })
+        .catch(function () { showError("The file could not be sent. Check your connection and try again."); });
+      return;
+    }
+    if (!chat.isOpen()) return; // no socket: let the form post normally
+    event.preventDefault();
+    pending[clientId] = body;
+    chat.send({ type: "chat.send", body: body, client_id: clientId });
+    textarea.value = "";
+    showError("");
+  });
+
+  textarea.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  textarea.addEventListener("input", function () {
+    var now = Date.now();
+    if (now - lastTypingSent > 2000 && textarea.value.trim()) {
+      lastTypingSent = now;
+      chat.send({ type: "chat.typing" });
+    }
+  });
+  document.addEventListener("visibilitychange", markRead);
+
+  scroller.scrollTop = scroller.scrollHeight;
+  updateReceipt();
+})();
