@@ -9,6 +9,10 @@ class ChatConfig(AppConfig):
     def ready(self):
         from chat import panels
         from lms import panels as slots
+        from lms import realtime
+
+        # The unread-messages badge rides on every page's shared socket.
+        realtime.register(group=lambda user_id: f"chat-user-{user_id}", event_types={"chat.unread"})
 
         slots.register("nav", template="chat/_nav_link.html", context=panels.nav, order=40)
         slots.register("teacher_profile", template="chat/_message_button.html", context=panels.teacher_profile)

@@ -8,7 +8,11 @@ class LiveConfig(AppConfig):
 
     def ready(self):
         from live import panels as live_panels
-        from lms import panels
+        from live.services import live_group
+        from lms import panels, realtime
+
+        # Booking changes ride on every page's shared socket (static/js/live.js listens).
+        realtime.register(group=live_group, event_types={"live.booking"})
 
         panels.register(
             "teacher_profile",

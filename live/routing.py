@@ -1,7 +1,4 @@
-"""WebSocket routes of the live app (joined in lms/routing.py, all under /ws/)."""
+"""WebSocket routes of the live app: none of its own — booking events ride on the shared
+page socket (`/ws/notifications/`, see lms/realtime.py)."""
 
-from django.urls import path
-
-from live import consumers
-
-websocket_urlpatterns = [path("ws/live/", consumers.LiveConsumer.as_asgi())]
+websocket_urlpatterns = []

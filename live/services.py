@@ -4,7 +4,7 @@ attendance, disputes, reminders and expiry.
 Every function validates first and raises `BookingError` with a message for people;
 views show it. Everybody concerned hears about a change after commit: an in-app
 notification (`lms.services.notify`), a calendar email with an .ics (live.tasks) and,
-for open pages, a `live.booking` event on the `/ws/live/` socket.
+for open pages, a `live.booking` event on the shared page socket (see lms/realtime.py).
 """
 
 import logging
@@ -44,7 +44,7 @@ class BookingError(Exception):
 
 
 def live_group(user_id: int) -> str:
-    """The group of a user's `/ws/live/` sockets."""
+    """A user's live-class events, forwarded by the shared page socket (lms.realtime)."""
     return f"live-user-{user_id}"
 
 

@@ -1,4 +1,4 @@
-// Live classes: refresh booking fragments when a class changes (WebSocket /ws/live/),
+// Live classes: refresh booking fragments when a class changes (the shared page socket),
 // count down to each class, and enable "Join" 10 minutes before the start.
 // Pages work without it: the server renders the same state on every load.
 (function () {
@@ -11,24 +11,10 @@
     if (window.htmx) window.htmx.trigger(document.body, "live:booking", detail);
   }
 
-  // The shared page socket may forward our events too; handle them either way.
+  // The shared page socket (static/js/lyceum.js) forwards our events.
   document.addEventListener("lyceum:socket", function (event) {
     if (event.detail && event.detail.type === "live.booking") announce(event.detail);
   });
-
-  function connect(delay) {
-    if (!document.body.dataset.userSocket || !("WebSocket" in window)) return;
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + location.host + "/ws/live/");
-    socket.addEventListener("open", function () { delay = 1000; });
-    socket.addEventListener("message", function (event) {
-      var data = JSON.parse(event.data);
-      if (data.type === "live.booking") announce(data);
-    });
-    socket.addEventListener("close", function () {
-      setTimeout(function () { connect(Math.min(delay * 2, 30000)); }, delay);
-    });
-  }
 
   function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
 
@@ -54,7 +40,6 @@
   }
 
   function start() {
-    if (document.querySelector("[data-live-refresh]")) connect(1000);
     tick();
     setInterval(tick, 15000);
   }
