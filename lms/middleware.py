@@ -39,4 +39,7 @@ class StaffAreaGuardMiddleware:
                 raise PermissionDenied("The staff portal is for Lyceum staff.")
             if request.path.startswith("/cms/") and not user.has_perm("wagtailadmin.access_admin"):
                 raise PermissionDenied("The teaching studio is for teachers and editors.")
+            if request.path.startswith(("/cms/users/", "/cms/groups/")) and not user.is_superuser:
+                # Roles change only through the audited staff portal actions.
+                raise PermissionDenied("People and roles are managed in the staff portal (/admin/).")
         return self.get_response(request)

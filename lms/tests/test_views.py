@@ -627,3 +627,13 @@ def test_development_media_never_serves_documents_or_chat_attachments(client, se
         settings.DEBUG = False
         importlib.reload(lms.urls)
         clear_url_caches()
+
+
+def test_staff_manage_people_only_in_the_audited_portal(client, staff_user, superuser):
+    client.force_login(staff_user)
+    response = client.get("/cms/users/")
+    assert response.status_code == 403 and "managed in the staff portal" in response.content.decode()
+    assert client.get("/cms/groups/").status_code == 403
+    assert 'href="/cms/users/"' not in client.get("/cms/").content.decode()
+    client.force_login(superuser)
+    assert client.get("/cms/users/").status_code == 200
