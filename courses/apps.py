@@ -1,5 +1,5 @@
 from django.apps import AppConfig, apps
-from django.db.models.signals import post_delete, post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 def _site_setup(sender=None, **kwargs) -> None:
@@ -33,6 +33,29 @@ class CoursesConfig(AppConfig):
             post_delete.connect(
                 course_cache.invalidate, sender=f"courses.{model}", dispatch_uid=f"courses.cache_{model}"
             )
+        # Cached lesson bodies show images and documents; sites and view restrictions are cached too.
+        from wagtail.documents import get_document_model_string
+        from wagtail.images import get_image_model_string
+
+        senders = (
+            "wagtailcore.Site",
+            "wagtailcore.PageViewRestriction",
+            get_document_model_string(),
+            get_image_model_string(),
+        )
+        for sender in senders:
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    course_cache.invalidate, sender=sender, dispatch_uid=f"courses.cache_{sender}_{signal is post_save}"
+                )
+        # A student's own cached progress, enrollments and certificates (courses/cache.py).
+        for model in ("Enrollment", "LessonProgress", "Certificate"):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    course_cache.student_row_changed,
+                    sender=f"courses.{model}",
+                    dispatch_uid=f"courses.user_{signal is post_save}_{model}",
+                )
 
         slots.register(
             "student_dashboard", template="courses/_student_panel.html", context=panels.student_dashboard, order=10

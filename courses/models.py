@@ -96,6 +96,21 @@ class CoursePermissionMixin:
         # Previews render through the same view as the live page (with its context).
         return self.serve(request)
 
+    def get_view_restrictions(self):
+        # Checked by Wagtail on every view of the page (two queries). Nearly every page has
+        # none; that answer is remembered until a page is published, moved or deleted or a
+        # view restriction is saved or deleted (courses/apps.py). Otherwise Wagtail's query.
+        from wagtail.models import PageViewRestriction
+
+        from courses import cache as page_cache
+
+        if page_cache.shared(
+            f"unrestricted:{self.path}",
+            lambda: not super(CoursePermissionMixin, self).get_view_restrictions().exists() or None,
+        ):
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
+
 
 class CourseIndexPage(Page):
     """The catalog at /courses/. Served by `courses.views.catalog` through `serve()`."""

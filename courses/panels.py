@@ -1,13 +1,14 @@
 """The courses app's parts of the shared dashboards (registered in CoursesConfig.ready)."""
 
+from courses import cache as page_cache
 from courses import selectors
 
 
 def _site_root_path(request) -> str:
     from wagtail.models import Site
 
-    # Cached by Wagtail: no query, unlike `site.root_page`.
-    site = Site.find_for_request(request)
+    # Shared per host (courses/cache.py); the root paths are cached by Wagtail.
+    site = page_cache.site_for_request(request)
     for root in Site.get_site_root_paths():
         if site is None or root.site_id == site.pk:
             return root.root_path
@@ -16,10 +17,16 @@ def _site_root_path(request) -> str:
 
 def student_dashboard(request) -> dict | None:
     user = request.user
-    return {
-        "progress": selectors.student_progress(user=user, site_root_path=_site_root_path(request)),
-        "certificates": selectors.student_certificates(user=user),
-    }
+    root = _site_root_path(request)
+    # Cached per user until their enrollments, progress or certificates change (courses/cache.py).
+    return page_cache.user_data(
+        user.pk,
+        f"dashboard:{root}",
+        lambda: {
+            "progress": selectors.student_progress(user=user, site_root_path=root),
+            "certificates": selectors.student_certificates(user=user),
+        },
+    )
 
 
 def teacher_dashboard(request) -> dict | None:

@@ -119,6 +119,21 @@ def completed_lesson_ids(*, user, course: CoursePage) -> set[int]:
     return set(LessonProgress.objects.filter(student=user, course=course).values_list("lesson_id", flat=True))
 
 
+def student_course_state(*, user, course: CoursePage) -> tuple[Enrollment | None, set[int]]:
+    """The user's active enrollment in the course and their completed lesson ids, cached per
+    user (courses/cache.py: any change to their enrollments or progress starts afresh)."""
+    from courses import cache as page_cache
+
+    if not getattr(user, "is_authenticated", False):
+        return None, set()
+
+    def build():
+        enrollment = active_enrollment(user=user, course=course)
+        return enrollment, completed_lesson_ids(user=user, course=course) if enrollment else set()
+
+    return page_cache.user_data(user.pk, f"course-state:{course.pk}", build)
+
+
 def course_lesson_ids(*, course: CoursePage) -> list[int]:
     return list(
         LessonPage.objects.descendant_of(course).live().type(LessonPage).order_by("path").values_list("id", flat=True)

@@ -18,6 +18,7 @@ from wagtail.models import (
     WorkflowTask,
 )
 
+from courses import cache as page_cache
 from courses import selectors
 from courses.blocks import QuestionBlock
 from courses.models import (
@@ -145,6 +146,7 @@ def lesson_visit(*, student: User, lesson: LessonPage, enrollment: Enrollment | 
     if enrollment is not None and enrollment.last_lesson_id != lesson.pk:
         Enrollment.objects.filter(pk=enrollment.pk).update(last_lesson=lesson)
         enrollment.last_lesson_id = lesson.pk
+        page_cache.user_changed(student.pk)  # .update() sends no signal
 
 
 def _lesson_gate(*, student: User, lesson: LessonPage, course: CoursePage) -> Enrollment:

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.text import slugify
@@ -62,13 +63,16 @@ def _serve_chain(page, request, args, kwargs):
 
 
 def _page_for_path(request, path: str, *, model):
-    site = Site.find_for_request(request)
+    site = page_cache.site_for_request(request)
     if site is None:
         return None
     root_path = next((root.root_path for root in Site.get_site_root_paths() if root.site_id == site.pk), None)
     if root_path is None:
         return None
-    return model.objects.filter(url_path=root_path + path, live=True).first()
+    url_path = root_path + path
+    return page_cache.shared(
+        f"page:{model.__name__}:{url_path}", lambda: model.objects.filter(url_path=url_path, live=True).first()
+    )
 
 
 # --- Catalog ----------------------------------------------------------------------------------
@@ -188,9 +192,8 @@ def _lesson_context(request, lesson: LessonPage, course: CoursePage) -> dict:
     user = request.user
     outline = selectors.course_outline(course=course)
     lessons = selectors.flat_lessons(outline)
-    enrollment = selectors.active_enrollment(user=user, course=course)
+    enrollment, completed = selectors.student_course_state(user=user, course=course)
     has_access = enrollment is not None or selectors.course_access(user=user, course=course)
-    completed = selectors.completed_lesson_ids(user=user, course=course) if enrollment else set()
     index = next((i for i, item in enumerate(lessons) if item.pk == lesson.pk), None)
     previous_lesson = lessons[index - 1] if index else None
     next_lesson = lessons[index + 1] if index is not None and index + 1 < len(lessons) else None
@@ -236,7 +239,10 @@ def _quiz_context(request, lesson: LessonPage, enrollment) -> dict:
 
 
 def lesson_detail(request, *, lesson: LessonPage):
-    course = selectors.course_for_lesson(lesson)
+    if getattr(request, "is_preview", False):
+        course = selectors.course_for_lesson(lesson)
+    else:
+        course = page_cache.shared(f"course-of:{lesson.path}", lambda: selectors.course_for_lesson(lesson))
     # The teaching studio previews lessons of a course that is not published yet.
     if course is None or not (course.live or getattr(request, "is_preview", False)):
         raise Http404("This lesson is not part of a published course.")
@@ -246,7 +252,28 @@ def lesson_detail(request, *, lesson: LessonPage):
     if context["enrollment"] is not None:
         services.lesson_visit(student=request.user, lesson=lesson, enrollment=context["enrollment"])
     context.update(_quiz_context(request, lesson, context["enrollment"]))
+    if not getattr(request, "is_preview", False):
+        context.update(_cached_fragments(request, lesson, course, context))
     return TemplateResponse(request, "courses/lesson_page.html", context)
+
+
+def _cached_fragments(request, lesson: LessonPage, course: CoursePage, context: dict) -> dict:
+    """The lesson body (shared; not with a quiz, which shows the viewer's attempts) and the
+    outline with the viewer's ticks (theirs alone, until their progress changes)."""
+    fragments = {}
+    if lesson.quiz is None:
+        fragments["body_html"] = page_cache.shared(
+            f"lesson-body:{lesson.pk}:{lesson.live_revision_id}",
+            lambda: render_to_string("courses/_lesson_body.html", {"lesson": lesson}),
+        )
+    if request.user.is_authenticated:
+        outline_context = {key: context[key] for key in ("outline", "completed", "has_access")}
+        fragments["outline_html"] = page_cache.user_data(
+            request.user.pk,
+            f"outline:{course.pk}:{lesson.pk}:{context['has_access']}",
+            lambda: render_to_string("courses/_outline.html", {**outline_context, "current": lesson}),
+        )
+    return fragments
 
 
 def _lesson_for_post(request, lesson_id: int) -> tuple[LessonPage, CoursePage]:
