@@ -54,6 +54,8 @@ def pytest_collection_modifyitems(items):
         transactional = (marker and marker.kwargs.get("transaction")) or "transactional_db" in item.fixturenames
         if transactional and "django_db_serialized_rollback" not in item.fixturenames:
             item.fixturenames.append("django_db_serialized_rollback")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            item.add_marker(pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}))
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 

@@ -3,8 +3,8 @@ messages, for the real chat and for a bare relay consumer (the floor), under two
 
   conversations   USERS connected users in USERS/2 one-to-one conversations, each
                   conversation sending a message every INTERVAL s (alternating sender)
-  announcements   USERS connected students of one course; the teacher posts ANNOUNCEMENTS
-                  announcements 1 s apart through the web process
+  announcements   STUDENTS (default 1,000) connected students of one course; the teacher
+                  posts ANNOUNCEMENTS announcements 1 s apart through the web process
 
 It starts the production processes (Procfile: `ws` = uvicorn lms.asgi, `web` = gunicorn)
 against a fresh PostgreSQL database and Redis (RedisPubSubChannelLayer), with 1 and then
@@ -19,6 +19,7 @@ Every connection and request goes to 127.0.0.1 only; each run is bounded in time
 
 import argparse
 import asyncio
+import datetime
 import json
 import os
 import random
@@ -92,14 +93,22 @@ class World:
     cookies: dict[int, str] = field(default_factory=dict)
 
 
-def build_world(users: int) -> World:
-    """USERS/2 teachers and USERS/2 students, one course all teach and all are enrolled in,
-    and one conversation per (teacher i, student i) opened through the chat service."""
+def build_world(users: int, students: int) -> World:
+    """USERS/2 teachers and max(USERS/2, STUDENTS) students, one course all teach and all
+    students are enrolled in, and one conversation per (teacher i, student i).
+
+    A bench, not the app: rows (users, enrolments, conversations with both read states,
+    sessions) are bulk-created straight into the bench's own database, in seconds for
+    thousands of users; the chat's services are what the runs measure.
+    """
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.hashers import make_password
     from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+    from django.utils.crypto import get_random_string
 
-    from chat import services as chat_services
+    from chat.models import Conversation, ReadState
     from courses.models import CoursePage, Enrollment
     from courses.services import catalog_page_ensure
     from lms.models import Role, User
@@ -112,10 +121,10 @@ def build_world(users: int) -> World:
             for i in range(pairs)
         ]
     )
-    students = User.objects.bulk_create(
+    student_users = User.objects.bulk_create(
         [
             User(email=f"s{i}@bench.test", display_name=f"Student {i}", role=Role.STUDENT, password=password)
-            for i in range(pairs)
+            for i in range(max(pairs, students))
         ]
     )
     index = catalog_page_ensure()
@@ -124,20 +133,32 @@ def build_world(users: int) -> World:
     course.teachers.add(*teachers)
     course.save_revision().publish()
     Enrollment.objects.bulk_create(
-        [Enrollment(student=s, course_id=course.pk, source="staff", status="active") for s in students]
+        [Enrollment(student=s, course_id=course.pk, source="staff", status="active") for s in student_users]
     )
-    conversations = []
-    for teacher, student in zip(teachers, students, strict=True):
-        conversation = chat_services.conversation_start(user=student, other=teacher)
-        conversations.append((conversation.pk, teacher.pk, student.pk))
-    world = World([t.pk for t in teachers], [s.pk for s in students], course.pk, conversations)
-    for user in [*teachers, *students]:
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        world.cookies[user.pk] = session.session_key
+    # What chat.services.conversation_start stores: one conversation per pair (ids ordered)
+    # and a read state for each participant.
+    pair_list = list(zip(teachers, student_users[:pairs], strict=True))
+    opened = Conversation.objects.bulk_create(
+        [Conversation(user_low_id=min(t.pk, s.pk), user_high_id=max(t.pk, s.pk)) for t, s in pair_list]
+    )
+    ReadState.objects.bulk_create(
+        [ReadState(conversation=c, user_id=pk) for c in opened for pk in (c.user_low_id, c.user_high_id)]
+    )
+    conversations = [(c.pk, t.pk, s.pk) for c, (t, s) in zip(opened, pair_list, strict=True)]
+    world = World([t.pk for t in teachers], [s.pk for s in student_users], course.pk, conversations)
+    expires = timezone.now() + datetime.timedelta(days=1)
+    store = SessionStore()
+    sessions = []
+    for user in [*teachers, *student_users]:
+        key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
+        data = {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+        }
+        sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
+        world.cookies[user.pk] = key
+    Session.objects.bulk_create(sessions, batch_size=1000)
     return world
 
 
@@ -315,8 +336,11 @@ async def run_conversations(world: World, ports, *, floor: bool, duration: float
                 continue
             if sender == user_id:
                 continue  # the sender's own echo
+            if not tag.startswith(f"{run_id}m{key[0]}-"):
+                result.errors.append(f"{key} got {tag} from {sender}: not its conversation's")
             if tag in seen[key]:
                 result.duplicated += 1
+                result.errors.append(f"{key} got {tag} again")
                 continue
             seen[key].add(tag)
             if tag in sent:
@@ -474,6 +498,9 @@ def main():
     parser.add_argument("--duration", type=float, default=30, help="seconds of conversation traffic per run")
     parser.add_argument("--interval", type=float, default=5, help="seconds between a conversation's messages")
     parser.add_argument("--announcements", type=int, default=10)
+    parser.add_argument(
+        "--students", type=int, default=1000, help="students of the course in the announcement load (at least USERS/2)"
+    )
     parser.add_argument("--ws", default="1,2", help="numbers of ws processes to try, e.g. 1,2")
     parser.add_argument("--loads", default="conversations,announcements")
     parser.add_argument(
@@ -483,10 +510,12 @@ def main():
     parser.add_argument("--out", default="")
     args = parser.parse_args()
 
-    print(f"Preparing a fresh database with {args.users} users…", flush=True)
+    print(f"Preparing a fresh database with {args.users} users and {args.students} students…", flush=True)
     fresh_database(args)
     setup_django(args)
-    world = build_world(args.users)
+    started = time.monotonic()
+    world = build_world(args.users, args.students)
+    print(f"  users, enrolments, conversations and sessions in {time.monotonic() - started:.1f} s", flush=True)
 
     lines = [
         "# Chat benchmark",

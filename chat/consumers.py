@@ -14,6 +14,7 @@ Message text travels as plain JSON strings; chat.js inserts it with textContent 
 
 import time
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -63,6 +64,20 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(await db(self._hello)())
         if self.conversation is not None and await db(realtime.presence_beat)(self.user.pk):
             await self._broadcast_presence(online=True)
+
+    async def dispatch(self, message):
+        """Channels closes stale database connections before every event it dispatches,
+        with a hop to the single thread-sensitive thread: every socket of the process waits
+        in that one line for every message it forwards. Here only connect and disconnect
+        keep that; group events touch no database, and frames from the client reach it only
+        through `db()`, whose `database_sync_to_async` closes stale connections itself."""
+        if message["type"] in ("websocket.connect", "websocket.disconnect"):
+            await super().dispatch(message)
+            return
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def _join(self, group: str):
         await self.channel_layer.group_add(group, self.channel_name)
@@ -127,17 +142,26 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "error": "A message needs a text body.", "client_id": client_id})
             return
         try:
-            message, _ = await db(services.message_post)(
-                sender=self.user, conversation=self.conversation, body=body, client_id=client_id
-            )
+            message, events = await db(self._post)(body, client_id)
         except services.RateLimited as exc:
             await self.send_json({"type": "error", "code": "rate_limited", "error": str(exc), "client_id": client_id})
             return
         except services.ChatError as exc:
             await self.send_json({"type": "error", "error": str(exc), "client_id": client_id})
             return
-        # The message itself reaches every tab through the group; the ack says it is stored.
+        # Stored and committed: now the message reaches every tab through the group (sent
+        # from here, on the event loop), and the ack tells this tab it is stored.
+        for group, event in events:
+            await self.channel_layer.group_send(group, event)
         await self.send_json({"type": "chat.ack", "client_id": client_id, "id": message.pk, "status": message.status})
+
+    def _post(self, body: str, client_id: str):
+        """Store the message and build its announcement in one trip to the database thread.
+        A resend of an already stored client_id announces nothing (it was delivered then)."""
+        message, created = services.message_post(
+            sender=self.user, conversation=self.conversation, body=body, client_id=client_id, announce=False
+        )
+        return message, services.message_events(message) if created else []
 
     async def on_sync(self, content):
         after_id = _int(content.get("after_id"))

@@ -13,6 +13,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCacheClient
 from django.urls import reverse
 
 logger = logging.getLogger(__name__)
@@ -25,7 +26,28 @@ TYPING_TTL_MS = 6000
 def shared_cache():
     """One cache client for the whole process. `django.core.cache.cache` is per async
     context, so every open socket would hold its own Redis connection pool."""
-    return caches.create_connection("default")
+    cache = caches.create_connection("default")
+    _reuse_redis_client(cache)
+    return cache
+
+
+def _reuse_redis_client(cache) -> None:
+    """Django's Redis cache builds a new `redis.Redis` for every operation (copying its
+    ~100 response callbacks), which cost more CPU than the round trip itself for the rate
+    limit and presence checks of every message. Keep one client per connection pool: a
+    `redis.Redis` is thread-safe (each command takes a connection from the pool)."""
+    client = getattr(cache, "_cache", None)
+    if not isinstance(client, RedisCacheClient):
+        return
+
+    @functools.cache
+    def for_pool(pool):
+        return client._client(connection_pool=pool)
+
+    def get_client(key=None, *, write=False):
+        return for_pool(client._get_connection_pool(write))
+
+    client.get_client = get_client
 
 
 def conversation_group(conversation_id: int) -> str:

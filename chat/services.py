@@ -5,6 +5,8 @@ Each write is stored first and announced after commit, so nobody hears about a m
 that was rolled back, and a reconnecting client can always fetch what it missed.
 """
 
+import logging
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -25,6 +27,8 @@ from chat.models import (
 from chat.moderation import find_contact_details, mask
 from lms.models import Notification, User
 from lms.services import audit_record, notify
+
+logger = logging.getLogger(__name__)
 
 
 class ChatError(Exception):
@@ -84,11 +88,15 @@ def message_post(
     body: str,
     client_id: str = "",
     attachment=None,
+    announce: bool = True,
 ) -> tuple[Message, bool]:
     """Store a message, then (after commit) deliver it to both participants' open pages.
 
     Returns (message, created). A `client_id` the sender already used returns the stored
     message unchanged, so a client resending after a dropped connection never duplicates.
+    With `announce=False` nothing is sent: the caller (the WebSocket consumer, which is
+    already on the event loop) sends `message_events(message)` itself once this returned,
+    i.e. after commit, and saves two hops from the database thread back to the loop.
     """
     body = (body or "").replace("\r\n", "\n").strip()
     client_id = (client_id or "")[:64]
@@ -137,7 +145,8 @@ def message_post(
             ReadState.objects.filter(
                 conversation=conversation, user=sender, last_read_message_id__lt=message.pk
             ).update(last_read_message_id=message.pk)
-            transaction.on_commit(lambda: _announce_message(message))
+            if announce:
+                transaction.on_commit(lambda: _announce_message(message))
     except IntegrityError:  # the same client_id raced in from another tab or process
         existing = Message.objects.filter(sender=sender, client_id=client_id).first()
         if client_id and existing is not None:
@@ -146,26 +155,37 @@ def message_post(
     return message, True
 
 
-def _announce_message(message: Message) -> None:
+def message_events(message: Message) -> list[tuple[str, dict]]:
+    """The (group, event) pairs that announce a stored message; call after commit.
+
+    Visible: the message to the conversation, the recipient's new unread count, and a
+    notification if the recipient is away. Held: only the sender's own pages see it,
+    marked as waiting for review.
+    """
     payload = realtime.message_payload(message)
-    if message.status == MessageStatus.VISIBLE:
-        realtime.send(
-            realtime.conversation_group(message.conversation_id), {"type": "chat.message", "message": payload}
-        )
-        recipient_id = next(pk for pk in message.conversation.participant_ids if pk != message.sender_id)
-        _push_unread(recipient_id)
+    group = realtime.conversation_group(message.conversation_id)
+    if message.status != MessageStatus.VISIBLE:
+        return [(group, {"type": "chat.message", "message": payload, "only_user": message.sender_id})]
+    recipient_id = next(pk for pk in message.conversation.participant_ids if pk != message.sender_id)
+    events = [(group, {"type": "chat.message", "message": payload}), _unread_event(recipient_id)]
+    try:
         _notify_if_away(message, recipient_id)
-    else:  # held: only the sender's own pages see it, marked as waiting for review
-        realtime.send(
-            realtime.conversation_group(message.conversation_id),
-            {"type": "chat.message", "message": payload, "only_user": message.sender_id},
-        )
+    except Exception:  # the message is stored and goes out regardless; the page shows it
+        logger.exception("Could not notify user %s of message %s", recipient_id, message.pk)
+    return events
+
+
+def _announce_message(message: Message) -> None:
+    for group, event in message_events(message):
+        realtime.send(group, event)
+
+
+def _unread_event(user_id: int) -> tuple[str, dict]:
+    return realtime.chat_user_group(user_id), {"type": "chat.unread", "count": selectors.unread_total(user_id=user_id)}
 
 
 def _push_unread(user_id: int) -> None:
-    realtime.send(
-        realtime.chat_user_group(user_id), {"type": "chat.unread", "count": selectors.unread_total(user_id=user_id)}
-    )
+    realtime.send(*_unread_event(user_id))
 
 
 def _notify_if_away(message: Message, recipient_id: int) -> None:

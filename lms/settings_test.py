@@ -9,7 +9,7 @@ import os
 os.environ.setdefault("DEBUG", "1")
 
 from lms.settings import *  # noqa: F403
-from lms.settings import BASE_DIR, CACHES, DATABASES, Q_CLUSTER
+from lms.settings import BASE_DIR, CACHES, DATABASES, Q_CLUSTER, REDIS_URL
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = os.environ.get("TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
@@ -27,6 +27,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a browser test's server process can share it.
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_SQLITE_PATH", str(BASE_DIR / ".test-db.sqlite3"))}
 
-# Keys of this test process only, so tests never clear anyone else's (see conftest.py).
+# Keys of this test run only, so tests never clear anyone else's (see conftest.py). A
+# browser test's server process inherits the variable, so with Redis both share one
+# cache, as production processes do (a publish in the test invalidates the server's pages).
+_prefix = os.environ.setdefault("TEST_CACHE_KEY_PREFIX", f"test{os.getpid()}")
+if not REDIS_URL:
+    # Without Redis, a file cache is what the test process and the server share.
+    import tempfile
+
+    CACHES = {
+        alias: {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.path.join(tempfile.gettempdir(), f"lyceum-{_prefix}", alias),
+        }
+        for alias in CACHES
+    }
 for _cache in CACHES.values():
-    _cache["KEY_PREFIX"] = f"test{os.getpid()}-{_cache.get('KEY_PREFIX', '')}"
+    _cache["KEY_PREFIX"] = f"{_prefix}-{_cache.get('KEY_PREFIX', '')}"

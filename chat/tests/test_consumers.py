@@ -277,6 +277,58 @@ async def test_personal_socket_gets_unread_counts(people):
     await tab.disconnect()
 
 
+async def test_socket_send_stores_then_announces_once(people):
+    staff, student, _, conversation = people
+    badge, *_ = await connect(student, "/ws/chat/")
+    await receive(badge, "chat.hello")
+    reader, *_ = await connect(student, f"/ws/chat/{conversation.pk}/")
+    await receive(reader, "chat.hello")
+    writer, *_ = await connect(staff, f"/ws/chat/{conversation.pk}/")
+    await receive(writer, "chat.hello")
+
+    await writer.send_json_to({"type": "chat.send", "body": "Hello", "client_id": "once-1"})
+    delivered = (await receive(reader, "chat.message"))["message"]
+    assert await database_sync_to_async(Message.objects.filter(pk=delivered["id"], body="Hello").exists)()
+    assert (await receive(writer, "chat.ack"))["id"] == delivered["id"]
+    assert (await receive(badge, "chat.unread"))["count"] == 1
+
+    # A resend after a dropped connection is acknowledged again but never delivered twice.
+    await writer.send_json_to({"type": "chat.send", "body": "Hello", "client_id": "once-1"})
+    assert (await receive(writer, "chat.ack"))["id"] == delivered["id"]
+    assert await nothing_of(reader, "chat.message")
+    assert await nothing_of(badge, "chat.unread")
+    assert await database_sync_to_async(Message.objects.filter(client_id="once-1").count)() == 1
+    for tab in (badge, reader, writer):
+        await tab.disconnect()
+
+
+async def test_forwarded_group_events_skip_the_connection_cleanup_hop(people, monkeypatch):
+    """Channels would hop to the one thread-sensitive thread before every event; the chat
+    keeps that for connect and disconnect only (its ORM work closes stale connections in
+    `db()`), so forwarding a message costs no thread hop."""
+    import channels.consumer
+
+    hops = []
+    original = channels.consumer.aclose_old_connections
+
+    async def counted():
+        hops.append(1)
+        await original()
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counted)
+    staff, student, _, conversation = people
+    reader, *_ = await connect(student, f"/ws/chat/{conversation.pk}/")
+    await receive(reader, "chat.hello")
+    assert len(hops) == 1  # websocket.connect
+    await database_sync_to_async(post)(staff, conversation, "forwarded")
+    assert (await receive(reader, "chat.message"))["message"]["body"] == "forwarded"
+    await reader.send_json_to({"type": "chat.ping"})
+    await receive(reader, "chat.presence")
+    assert len(hops) == 1
+    await reader.disconnect()
+    assert len(hops) == 2  # websocket.disconnect
+
+
 # --- Through the real ASGI application: session cookie and Origin -------------------------
 
 

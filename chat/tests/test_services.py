@@ -81,6 +81,36 @@ def test_rate_limit(conversation, student, settings):
     assert Message.objects.count() == 3
 
 
+def test_message_events_for_the_socket_path(conversation, student, staff_user, monkeypatch):
+    """What the consumer sends after `message_post(announce=False)`: the message to the
+    conversation and the recipient's unread total, even if notifying them fails."""
+    message, created = services.message_post(sender=student, conversation=conversation, body="Hi", announce=False)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("notification store down")
+
+    monkeypatch.setattr(services, "_notify_if_away", broken)
+    events = services.message_events(message)
+    assert created and [group for group, _ in events] == [
+        realtime.conversation_group(conversation.pk),
+        realtime.chat_user_group(staff_user.pk),
+    ]
+    assert events[0][1]["message"]["id"] == message.pk and events[1][1] == {"type": "chat.unread", "count": 1}
+
+
+@pytest.mark.redis
+def test_shared_cache_reuses_one_redis_client():
+    """One redis.Redis per pool, not one per operation; presence and the rate limit still work."""
+    client = realtime.shared_cache()._cache
+    assert client.get_client(write=True) is client.get_client("any-key", write=True)
+    user_id = 10**9 + 7
+    realtime.presence_leave(user_id)
+    assert realtime.presence_beat(user_id) and not realtime.presence_beat(user_id)
+    assert realtime.is_online(user_id)
+    realtime.presence_leave(user_id)
+    assert not realtime.is_online(user_id)
+
+
 def test_rate_limit_window_counts_in_the_cache(settings):
     settings.CHAT_RATE_LIMIT = (2, 10)
     assert [realtime.rate_limit_hit(99) for _ in range(3)] == [False, False, True]
@@ -142,6 +172,23 @@ def test_read_state_and_unread_counts(conversation, student, staff_user):
     assert selectors.last_read_id(user=student, conversation=conversation) == second.pk
     rows = selectors.conversation_list(user=student)
     assert rows[0]["unread"] == 0 and rows[0]["last"] == second
+
+
+def test_unread_total_spans_conversations_and_skips_own_held_and_read(conversation, student, staff_user):
+    other_staff = make_user(Role.STAFF)
+    second_conversation = start_conversation(other_staff, student)  # no read state moved yet
+    post(student, conversation, "my own")  # (replying marks what came before as read)
+    post(staff_user, conversation, "one")
+    read = post(staff_user, conversation, "two")
+    post(staff_user, conversation, "three")
+    post(other_staff, second_conversation, "four")
+    ChatSettings.objects.update_or_create(pk=1, defaults={"contact_action": ContactAction.HOLD})
+    ChatSettings._cache = None  # as if CACHE_SECONDS had passed
+    post(other_staff, second_conversation, "held: www.elsewhere.com")
+    services.conversation_mark_read(user=student, conversation=conversation, message_id=read.pk)
+    assert selectors.unread_total(user_id=student.pk) == 2  # "three" and "four"
+    assert selectors.unread_total(user_id=staff_user.pk) == 0  # they replied after it
+    assert selectors.unread_total(user_id=other_staff.pk) == 0  # only their own messages
 
 
 def test_attachments_are_stored(conversation, student):
