@@ -48,8 +48,8 @@ class CoursesConfig(AppConfig):
                 signal.connect(
                     course_cache.invalidate, sender=sender, dispatch_uid=f"courses.cache_{sender}_{signal is post_save}"
                 )
-        # A student's own cached progress, enrollments and certificates (courses/cache.py).
-        for model in ("Enrollment", "LessonProgress", "Certificate"):
+        # A student's own cached progress, enrollments, quiz attempts and certificates.
+        for model in ("Enrollment", "LessonProgress", "QuizAttempt", "Certificate"):
             for signal in (post_save, post_delete):
                 signal.connect(
                     course_cache.student_row_changed,

@@ -77,3 +77,13 @@ def certificate_pdf(certificate: Certificate, *, verify_url: str) -> bytes:
     pdf.set_text_color(79, 70, 229)
     pdf.cell(width, 7, text(f"Verify at {verify_url}"), align="C", link=verify_url)
     return bytes(pdf.output())
+
+
+def certificate_attachment(certificate_id: int) -> tuple[str, bytes, str]:
+    """The certificate's PDF as an email attachment (lms.services.notify's `email_attachment`)."""
+    from django.conf import settings
+
+    certificate = Certificate.objects.get(pk=certificate_id)
+    verify_url = settings.SITE_URL.rstrip("/") + certificate.get_absolute_url()
+    pdf = certificate_pdf(certificate, verify_url=verify_url)
+    return f"lyceum-certificate-{certificate.code}.pdf", pdf, "application/pdf"

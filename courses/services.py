@@ -315,6 +315,7 @@ def certificate_issue(*, student: User, course: CoursePage) -> Certificate:
             title=f"Congratulations! You completed {course.title}",
             body="Your certificate is ready to download and share.",
             url=certificate.get_absolute_url(),
+            email_attachment=("courses.certificates.certificate_attachment", [certificate.pk]),
         )
     return certificate
 

@@ -24,6 +24,7 @@ from courses import cache as page_cache
 from courses import selectors, services
 from courses.certificates import certificate_pdf
 from courses.models import Certificate, CourseIndexPage, CoursePage, LessonPage, Level, ModulePage
+from lms import pagecache
 from lms.decorators import role_required
 from lms.models import Role, User
 
@@ -43,6 +44,18 @@ def cached_page(request, course_slug: str = "", module_slug: str = "", lesson_sl
         if cached is not None:
             patch_vary_headers(cached, ["HX-Request"])
             return cached
+    elif lesson_slug and request.user.is_authenticated:
+        # A lesson shows the learner's own ticks, progress and quiz attempts: the whole page
+        # is cached for them alone until their data or the site changes (lms/pagecache.py).
+        # Opening a lesson records it as the last one visited, which bumps their version, so
+        # a cache hit means that was already done.
+        return pagecache.personal_page(
+            request, "lesson", lambda: _serve_page(request, course_slug, module_slug, lesson_slug)
+        )
+    return _serve_page(request, course_slug, module_slug, lesson_slug)
+
+
+def _serve_page(request, course_slug: str, module_slug: str, lesson_slug: str):
     slugs = [slug for slug in (course_slug, module_slug, lesson_slug) if slug]
     path = "/".join(["courses", *slugs]) + "/"
     page = _page_for_path(request, path, model=[CourseIndexPage, CoursePage, ModulePage, LessonPage][len(slugs)])

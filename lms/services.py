@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django_q.tasks import async_task
 
+from lms import pagecache
 from lms.consumers import user_group
 from lms.models import AuditLogEntry, Notification, NotificationPreference, Role, TeacherProfile, User
 from lms.notifications import KINDS
@@ -169,6 +170,7 @@ def notify(
     email_template: str = "emails/notification",
     email_context: dict | None = None,
     email: bool = True,
+    email_attachment: tuple[str, list] | None = None,
 ) -> Notification:
     """Tell a user something: the one entry point every app uses.
 
@@ -176,6 +178,8 @@ def notify(
     pushed to the user's open pages and, if they want email for this kind, the worker
     renders and sends it (a slow mail server never blocks the request). `email=False`
     is for a caller that sends its own, richer email (e.g. a calendar invitation).
+    `email_attachment=("dotted.path", [args])` names a function the worker calls to build
+    a file for the email, `(filename, content, mimetype)` (e.g. a certificate's PDF).
     """
     if kind not in KINDS:
         raise ValueError(f"Unknown notification kind {kind!r}; declare it in lms/notifications.py.")
@@ -189,6 +193,7 @@ def notify(
                 notification.pk,
                 email_template,
                 email_context or {},
+                email_attachment,
                 task_name=f"notification-email-{notification.pk}",
             )
         )
@@ -219,6 +224,7 @@ def notification_mark_read(*, user: User, notification_id: int) -> Notification:
 def notifications_mark_all_read(*, user: User) -> int:
     count = Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
     if count:
+        pagecache.user_changed(user.pk)  # .update() sends no signal
         transaction.on_commit(lambda: _push_unread_count(user.pk))
     return count
 

@@ -131,9 +131,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "default": {"BACKEND": "lms.redis_cache.RedisCache", "LOCATION": REDIS_URL},
         "renditions": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "lms.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "renditions",
         },
@@ -174,9 +174,10 @@ if env.bool("Q_SYNC", default=False):
 
 # --- Users and accounts -----------------------------------------------------------------
 AUTH_USER_MODEL = "lms.User"
+# Django's and allauth's backends, reading the signed-in user from the cache (lms/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "lms.backends.ModelBackend",
+    "lms.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

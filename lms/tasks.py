@@ -9,13 +9,16 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from lms.models import Notification
 from lms.services import email_render
 
 
-def notification_email_send(notification_id: int, template: str, context: dict) -> str:
-    """Email one notification, at most once; raise on failure so the broker retries it."""
+def notification_email_send(notification_id: int, template: str, context: dict, attachment=None) -> str:
+    """Email one notification, at most once; raise on failure so the broker retries it.
+
+    `attachment`: `("dotted.path", [args])`, a function returning `(filename, content, mimetype)`."""
     failure = None
     with transaction.atomic():
         notification = Notification.objects.select_for_update().select_related("user").get(pk=notification_id)
@@ -28,6 +31,9 @@ def notification_email_send(notification_id: int, template: str, context: dict) 
         )
         message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
         message.attach_alternative(html, "text/html")
+        if attachment:
+            path, args = attachment
+            message.attach(*import_string(path)(*args))
         try:
             message.send()
         except Exception as exc:  # noqa: BLE001 — any transport error is retried

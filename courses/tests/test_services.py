@@ -149,6 +149,18 @@ def test_bad_quiz_submissions_are_refused_and_not_stored(student, course, answer
     assert not QuizAttempt.objects.exists()
 
 
+def _pdf_title(pdf: bytes) -> str:
+    """The document title fpdf2 writes into the PDF's info dictionary (UTF-16, hex or literal)."""
+    import re
+
+    match = re.search(rb"/Title\s*(<[0-9A-Fa-f]+>|\((?:[^()\\]|\\.)*\))", pdf)
+    raw = match.group(1)
+    if raw.startswith(b"<"):
+        return bytes.fromhex(raw[1:-1].decode()).decode("utf-16")
+    value = raw[1:-1]
+    return value.decode("utf-16") if value.startswith(b"\xfe\xff") else value.decode("latin-1")
+
+
 def test_completing_every_lesson_issues_one_certificate(
     student, course, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -163,7 +175,10 @@ def test_completing_every_lesson_issues_one_certificate(
     assert certificate.course_title == course.title and "Tess Teacher" in certificate.teacher_names
     assert Enrollment.objects.get(student=student, course=course).completed_at is not None
     assert Notification.objects.filter(user=student, title__startswith="Congratulations").count() == 1
-    assert any("Congratulations" in m.subject for m in mailoutbox)
+    [email] = [m for m in mailoutbox if "Congratulations" in m.subject]
+    [(filename, pdf, mimetype)] = email.attachments
+    assert (filename, mimetype) == (f"lyceum-certificate-{certificate.code}.pdf", "application/pdf")
+    assert pdf.startswith(b"%PDF") and _pdf_title(pdf) == f"Certificate {certificate.code}"
     # Completing again changes nothing.
     services.lesson_complete(student=student, lesson=plain[0])
     assert Certificate.objects.count() == 1
