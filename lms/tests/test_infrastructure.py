@@ -16,12 +16,13 @@ def test_redis_url_switches_cache_channels_and_broker_to_redis():
     from django.core.cache import cache
     from django_q.brokers import get_broker
 
-    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings.CACHES["default"]["BACKEND"] == "lms.redis_cache.RedisCache"  # Django's, one client per pool
     assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
     assert type(get_broker()).__name__ == "Redis"
 
     cache.set("infra-check", {"ok": 1}, 30)
     assert cache.get("infra-check") == {"ok": 1}
+    assert cache._cache.get_client("infra-check") is cache._cache.get_client("other-key")
 
 
 @pytest.mark.redis
