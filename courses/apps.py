@@ -19,19 +19,19 @@ class CoursesConfig(AppConfig):
     def ready(self):
         from wagtail.signals import page_published, page_unpublished, post_page_move
 
-        from courses import cache as course_cache
         from courses import panels
+        from lms import pagecache
         from lms import panels as slots
 
         post_migrate.connect(_site_setup, dispatch_uid="courses.site_setup")
         # Anonymous catalog and course pages are cached; any publish, unpublish or move of
         # a page starts a new cache generation (the course outlines are cached by it too).
-        page_published.connect(course_cache.invalidate, dispatch_uid="courses.cache_published")
-        page_unpublished.connect(course_cache.invalidate, dispatch_uid="courses.cache_unpublished")
-        post_page_move.connect(course_cache.invalidate, dispatch_uid="courses.cache_moved")
+        page_published.connect(pagecache.site_changed, dispatch_uid="courses.cache_published")
+        page_unpublished.connect(pagecache.site_changed, dispatch_uid="courses.cache_unpublished")
+        post_page_move.connect(pagecache.site_changed, dispatch_uid="courses.cache_moved")
         for model in ("CourseIndexPage", "CoursePage", "ModulePage", "LessonPage"):
             post_delete.connect(
-                course_cache.invalidate, sender=f"courses.{model}", dispatch_uid=f"courses.cache_{model}"
+                pagecache.site_changed, sender=f"courses.{model}", dispatch_uid=f"courses.cache_{model}"
             )
         # Cached lesson bodies show images and documents; sites and view restrictions are cached too.
         from wagtail.documents import get_document_model_string
@@ -46,15 +46,16 @@ class CoursesConfig(AppConfig):
         for sender in senders:
             for signal in (post_save, post_delete):
                 signal.connect(
-                    course_cache.invalidate, sender=sender, dispatch_uid=f"courses.cache_{sender}_{signal is post_save}"
+                    pagecache.site_changed, sender=sender, dispatch_uid=f"courses.cache_{sender}_{signal is post_save}"
                 )
         # A student's own cached progress, enrollments, quiz attempts and certificates.
         for model in ("Enrollment", "LessonProgress", "QuizAttempt", "Certificate"):
             for signal in (post_save, post_delete):
                 signal.connect(
-                    course_cache.student_row_changed,
+                    pagecache.user_row_changed("student_id"),
                     sender=f"courses.{model}",
                     dispatch_uid=f"courses.user_{signal is post_save}_{model}",
+                    weak=False,
                 )
 
         slots.register(

@@ -11,15 +11,9 @@ import hashlib
 from django.core.cache import cache
 from django.http import HttpResponse
 
-from lms import pagecache
-from lms.pagecache import USER_VERSION_KEY, generation, user_changed, user_data, user_version  # noqa: F401
+from lms.pagecache import generation
 
 TIMEOUT = 60 * 15
-
-# The site generation and the per-user versions live in the core (lms/pagecache.py), which
-# also caches signed-in users' whole pages; these names keep the courses app's vocabulary.
-invalidate = pagecache.site_changed
-student_row_changed = pagecache.user_row_changed("student_id")
 
 
 def cacheable(request) -> bool:

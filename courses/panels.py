@@ -2,6 +2,7 @@
 
 from courses import cache as page_cache
 from courses import selectors
+from lms import pagecache
 
 
 def _site_root_path(request) -> str:
@@ -19,7 +20,7 @@ def student_dashboard(request) -> dict | None:
     user = request.user
     root = _site_root_path(request)
     # Cached per user until their enrollments, progress or certificates change (courses/cache.py).
-    return page_cache.user_data(
+    return pagecache.user_data(
         user.pk,
         f"dashboard:{root}",
         lambda: {

@@ -23,6 +23,7 @@ from courses.models import (
     ModulePage,
     QuizAttempt,
 )
+from lms import pagecache
 from lms.models import User
 
 STEP = CoursePage.steplen  # characters per level in a treebeard path
@@ -77,7 +78,7 @@ def course_outline(*, course: CoursePage) -> list[Module]:
     generation (any publish starts a new one), else two queries."""
     from courses import cache as page_cache
 
-    key = f"courses:outline:{page_cache.generation()}:{course.pk}"
+    key = f"courses:outline:{pagecache.generation()}:{course.pk}"
     outline = cache.get(key)
     if outline is None:
         outline = _course_outline(course=course)
@@ -122,7 +123,6 @@ def completed_lesson_ids(*, user, course: CoursePage) -> set[int]:
 def student_course_state(*, user, course: CoursePage) -> tuple[Enrollment | None, set[int]]:
     """The user's active enrollment in the course and their completed lesson ids, cached per
     user (courses/cache.py: any change to their enrollments or progress starts afresh)."""
-    from courses import cache as page_cache
 
     if not getattr(user, "is_authenticated", False):
         return None, set()
@@ -131,7 +131,7 @@ def student_course_state(*, user, course: CoursePage) -> tuple[Enrollment | None
         enrollment = active_enrollment(user=user, course=course)
         return enrollment, completed_lesson_ids(user=user, course=course) if enrollment else set()
 
-    return page_cache.user_data(user.pk, f"course-state:{course.pk}", build)
+    return pagecache.user_data(user.pk, f"course-state:{course.pk}", build)
 
 
 def course_lesson_ids(*, course: CoursePage) -> list[int]:

@@ -18,7 +18,6 @@ from wagtail.models import (
     WorkflowTask,
 )
 
-from courses import cache as page_cache
 from courses import selectors
 from courses.blocks import QuestionBlock
 from courses.models import (
@@ -31,6 +30,7 @@ from courses.models import (
     LessonProgress,
     QuizAttempt,
 )
+from lms import pagecache
 from lms.models import HomePage, Role, User
 from lms.services import audit_record, notify
 
@@ -146,7 +146,7 @@ def lesson_visit(*, student: User, lesson: LessonPage, enrollment: Enrollment | 
     if enrollment is not None and enrollment.last_lesson_id != lesson.pk:
         Enrollment.objects.filter(pk=enrollment.pk).update(last_lesson=lesson)
         enrollment.last_lesson_id = lesson.pk
-        page_cache.user_changed(student.pk)  # .update() sends no signal
+        pagecache.user_changed(student.pk)  # .update() sends no signal
 
 
 def _lesson_gate(*, student: User, lesson: LessonPage, course: CoursePage) -> Enrollment:

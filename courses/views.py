@@ -281,7 +281,7 @@ def _cached_fragments(request, lesson: LessonPage, course: CoursePage, context: 
         )
     if request.user.is_authenticated:
         outline_context = {key: context[key] for key in ("outline", "completed", "has_access")}
-        fragments["outline_html"] = page_cache.user_data(
+        fragments["outline_html"] = pagecache.user_data(
             request.user.pk,
             f"outline:{course.pk}:{lesson.pk}:{context['has_access']}",
             lambda: render_to_string("courses/_outline.html", {**outline_context, "current": lesson}),

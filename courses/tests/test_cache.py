@@ -7,10 +7,10 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from courses import cache as page_cache
 from courses import services
 from courses.models import Enrollment
 from courses.tests.factories import lessons_of, make_course
+from lms import pagecache
 from lms.models import Role
 from lms.tests.factories import make_user
 
@@ -113,7 +113,7 @@ def test_a_cached_lesson_runs_no_query(client, enrolled, course):
     lesson = lessons_of(course)[0]
     client.force_login(enrolled)
     _get(client, lesson.url)  # records the last lesson opened: a new version
-    page_cache.user_changed(enrolled.pk)
+    pagecache.user_changed(enrolled.pk)
     with CaptureQueriesContext(connection) as miss:
         _get(client, lesson.url)
     with CaptureQueriesContext(connection) as hit:
@@ -123,9 +123,9 @@ def test_a_cached_lesson_runs_no_query(client, enrolled, course):
 
 
 def test_an_evicted_version_never_restarts_at_an_old_number(enrolled):
-    before = page_cache.user_version(enrolled.pk)
-    cache.delete(page_cache.USER_VERSION_KEY.format(enrolled.pk))
-    after = page_cache.user_version(enrolled.pk)
+    before = pagecache.user_version(enrolled.pk)
+    cache.delete(pagecache.USER_VERSION_KEY.format(enrolled.pk))
+    after = pagecache.user_version(enrolled.pk)
     assert after > before
 
 
@@ -194,6 +194,6 @@ def test_a_lesson_with_a_quiz_is_rendered_for_each_viewer(client, teacher):
 def test_saving_a_site_or_view_restriction_starts_a_new_generation(course):
     from wagtail.models import Site
 
-    before = page_cache.generation()
+    before = pagecache.generation()
     Site.objects.get(is_default_site=True).save()
-    assert page_cache.generation() != before
+    assert pagecache.generation() != before

@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from courses import cache as page_cache
 from courses import services
 from courses.tests.factories import lessons_of, make_course
+from lms import pagecache
 from lms.models import Role
 from lms.tests.factories import make_user
 
@@ -98,13 +98,13 @@ def test_student_dashboard_queries_are_constant(client, teacher, django_assert_m
     client.force_login(student)
     client.get("/dashboard/student/?warm=1")
     # Measure the uncached path: a new per-user version is a cache miss.
-    page_cache.user_changed(student.pk)
+    pagecache.user_changed(student.pk)
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/dashboard/student/").status_code == 200
     small = len(queries.captured_queries)
     _grow(teacher, [student], courses=5, modules=2, lessons=3)
     client.get("/dashboard/student/?warm=2")  # publishing started a new cache generation
-    page_cache.user_changed(student.pk)
+    pagecache.user_changed(student.pk)
     with django_assert_max_num_queries(small):
         client.get("/dashboard/student/")
     assert small <= CEILING["dashboard"]
