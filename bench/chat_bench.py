@@ -20,9 +20,11 @@ Every connection and request goes to 127.0.0.1 only; each run is bounded in time
 import argparse
 import asyncio
 import datetime
+import gc
 import json
 import os
 import random
+import shlex
 import socket
 import statistics
 import subprocess
@@ -30,6 +32,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +42,7 @@ import websockets
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 CONNECT_CONCURRENCY = 50
+PING_INTERVAL = 20  # seconds, as static/js/chat.js
 
 
 # --- Setup: database, users, sessions --------------------------------------------------------
@@ -48,6 +52,12 @@ def server_env(args) -> dict:
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "lms.settings",
+        # Redis pub/sub ignores the database number: every client of the Redis server hears
+        # every channel, and group names are the same in every fresh database
+        # (`chat-conversation-1`, ...). A prefix of this run's own keeps out what a test run
+        # or another bench publishes (that is what an earlier run counted as "lost −38,
+        # duplicated 18").
+        "CHANNEL_LAYER_PREFIX": args.channel_prefix,
         "DEBUG": "0",
         "SECRET_KEY": SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -74,6 +84,11 @@ def fresh_database(args) -> None:
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=server_env(args), check=True
     )
+    # The bench's Redis database goes with its PostgreSQL database: cached users, sessions,
+    # presence and rate-limit keys name rows by id, and the new rows reuse the old ids.
+    import redis
+
+    redis.Redis.from_url(args.redis_url).flushdb()
 
 
 def setup_django(args) -> None:
@@ -153,7 +168,7 @@ def build_world(users: int, students: int) -> World:
         key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
         data = {
             SESSION_KEY: str(user.pk),
-            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            BACKEND_SESSION_KEY: "lms.backends.ModelBackend",
             HASH_SESSION_KEY: user.get_session_auth_hash(),
         }
         sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
@@ -183,6 +198,22 @@ def wait_for_port(port: int, process, timeout: float = 60) -> None:
     raise RuntimeError(f"nothing listening on {port} after {timeout} s")
 
 
+def procfile_ws_options() -> list[str]:
+    """The production `ws` line's uvicorn options (Procfile), without the address and the
+    number of workers, which the bench chooses."""
+    line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("ws:"))
+    words = shlex.split(line.removeprefix("ws:"))
+    options, skip = [], False
+    for word in words[2:]:  # after `uvicorn lms.asgi:application`
+        if skip:
+            skip = False
+        elif word in ("--host", "--port", "--workers"):
+            skip = True
+        else:
+            options.append(word)
+    return options
+
+
 @contextmanager
 def processes(args, *, ws_count: int, floor: bool):
     env = server_env(args)
@@ -197,7 +228,7 @@ def processes(args, *, ws_count: int, floor: bool):
                     port,
                     subprocess.Popen(
                         [sys.executable, "-m", "uvicorn", *app, "--host", "127.0.0.1", "--port", str(port)]
-                        + ["--no-access-log", "--log-level", "warning"],
+                        + [*procfile_ws_options(), "--log-level", "warning"],
                         cwd=ROOT,
                         env=env,
                     ),
@@ -288,6 +319,15 @@ async def open_many(specs):
     return dict(await asyncio.gather(*(one(*spec) for spec in specs)))
 
 
+def quiet_collector() -> None:
+    """No garbage collection in the load generator while it measures: with 1,000 sockets a
+    full collection stops it for 100-200 ms, which it would count as delivery latency of
+    the server (chat and floor alike). The caller enables it again after the run."""
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+
+
 def ws_base(ports, i):
     port = ports[i % len(ports)]
     return f"ws://127.0.0.1:{port}", f"http://127.0.0.1:{port}"
@@ -303,14 +343,17 @@ async def run_conversations(world: World, ports, *, floor: bool, duration: float
             specs.append(((conversation_id, user_id), base + path, None if floor else world.cookies[user_id], origin))
     sockets = await open_many(specs)
     result.clients = len(sockets)
-    seen: dict[tuple, set] = {key: set() for key in sockets}
+    # Every receipt of a message, by socket: counted after the run against who should have
+    # received it (the other participant once, and the sender's own socket once, as its echo).
+    receipts: dict[tuple, Counter] = {key: Counter() for key in sockets}
     sent: dict[str, float] = {}
+    senders: dict[str, tuple] = {}  # tag -> (conversation id, sender id)
+    first_receipt: dict[str, float] = {}
     acked: set[str] = set()
     run_id = f"r{time.time_ns() % 10**9}"
     stop_at = time.monotonic() + duration + 5
 
     async def reader(key, ws):
-        _, user_id = key
         while time.monotonic() < stop_at:
             try:
                 raw = await asyncio.wait_for(ws.recv(), timeout=max(0.1, stop_at - time.monotonic()))
@@ -322,10 +365,9 @@ async def run_conversations(world: World, ports, *, floor: bool, duration: float
             now = time.monotonic()
             frame = json.loads(raw)
             if floor:
-                tag, sender = frame["tag"], frame["sender"]
+                tag = frame["tag"]
             elif frame.get("type") == "chat.message":
-                body = frame["message"]["body"]
-                tag, sender = body.split(" ", 1)[0], frame["message"]["sender_id"]
+                tag = frame["message"]["body"].split(" ", 1)[0]
             elif frame.get("type") == "chat.ack":
                 acked.add(frame["client_id"])
                 continue
@@ -334,16 +376,9 @@ async def run_conversations(world: World, ports, *, floor: bool, duration: float
                 continue
             else:
                 continue
-            if sender == user_id:
-                continue  # the sender's own echo
-            if not tag.startswith(f"{run_id}m{key[0]}-"):
-                result.errors.append(f"{key} got {tag} from {sender}: not its conversation's")
-            if tag in seen[key]:
-                result.duplicated += 1
-                result.errors.append(f"{key} got {tag} again")
-                continue
-            seen[key].add(tag)
-            if tag in sent:
+            receipts[key][tag] += 1
+            if tag in sent and tag not in first_receipt and key != (senders[tag][0], senders[tag][1]):
+                first_receipt[tag] = now
                 result.latencies_ms.append((now - sent[tag]) * 1000)
 
     async def sender(conversation_id, teacher_id, student_id):
@@ -352,6 +387,7 @@ async def run_conversations(world: World, ports, *, floor: bool, duration: float
         while time.monotonic() < stop_at - 5:
             user_id = (teacher_id, student_id)[n % 2]
             tag = f"{run_id}m{conversation_id}-{n}"  # client_ids must be new in every run
+            senders[tag] = (conversation_id, user_id)
             sent[tag] = time.monotonic()
             ws = sockets[(conversation_id, user_id)]
             if floor:
@@ -361,14 +397,26 @@ async def run_conversations(world: World, ports, *, floor: bool, duration: float
             n += 1
             await asyncio.sleep(interval)
 
+    async def pinger(ws):
+        """Heartbeats as static/js/chat.js sends them: without them the server counts a
+        user as away 45 s after connecting and takes the away-notification path."""
+        await asyncio.sleep(random.uniform(0, PING_INTERVAL))
+        while time.monotonic() < stop_at - PING_INTERVAL:
+            await ws.send(json.dumps({"type": "chat.ping"}))
+            await asyncio.sleep(PING_INTERVAL)
+
     # Let hellos and presence settle before measuring.
     await asyncio.sleep(1)
+    quiet_collector()
     readers = [asyncio.create_task(reader(key, ws)) for key, ws in sockets.items()]
-    senders = [asyncio.create_task(sender(*c)) for c in world.conversations]
-    await asyncio.gather(*senders)
+    pingers = [] if floor else [asyncio.create_task(pinger(ws)) for ws in sockets.values()]
+    sender_tasks = [asyncio.create_task(sender(*c)) for c in world.conversations]
+    await asyncio.gather(*sender_tasks)
     await asyncio.gather(*readers)
-    result.expected = len(sent)
-    result.received_unique = sum(len(s) for s in seen.values())
+    gc.enable()
+    for task in pingers:
+        task.cancel()
+    account_conversations(result, sockets, receipts, senders)
     if not floor:
         result.stored = await asyncio.to_thread(count_stored, list(sent))
         missing_acks = len(sent) - len(acked)
@@ -376,6 +424,37 @@ async def run_conversations(world: World, ports, *, floor: bool, duration: float
             result.errors.append(f"{missing_acks} sends not acknowledged")
     await asyncio.gather(*(ws.close() for ws in sockets.values()), return_exceptions=True)
     return result
+
+
+def account_conversations(result: Result, sockets, receipts: dict[tuple, Counter], senders: dict[str, tuple]) -> None:
+    """Lost: a message its recipient never received. Duplicated: every receipt after the
+    first at the same socket. A receipt at a socket outside the message's conversation, or
+    of a message this run never sent (another run's, on the same channel layer), is an
+    error of its own and neither offsets a loss nor counts as a duplicate."""
+    members = {}
+    for conversation_id, user_id in sockets:
+        members.setdefault(conversation_id, []).append(user_id)
+    result.expected = len(senders)
+    echo_missing = echo_duplicated = 0
+    for tag, (conversation_id, sender_id) in senders.items():
+        for user_id in members[conversation_id]:
+            count = receipts[(conversation_id, user_id)].pop(tag, 0)
+            if user_id == sender_id:
+                echo_missing += count == 0
+                echo_duplicated += max(0, count - 1)
+            else:
+                result.received_unique += count > 0
+                result.duplicated += max(0, count - 1)
+    foreign = Counter()
+    for key, left in receipts.items():
+        for tag, count in left.items():
+            foreign["another conversation's" if tag in senders else "never sent in this run"] += count
+            if len(result.errors) < 20:
+                result.errors.append(f"{key} got {tag!r} ({'misdelivered' if tag in senders else 'foreign'})")
+    for what, count in foreign.items():
+        result.errors.append(f"{count} receipts of messages {what}")
+    if echo_missing or echo_duplicated:
+        result.errors.append(f"sender's own socket: {echo_missing} echoes missing, {echo_duplicated} duplicated")
 
 
 def count_stored(tags: list[str]) -> int:
@@ -453,6 +532,9 @@ async def run_announcements(world: World, ports, web_port, *, floor: bool, count
                 tag = frame["announcement"]["body"].split(" ", 1)[0]
             else:
                 continue
+            if not tag.endswith(f"-{run_id}"):  # another run's, on the same channel layer
+                result.errors.append(f"{key} got {tag!r} (foreign)")
+                continue
             if tag in seen[key]:
                 result.duplicated += 1
                 continue
@@ -461,6 +543,7 @@ async def run_announcements(world: World, ports, web_port, *, floor: bool, count
                 result.latencies_ms.append((now - sent[tag]) * 1000)
 
     await asyncio.sleep(1)
+    quiet_collector()
     readers = [asyncio.create_task(reader(key, ws)) for key, ws in sockets.items()]
     for n in range(count):
         tag = f"a{n}-{run_id}"
@@ -476,6 +559,7 @@ async def run_announcements(world: World, ports, web_port, *, floor: bool, count
                 result.errors.append(f"announcement POST answered {status}")
         await asyncio.sleep(max(0, sent[tag] + 1 - time.monotonic()))
     await asyncio.gather(*readers)
+    gc.enable()
     result.expected = count * len(sockets)
     result.received_unique = sum(len(s) for s in seen.values())
     all_sockets = [*sockets.values(), *([teacher_ws] if teacher_ws else [])]
@@ -507,6 +591,12 @@ def main():
         "--database-url", default="postgres://postgres@127.0.0.1:5432/lyceum_chat_bench", help="dropped and recreated"
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/6")
+    parser.add_argument("--runs", default="chat,floor", help="chat, floor or both")
+    parser.add_argument(
+        "--channel-prefix",
+        default=f"bench{os.getpid()}",
+        help="channel-layer prefix of this run (Redis pub/sub is shared by all Redis databases)",
+    )
     parser.add_argument("--out", default="")
     args = parser.parse_args()
 
@@ -524,7 +614,8 @@ def main():
         "",
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, PostgreSQL + Redis "
         "(RedisPubSubChannelLayer), uvicorn `ws` process(es), gunicorn `web` (2 workers); the load generator "
-        "runs on the same machine. Latency is send → receipt at the other side's client.",
+        "runs on the same machine. Latency is send → receipt at the other side's client. "
+        f"Load average (1, 5, 15 min) before the runs: {', '.join(f'{x:.2f}' for x in os.getloadavg())}.",
         "",
     ]
     loads = args.loads.split(",")
@@ -537,7 +628,7 @@ def main():
                 else f"{load}: {len(world.student_ids)} students, {args.announcements} announcements 1 s apart"
             )
             lines += [f"## {ws_count} ws process{'es' if ws_count > 1 else ''} — {title}", "", HEADER]
-            for floor in (False, True):
+            for floor in [run == "floor" for run in args.runs.split(",")]:
                 print(f"ws={ws_count} load={load} floor={floor}…", flush=True)
                 with processes(args, ws_count=ws_count, floor=floor) as (ports, web_port):
                     if load == "conversations":
@@ -556,6 +647,7 @@ def main():
                 lines.append(result.row())
                 if result.errors:
                     lines.append(f"|  | errors: {len(result.errors)}, first: {result.errors[0][:80]} |||||||||")
+            lines += ["", f"Load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}."]
             lines.append("")
     report = "\n".join(lines) + "\n"
     print(report)

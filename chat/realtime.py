@@ -129,15 +129,46 @@ def rate_limit() -> tuple[int, int]:
     return getattr(settings, "CHAT_RATE_LIMIT", (20, 10))
 
 
+def _rate_key(user_id: int, window: int) -> str:
+    return f"chat:rate:{user_id}:{int(time.time() // window)}"
+
+
+def _redis(cache) -> bool:
+    return isinstance(getattr(cache, "_cache", None), RedisCacheClient)
+
+
 def rate_limit_hit(user_id: int) -> bool:
     """Count one message in the user's current window; True once it is over the limit.
 
     A fixed window counted with the cache's atomic add/incr, so every process shares it.
     """
     limit, window = rate_limit()
-    key = f"chat:rate:{user_id}:{int(time.time() // window)}"
+    key = _rate_key(user_id, window)
     try:
         count = shared_cache().incr(key)  # one round trip for every message after a window's first
     except ValueError:  # the window's first message (or the key just expired)
         count = 1 if shared_cache().add(key, 1, window + 1) else shared_cache().incr(key)
     return count > limit
+
+
+def message_counted(*, sender_id: int, recipient_id: int) -> tuple[bool, bool]:
+    """Count one message of `sender_id` in their rate-limit window (True first if it is
+    over the limit) and tell whether `recipient_id` is online, in one round trip to Redis
+    for both: the message path waits for every round trip it makes.
+
+    On Redis: INCR and EXISTS in one pipeline (plus an EXPIRE for a window's first
+    message); Django's `cache.incr` would ask EXISTS first, one more round trip.
+    """
+    cache = shared_cache()
+    if not _redis(cache):
+        return rate_limit_hit(sender_id), is_online(recipient_id)
+    limit, window = rate_limit()
+    key = cache.make_and_validate_key(_rate_key(sender_id, window))
+    client = cache._cache.get_client(key, write=True)
+    pipe = client.pipeline(transaction=False)
+    pipe.incr(key)
+    pipe.exists(cache.make_and_validate_key(_presence_key(recipient_id)))
+    count, online = pipe.execute()
+    if count == 1:  # the window's key is new: it expires after the window
+        client.expire(key, window + 1)
+    return count > limit, bool(online)

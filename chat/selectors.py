@@ -128,20 +128,26 @@ def unread_total(*, user_id: int) -> int:
     to execute.
     """
     with connection.cursor() as cursor:
-        cursor.execute(_unread_total_sql(), [user_id, user_id, user_id, MessageStatus.VISIBLE.value, user_id])
+        cursor.execute(unread_total_sql(), {"recipient": user_id, "visible": MessageStatus.VISIBLE.value})
         return cursor.fetchone()[0]
 
 
 @functools.cache
-def _unread_total_sql() -> str:
+def unread_total_sql() -> str:
+    """The unread total of user `%(recipient)s` (`%(visible)s`: the visible status); also a
+    subquery of the message store's statement (`services._store_text_sql`)."""
     quote = connection.ops.quote_name
     conversation, message, read_state = (quote(model._meta.db_table) for model in (Conversation, Message, ReadState))
+    # Per conversation of the user, the messages after their read marker, each counted with
+    # the (conversation, id) index: the cost follows the user's conversations, not the
+    # table (a join let PostgreSQL scan every message when its statistics were stale).
     # Only the models' own quoted table names are interpolated; values go as parameters.
     return (
-        f"SELECT COUNT(*) FROM {conversation} c JOIN {message} m ON m.conversation_id = c.id"  # noqa: S608
-        f" LEFT JOIN {read_state} r ON r.conversation_id = c.id AND r.user_id = %s"
-        " WHERE (c.user_low_id = %s OR c.user_high_id = %s) AND m.status = %s AND m.sender_id <> %s"
-        " AND m.id > COALESCE(r.last_read_message_id, 0)"
+        f"SELECT CAST(COALESCE(SUM((SELECT COUNT(*) FROM {message} m WHERE m.conversation_id = c.id"  # noqa: S608
+        " AND m.status = %(visible)s AND m.sender_id <> %(recipient)s AND m.id > COALESCE(("
+        f"SELECT r.last_read_message_id FROM {read_state} r WHERE r.conversation_id = c.id"
+        " AND r.user_id = %(recipient)s), 0))), 0) AS INTEGER)"
+        f" FROM {conversation} c WHERE c.user_low_id = %(recipient)s OR c.user_high_id = %(recipient)s"
     )
 
 

@@ -5,10 +5,12 @@ Each write is stored first and announced after commit, so nobody hears about a m
 that was rolled back, and a reconnecting client can always fetch what it missed.
 """
 
+import functools
+import json
 import logging
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -25,6 +27,7 @@ from chat.models import (
     Report,
 )
 from chat.moderation import find_contact_details, mask
+from lms import pagecache
 from lms.models import Notification, User
 from lms.services import audit_record, notify
 
@@ -37,6 +40,9 @@ class ChatError(Exception):
 
 class RateLimited(ChatError):
     pass
+
+
+SUSPENDED = "Your messaging is suspended. Contact support if you think this is a mistake."
 
 
 def max_length() -> int:
@@ -81,6 +87,33 @@ def _moderate(body: str) -> tuple[str, str, list[str]]:
     return mask(body, findings), MessageStatus.VISIBLE, flags
 
 
+def _checked_message(*, sender: User, conversation: Conversation, body: str, attachment) -> tuple[str, object, bool]:
+    """Refuse what may not be posted (membership, suspension, length, file, rate limit);
+    return the normalised body, the checked attachment and whether the recipient is online
+    (asked together with the rate limit: one round trip)."""
+    body = (body or "").replace("\r\n", "\n").strip()
+    if not conversation.has_participant(sender):
+        raise ChatError("You are not part of this conversation.")
+    if sender.chat_suspended:
+        raise ChatError(SUSPENDED)
+    if not body and attachment is None:
+        raise ChatError("Write a message or attach a file.")
+    if len(body) > max_length():
+        raise ChatError(f"Messages can be at most {max_length()} characters.")
+    checked = None
+    if attachment is not None:
+        try:
+            checked = check_attachment(attachment)
+        except AttachmentRejected as exc:
+            raise ChatError(str(exc)) from exc
+    recipient_id = next(pk for pk in conversation.participant_ids if pk != sender.pk)
+    over_limit, recipient_online = realtime.message_counted(sender_id=sender.pk, recipient_id=recipient_id)
+    if over_limit:
+        limit, window = realtime.rate_limit()
+        raise RateLimited(f"You are sending messages too fast (at most {limit} in {window} seconds). Wait a moment.")
+    return body, checked, recipient_online
+
+
 def message_post(
     *,
     sender: User,
@@ -94,38 +127,29 @@ def message_post(
 
     Returns (message, created). A `client_id` the sender already used returns the stored
     message unchanged, so a client resending after a dropped connection never duplicates.
-    With `announce=False` nothing is sent: the caller (the WebSocket consumer, which is
-    already on the event loop) sends `message_events(message)` itself once this returned,
-    i.e. after commit, and saves two hops from the database thread back to the loop.
+    With `announce=False` nothing is sent: the caller sends `message_events(message)`
+    itself once this returned, i.e. after commit. The socket uses `message_send`.
     """
-    body = (body or "").replace("\r\n", "\n").strip()
     client_id = (client_id or "")[:64]
-    if not conversation.has_participant(sender):
-        raise ChatError("You are not part of this conversation.")
-    if client_id and attachment is not None:
-        # Text resends are caught by the unique constraint below; a file is not stored twice.
+    if client_id and attachment is not None and conversation.has_participant(sender):
+        # Text resends are caught by the unique constraint; a file is not stored twice.
         existing = Message.objects.filter(sender=sender, client_id=client_id).first()
         if existing is not None:
             return existing, False
-    if sender.chat_suspended:
-        raise ChatError("Your messaging is suspended. Contact support if you think this is a mistake.")
-    if not body and attachment is None:
-        raise ChatError("Write a message or attach a file.")
-    if len(body) > max_length():
-        raise ChatError(f"Messages can be at most {max_length()} characters.")
-    checked = None
-    if attachment is not None:
-        try:
-            checked = check_attachment(attachment)
-        except AttachmentRejected as exc:
-            raise ChatError(str(exc)) from exc
-    if realtime.rate_limit_hit(sender.pk):
-        limit, window = realtime.rate_limit()
-        raise RateLimited(f"You are sending messages too fast (at most {limit} in {window} seconds). Wait a moment.")
-
+    body, checked, _ = _checked_message(sender=sender, conversation=conversation, body=body, attachment=attachment)
     stored_body, status, flags = _moderate(body)
+    if checked is None and connection.vendor == "postgresql":
+        message, created, _ = _store_text_pg(
+            sender=sender, conversation=conversation, body=stored_body, status=status, flags=flags, client_id=client_id
+        )
+        if created and announce:
+            transaction.on_commit(lambda: _announce_message(message))
+        return message, created
     try:
         with transaction.atomic():
+            # Suspension as stored now (the sender may be an object loaded long ago, e.g. at connect).
+            if User.objects.filter(pk=sender.pk, chat_suspended=True).exists():
+                raise ChatError(SUSPENDED)
             message = Message(
                 conversation=conversation,
                 sender=sender,
@@ -155,21 +179,152 @@ def message_post(
     return message, True
 
 
-def message_events(message: Message) -> list[tuple[str, dict]]:
+def message_send(
+    *, sender: User, conversation: Conversation, body: str, client_id: str = ""
+) -> tuple[Message, list[tuple[str, dict]]]:
+    """The socket's path: store a text message and return the (group, event) pairs that
+    announce it, for the caller to send from the event loop; no events for a resend of a
+    stored `client_id` (it was announced then).
+
+    Call it outside a transaction (the consumer does): the events describe a committed row.
+    On PostgreSQL the store is one statement, which also counts the recipient's unread total.
+    """
+    if connection.vendor != "postgresql":
+        message, created = message_post(
+            sender=sender, conversation=conversation, body=body, client_id=client_id, announce=False
+        )
+        return message, message_events(message) if created else []
+    client_id = (client_id or "")[:64]
+    body, _, recipient_online = _checked_message(sender=sender, conversation=conversation, body=body, attachment=None)
+    stored_body, status, flags = _moderate(body)
+    message, created, unread = _store_text_pg(
+        sender=sender, conversation=conversation, body=stored_body, status=status, flags=flags, client_id=client_id
+    )
+    if not created:
+        return message, []
+    return message, message_events(message, recipient_unread=unread, recipient_online=recipient_online)
+
+
+def _store_text_pg(
+    *, sender: User, conversation: Conversation, body: str, status: str, flags: list[str], client_id: str
+) -> tuple[Message, bool, int | None]:
+    """Store a text message in one SQL statement, i.e. one round trip and, outside a
+    transaction, its own transaction: insert the message (unless this sender's `client_id`
+    is stored already), move the conversation's `last_message_at` and the sender's read
+    marker, and count the recipient's unread total. The statement re-checks membership and
+    suspension as stored, so a suspension takes effect on sockets opened before it.
+
+    Returns (message, created, the recipient's unread total or None if not counted).
+
+    With CONN_HEALTH_CHECKS Django would ping the connection (SELECT 1) before the first
+    query of every call from a socket; here the statement goes without it and, if the
+    connection turns out to be dead, is run once more on a new one (the `client_id` makes
+    that safe: a message stored by the failed attempt is found, not stored again).
+    """
+    recipient_id = next(pk for pk in conversation.participant_ids if pk != sender.pk)
+    count_unread = status == MessageStatus.VISIBLE
+    params = {
+        "sender": sender.pk,
+        "conversation": conversation.pk,
+        "body": body,
+        "now": timezone.now(),
+        "status": status,
+        "flags": json.dumps(flags),
+        "client_id": client_id,
+        "recipient": recipient_id,
+        "visible": MessageStatus.VISIBLE.value,
+    }
+    sql = _store_text_sql(count_unread)
+    autocommit = transaction.get_autocommit()
+    if autocommit:
+        connection.health_check_done = True  # no ping: a failure is retried below
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            message_id, allowed, unread = cursor.fetchone()
+        retried = False
+    except (OperationalError, InterfaceError):
+        if not autocommit:
+            raise
+        logger.warning("Storing a message failed on a stale connection; retrying on a new one", exc_info=True)
+        connection.close()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            message_id, allowed, unread = cursor.fetchone()
+        retried = True
+    if not allowed:
+        sender.refresh_from_db(fields=["chat_suspended"])
+        raise ChatError(SUSPENDED if sender.chat_suspended else "You are not part of this conversation.")
+    if message_id is None:  # this client_id is stored already: a resend (or our own failed attempt)
+        existing = Message.objects.filter(sender=sender, client_id=client_id).select_related("sender").first()
+        if existing is None:
+            raise ChatError("The message could not be stored. Try again.")
+        if retried:  # the failed attempt stored it, and nobody heard of it: announce it now
+            return existing, True, None
+        return existing, False, None
+    message = Message(
+        id=message_id,
+        conversation=conversation,
+        sender=sender,
+        body=body,
+        created_at=params["now"],
+        status=status,
+        flags=flags,
+        client_id=client_id,
+    )
+    message._state.adding = False
+    message._state.db = connection.alias
+    # The statement's snapshot did not see its own insert: + 1 for the new message.
+    return message, True, (unread + 1 if count_unread else None)
+
+
+@functools.cache
+def _store_text_sql(count_unread: bool) -> str:
+    quote = connection.ops.quote_name
+    conversation, message, read_state, user = (
+        quote(model._meta.db_table) for model in (Conversation, Message, ReadState, User)
+    )
+    unread = f", ({selectors.unread_total_sql()})" if count_unread else ", NULL"
+    # Only the models' own quoted table names are interpolated; values go as parameters.
+    return (
+        f"WITH ok AS (SELECT c.id FROM {conversation} c JOIN {user} u ON u.id = %(sender)s"  # noqa: S608
+        " WHERE c.id = %(conversation)s AND %(sender)s IN (c.user_low_id, c.user_high_id)"
+        " AND NOT u.chat_suspended),"
+        f" msg AS (INSERT INTO {message} (conversation_id, sender_id, body, created_at, status, flags, client_id,"
+        " attachment, attachment_name, attachment_kind, attachment_size)"
+        " SELECT ok.id, %(sender)s, %(body)s, %(now)s, %(status)s, %(flags)s::jsonb, %(client_id)s, '', '', '', 0"
+        " FROM ok ON CONFLICT (sender_id, client_id) WHERE client_id <> '' DO NOTHING RETURNING id),"
+        f" conv AS (UPDATE {conversation} SET last_message_at = %(now)s FROM msg"
+        f" WHERE {conversation}.id = %(conversation)s),"
+        f" seen AS (UPDATE {read_state} SET last_read_message_id = msg.id FROM msg"
+        f" WHERE {read_state}.conversation_id = %(conversation)s AND {read_state}.user_id = %(sender)s"
+        f" AND {read_state}.last_read_message_id < msg.id)"
+        f" SELECT (SELECT id FROM msg), EXISTS (SELECT 1 FROM ok){unread}"
+    )
+
+
+def message_events(
+    message: Message, *, recipient_unread: int | None = None, recipient_online: bool | None = None
+) -> list[tuple[str, dict]]:
     """The (group, event) pairs that announce a stored message; call after commit.
 
     Visible: the message to the conversation, the recipient's new unread count, and a
-    notification if the recipient is away. Held: only the sender's own pages see it,
-    marked as waiting for review.
+    notification if the recipient is away (both looked up here unless the caller knows
+    them). Held: only the sender's own pages see it, marked as waiting for review.
     """
     payload = realtime.message_payload(message)
     group = realtime.conversation_group(message.conversation_id)
     if message.status != MessageStatus.VISIBLE:
         return [(group, {"type": "chat.message", "message": payload, "only_user": message.sender_id})]
     recipient_id = next(pk for pk in message.conversation.participant_ids if pk != message.sender_id)
-    events = [(group, {"type": "chat.message", "message": payload}), _unread_event(recipient_id)]
+    pagecache.user_changed(recipient_id)  # their cached pages show the unread badge
+    if recipient_unread is None:
+        unread = _unread_event(recipient_id)
+    else:
+        unread = (realtime.chat_user_group(recipient_id), {"type": "chat.unread", "count": recipient_unread})
+    events = [(group, {"type": "chat.message", "message": payload}), unread]
     try:
-        _notify_if_away(message, recipient_id)
+        _notify_if_away(message, recipient_id, online=recipient_online)
     except Exception:  # the message is stored and goes out regardless; the page shows it
         logger.exception("Could not notify user %s of message %s", recipient_id, message.pk)
     return events
@@ -185,12 +340,13 @@ def _unread_event(user_id: int) -> tuple[str, dict]:
 
 
 def _push_unread(user_id: int) -> None:
+    pagecache.user_changed(user_id)  # their cached pages show the unread badge
     realtime.send(*_unread_event(user_id))
 
 
-def _notify_if_away(message: Message, recipient_id: int) -> None:
+def _notify_if_away(message: Message, recipient_id: int, *, online: bool | None = None) -> None:
     """One notification per conversation while the recipient is away (not for every message)."""
-    if realtime.is_online(recipient_id):
+    if online if online is not None else realtime.is_online(recipient_id):
         return
     if not realtime.shared_cache().add(f"chat:notified:{recipient_id}:{message.conversation_id}", 1, 15 * 60):
         return
@@ -264,6 +420,8 @@ def message_moderate(*, actor: User, message: Message, action: str) -> Message:
         changes={"status": (before, message.status)},
     )
     if before != message.status:
+        for user_id in message.conversation.participant_ids:
+            pagecache.user_changed(user_id)  # the unread badge counts visible messages only
         if message.status == MessageStatus.VISIBLE:
             transaction.on_commit(lambda: _announce_message(message))
         else:
@@ -310,7 +468,7 @@ def announcement_post(*, teacher: User, course, body: str) -> Announcement:
     if not selectors.teaches(user=teacher, course=course):
         raise ChatError("Only the course's teachers can post announcements to it.")
     if teacher.chat_suspended:
-        raise ChatError("Your messaging is suspended. Contact support if you think this is a mistake.")
+        raise ChatError(SUSPENDED)
     with transaction.atomic():
         announcement = Announcement.objects.create(
             course_id=course.pk,

@@ -89,11 +89,14 @@ def _bump(user_id: int) -> None:
 
 
 def user_changed(user_id: int | None) -> None:
-    """Something `user_id` sees on their own pages changed (now, or when this commits)."""
+    """Something `user_id` sees on their own pages changed (now, or when this commits).
+
+    Outside a transaction the change is committed already: one bump is enough."""
     if not user_id:
         return
     _bump(user_id)
-    transaction.on_commit(lambda: _bump(user_id))
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _bump(user_id))
 
 
 def user_row_changed(field: str):

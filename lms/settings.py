@@ -141,7 +141,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # Redis pub/sub ignores the db number: the prefix keeps two deployments (or test
+            # runs) that share one Redis server from hearing each other's groups.
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNEL_LAYER_PREFIX", default="lyceum")},
         }
     }
 else:

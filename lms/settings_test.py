@@ -9,7 +9,7 @@ import os
 os.environ.setdefault("DEBUG", "1")
 
 from lms.settings import *  # noqa: F403
-from lms.settings import BASE_DIR, CACHES, DATABASES, Q_CLUSTER, REDIS_URL
+from lms.settings import BASE_DIR, CACHES, CHANNEL_LAYERS, DATABASES, Q_CLUSTER, REDIS_URL
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = os.environ.get("TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
@@ -44,3 +44,7 @@ if not REDIS_URL:
     }
 for _cache in CACHES.values():
     _cache["KEY_PREFIX"] = f"{_prefix}-{_cache.get('KEY_PREFIX', '')}"
+if REDIS_URL:
+    # Pub/sub channels are server-wide: this run's groups are its own, and its browser
+    # tests' server (which inherits the variable) shares them.
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = _prefix

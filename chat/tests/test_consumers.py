@@ -164,6 +164,23 @@ async def test_suspended_sender_gets_an_error(people):
     await tab.disconnect()
 
 
+async def test_suspension_reaches_a_socket_opened_before_it(people):
+    """The socket's user was loaded when it connected; the store checks the suspension as
+    it is now."""
+    staff, student, _, conversation = people
+    tab, *_ = await connect(student, f"/ws/chat/{conversation.pk}/")
+    await receive(tab, "chat.hello")
+    await tab.send_json_to({"type": "chat.send", "body": "before", "client_id": "b1"})
+    await receive(tab, "chat.ack")
+    await database_sync_to_async(services.user_chat_suspend)(actor=staff, user=student)
+    assert not student.chat_suspended  # the socket's copy of the user did not change
+    await tab.send_json_to({"type": "chat.send", "body": "after", "client_id": "b2"})
+    error = await receive(tab, "error")
+    assert "suspended" in error["error"] and error["client_id"] == "b2"
+    assert not await database_sync_to_async(Message.objects.filter(client_id="b2").exists)()
+    await tab.disconnect()
+
+
 @pytest.mark.parametrize(
     "payload", ['<script>alert("x")</script>', '<img src=x onerror="alert(1)">', "</script><svg onload=alert(1)>"]
 )

@@ -117,6 +117,56 @@ def test_rate_limit_window_counts_in_the_cache(settings):
     assert realtime.rate_limit_hit(100) is False  # per user
 
 
+def test_message_counted_shares_the_window_and_reads_presence(settings):
+    """The message path's one cache round trip: the sender's rate-limit window and whether
+    the recipient is online."""
+    settings.CHAT_RATE_LIMIT = (2, 10)
+    sender, online, away = 10**9 + 11, 10**9 + 12, 10**9 + 13
+    realtime.presence_beat(online)
+    realtime.presence_leave(away)
+    assert realtime.message_counted(sender_id=sender, recipient_id=online) == (False, True)
+    assert realtime.message_counted(sender_id=sender, recipient_id=away) == (False, False)
+    assert realtime.message_counted(sender_id=sender, recipient_id=online) == (True, True)
+    assert realtime.rate_limit_hit(sender)  # the same window as the plain rate limit
+
+
+@pytest.mark.django_db(transaction=True)
+def test_socket_send_counts_the_recipients_unread_total(staff_user, student):
+    conversation = start_conversation(staff_user, student)
+    first, events = services.message_send(sender=staff_user, conversation=conversation, body="one", client_id="u1")
+    assert events[1] == (realtime.chat_user_group(student.pk), {"type": "chat.unread", "count": 1})
+    _, events = services.message_send(sender=staff_user, conversation=conversation, body="two", client_id="u2")
+    assert events[1][1]["count"] == 2
+    services.conversation_mark_read(user=student, conversation=conversation, message_id=first.pk)
+    _, events = services.message_send(sender=staff_user, conversation=conversation, body="three", client_id="u3")
+    assert events[1][1]["count"] == selectors.unread_total(user_id=student.pk) == 2
+    # A resend of a stored client_id is not announced again.
+    again, events = services.message_send(sender=staff_user, conversation=conversation, body="one", client_id="u1")
+    assert again.pk == first.pk and events == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_socket_send_survives_a_dropped_database_connection(staff_user, student):
+    """The store skips Django's per-call health check (a round trip per message) and runs
+    again on a new connection if the old one died, storing the message once."""
+    import psycopg
+    from django.db import connection
+
+    conversation = start_conversation(staff_user, student)
+    ChatSettings.cached()  # read before: the store is the first query on the dead connection
+    connection.ensure_connection()
+    params = connection.get_connection_params()
+    conninfo = {key: params[key] for key in ("dbname", "user", "password", "host", "port") if params.get(key)}
+    with psycopg.connect(**conninfo, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
+    message, events = services.message_send(
+        sender=student, conversation=conversation, body="still here", client_id="d1"
+    )
+    assert Message.objects.filter(client_id="d1").count() == 1
+    assert Message.objects.get(client_id="d1").pk == message.pk and events
+
+
 def test_contact_details_are_masked_by_default(conversation, student):
     message = post(student, conversation, "call 020 7946 0958 or mail me@x.org")
     assert message.status == MessageStatus.VISIBLE

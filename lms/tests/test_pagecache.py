@@ -211,3 +211,22 @@ def test_a_change_bumps_the_version_now_and_again_on_commit(learner, django_capt
         pagecache.user_changed(learner.pk)
         during = pagecache.user_version(learner.pk)
     assert before < during < pagecache.user_version(learner.pk)
+
+
+def test_a_chat_message_shows_its_unread_badge_on_the_cached_page_and_reading_clears_it(
+    client, learner, teacher, lesson_url, django_capture_on_commit_callbacks
+):
+    from chat import realtime as chat_realtime
+    from chat import services as chat_services
+
+    chat_realtime.presence_beat(learner.pk)  # online in another tab: no notification, only the badge
+    badge = re.compile(r'<span class="sr-only">, </span>(\d+)<span class="sr-only"> unread</span>')
+    client.force_login(learner)
+    assert badge.search(_warm(client, lesson_url).content.decode()).group(1) == "0"
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation = chat_services.conversation_start(user=teacher, other=learner)
+        message, _ = chat_services.message_post(sender=teacher, conversation=conversation, body="See you at ten")
+    assert badge.search(_get(client, lesson_url).content.decode()).group(1) == "1"
+    with django_capture_on_commit_callbacks(execute=True):
+        chat_services.conversation_mark_read(user=learner, conversation=conversation, message_id=message.pk)
+    assert badge.search(_get(client, lesson_url).content.decode()).group(1) == "0"
