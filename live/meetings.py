@@ -13,6 +13,7 @@ the meetings REST API (ZOOM_API_BASE / ZOOM_OAUTH_URL point tests at a local stu
 """
 
 import base64
+import hashlib
 import json
 import logging
 import secrets
@@ -24,6 +25,7 @@ from datetime import UTC, timedelta
 
 import jwt
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -111,16 +113,38 @@ class ZoomProvider:
             raise MeetingError("Zoom could not be reached. Try again in a minute.") from exc
         return json.loads(raw) if raw else {}
 
+    def _token_key(self) -> str:
+        digest = hashlib.sha256(f"{self.oauth_url}|{self.account_id}|{self.client_id}".encode()).hexdigest()[:24]
+        return f"live:zoom-token:{digest}"
+
     def access_token(self) -> str:
+        """A server-to-server OAuth token, shared by every process through the cache until a
+        minute before it expires (Zoom rate-limits token requests; each lasts an hour)."""
+        cached = cache.get(self._token_key())
+        if cached:
+            return cached
         basic = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
         query = urllib.parse.urlencode({"grant_type": "account_credentials", "account_id": self.account_id})
         answer = self._request("POST", f"{self.oauth_url}?{query}", headers={"Authorization": f"Basic {basic}"})
         try:
-            return answer["access_token"]
+            token = answer["access_token"]
         except KeyError as exc:
             raise MeetingError("Zoom did not grant an access token; check the Zoom credentials.") from exc
+        lifetime = int(answer.get("expires_in") or 3600) - 60
+        if lifetime > 0:
+            cache.set(self._token_key(), token, lifetime)
+        return token
 
     def _api(self, method: str, path: str, body: dict | None = None) -> dict:
+        headers = {"Authorization": f"Bearer {self.access_token()}"}
+        try:
+            return self._request(method, f"{self.api_base}{path}", headers=headers, body=body)
+        except MeetingError as exc:
+            if getattr(exc.__cause__, "code", None) != 401:
+                raise
+        # The cached token was revoked (e.g. the app's credentials were rotated): once more
+        # with a new one.
+        cache.delete(self._token_key())
         headers = {"Authorization": f"Bearer {self.access_token()}"}
         return self._request(method, f"{self.api_base}{path}", headers=headers, body=body)
 

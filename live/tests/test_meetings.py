@@ -20,6 +20,8 @@ from live.tests.conftest import SLOT
 class ZoomStub(BaseHTTPRequestHandler):
     calls: list = []
     fail_create = False
+    tokens_issued = 0
+    revoked: set = set()  # bearer tokens the API answers 401 to
 
     def log_message(self, *args):
         pass
@@ -46,7 +48,11 @@ class ZoomStub(BaseHTTPRequestHandler):
             expected = "Basic " + base64.b64encode(b"client:secret").decode()
             if self.headers.get("Authorization") != expected or query.get("account_id") != ["acct"]:
                 return self._answer(401, {"reason": "bad credentials"})
-            return self._answer(200, {"access_token": "tok-123", "token_type": "bearer", "expires_in": 3599})
+            type(self).tokens_issued += 1
+            token = "tok-123" if self.tokens_issued == 1 else f"tok-{122 + self.tokens_issued}"
+            return self._answer(200, {"access_token": token, "token_type": "bearer", "expires_in": 3599})
+        if self.headers.get("Authorization", "").removeprefix("Bearer ") in self.revoked:
+            return self._answer(401, {"message": "Invalid access token."})
         if url.path == "/v2/users/me/meetings":
             if self.fail_create:
                 return self._answer(429, {"message": "Too many requests"})
@@ -55,6 +61,8 @@ class ZoomStub(BaseHTTPRequestHandler):
 
     def do_PATCH(self):
         self._record()
+        if self.headers.get("Authorization", "").removeprefix("Bearer ") in self.revoked:
+            return self._answer(401, {"message": "Invalid access token."})
         return self._answer(204)
 
     def do_DELETE(self):
@@ -66,6 +74,8 @@ class ZoomStub(BaseHTTPRequestHandler):
 def zoom(settings):
     ZoomStub.calls = []
     ZoomStub.fail_create = False
+    ZoomStub.tokens_issued = 0
+    ZoomStub.revoked = set()
     server = ThreadingHTTPServer(("127.0.0.1", 0), ZoomStub)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -89,7 +99,7 @@ def test_zoom_is_used_when_configured(zoom, pending, london_teacher, django_capt
 
     zoom.calls.clear()
     services.class_reschedule(actor=london_teacher, live_class_id=live_class.pk, start=SLOT + timedelta(hours=2))
-    assert [(c[0], c[1]) for c in zoom.calls][-1] == ("PATCH", "/v2/meetings/987654321")
+    assert [(c[0], c[1]) for c in zoom.calls] == [("PATCH", "/v2/meetings/987654321")]  # the token is reused
     assert zoom.calls[-1][3]["start_time"] == "2026-03-03T12:00:00Z"
     services.class_cancel(actor=london_teacher, live_class_id=live_class.pk)
     assert (zoom.calls[-1][0], zoom.calls[-1][1]) == ("DELETE", "/v2/meetings/987654321")
@@ -142,3 +152,19 @@ def test_jitsi_jwt_per_participant(settings, confirmed, clock, student, london_t
         teacher_url.split("?jwt=")[1], "a-long-test-secret-of-32-bytes-or-more", algorithms=["HS256"], audience="jitsi"
     )
     assert teacher_claims["context"]["user"]["moderator"] is True
+
+
+def test_a_revoked_zoom_token_is_replaced_and_the_call_made_once_more(
+    zoom, pending, london_teacher, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        live_class = services.booking_approve(actor=london_teacher, live_class_id=pending.pk)
+    zoom.revoked.add("tok-123")  # e.g. the app's credentials were rotated
+    zoom.calls.clear()
+    services.class_reschedule(actor=london_teacher, live_class_id=live_class.pk, start=SLOT + timedelta(hours=2))
+    assert [(c[0], c[1].split("?")[0], c[2]) for c in zoom.calls] == [
+        ("PATCH", "/v2/meetings/987654321", "Bearer tok-123"),
+        ("POST", "/oauth/token", zoom.calls[1][2]),
+        ("PATCH", "/v2/meetings/987654321", "Bearer tok-124"),
+    ]
+    assert zoom.tokens_issued == 2
