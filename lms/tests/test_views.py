@@ -3,6 +3,7 @@ import io
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -580,6 +581,32 @@ def test_secret_key_is_required_when_debug_is_off(tmp_path):
         timeout=120,
     )
     assert result.returncode != 0 and "SECRET_KEY must be set when DEBUG is off." in result.stderr
+
+
+def _manage(*args: str, env: dict, tmp_path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_an_unconfigured_checkout_runs_management_commands_as_development(tmp_path):
+    # A fresh clone: no SECRET_KEY, no DEBUG, no .env (CI's clone has none).
+    result = _manage("makemigrations", "--check", "--dry-run", env={}, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+
+
+@pytest.mark.skipif(Path(".env").exists(), reason="a local .env sets DEBUG for every command (CI's clone has none)")
+def test_a_deployment_with_a_secret_key_keeps_debug_off_in_management_commands(tmp_path):
+    secret = "x" * 20 + "-production-secret-with-enough-entropy-1234567890"
+    show_debug = "from django.conf import settings; print(settings.DEBUG)"
+    result = _manage("shell", "-c", show_debug, env={"SECRET_KEY": secret}, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
 
 
 class TestQueryCounts:
