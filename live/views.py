@@ -229,45 +229,57 @@ def _pending_fragment(request, *, error: str = "", success: str = ""):
     )
 
 
+def _class_action(request, class_id: int, action, *, success: str, from_pending_list: bool = False):
+    """Run `action()` (a service call) on a class the user can see, and answer with the
+    outcome: the class panel (HTMX) or the class page with a message; the teacher's pending
+    list instead when an approve/reject was clicked there."""
+    _visible_class(request, class_id)
+    to_pending = from_pending_list and request.htmx and request.POST.get("from") == "pending"
+    try:
+        action()
+    except BookingError as exc:
+        error = str(exc)
+        return _pending_fragment(request, error=error) if to_pending else _after_action(request, class_id, error=error)
+    if to_pending:
+        return _pending_fragment(request, success=success)
+    return _after_action(request, class_id, success=success)
+
+
 @role_required(Role.TEACHER, Role.STAFF)
 @require_POST
 def booking_approve(request, class_id: int):
-    _visible_class(request, class_id)
-    try:
-        services.booking_approve(actor=request.user, live_class_id=class_id)
-    except BookingError as exc:
-        if request.htmx and request.POST.get("from") == "pending":
-            return _pending_fragment(request, error=str(exc))
-        return _after_action(request, class_id, error=str(exc))
-    if request.htmx and request.POST.get("from") == "pending":
-        return _pending_fragment(request, success="Confirmed. The student has their link and invitation.")
-    return _after_action(request, class_id, success="Confirmed. The student has their link and invitation.")
+    return _class_action(
+        request,
+        class_id,
+        lambda: services.booking_approve(actor=request.user, live_class_id=class_id),
+        success="Confirmed. The student has their link and invitation.",
+        from_pending_list=True,
+    )
 
 
 @role_required(Role.TEACHER, Role.STAFF)
 @require_POST
 def booking_reject(request, class_id: int):
-    _visible_class(request, class_id)
-    try:
-        services.booking_reject(actor=request.user, live_class_id=class_id, reason=request.POST.get("reason", ""))
-    except BookingError as exc:
-        if request.htmx and request.POST.get("from") == "pending":
-            return _pending_fragment(request, error=str(exc))
-        return _after_action(request, class_id, error=str(exc))
-    if request.htmx and request.POST.get("from") == "pending":
-        return _pending_fragment(request, success="Declined. The student has been told why.")
-    return _after_action(request, class_id, success="Declined. The student has been told why.")
+    reason = request.POST.get("reason", "")
+    return _class_action(
+        request,
+        class_id,
+        lambda: services.booking_reject(actor=request.user, live_class_id=class_id, reason=reason),
+        success="Declined. The student has been told why.",
+        from_pending_list=True,
+    )
 
 
 @login_required
 @require_POST
 def class_cancel(request, class_id: int):
-    _visible_class(request, class_id)
-    try:
-        services.class_cancel(actor=request.user, live_class_id=class_id, reason=request.POST.get("reason", ""))
-    except BookingError as exc:
-        return _after_action(request, class_id, error=str(exc))
-    return _after_action(request, class_id, success="Cancelled. Everyone taking part has been told.")
+    reason = request.POST.get("reason", "")
+    return _class_action(
+        request,
+        class_id,
+        lambda: services.class_cancel(actor=request.user, live_class_id=class_id, reason=reason),
+        success="Cancelled. Everyone taking part has been told.",
+    )
 
 
 @login_required
@@ -320,38 +332,39 @@ def attendance_mark(request, class_id: int):
         student_id = int(request.POST.get("student", ""))
     except ValueError:
         return _after_action(request, class_id, error="Choose a student.")
-    try:
-        services.attendance_mark(
-            actor=request.user,
-            live_class_id=class_id,
-            student_id=student_id,
-            attendance=request.POST.get("attendance", "?"),
-        )
-    except BookingError as exc:
-        return _after_action(request, class_id, error=str(exc))
-    return _after_action(request, class_id, success="Attendance saved.")
+    attendance = request.POST.get("attendance", "?")
+    return _class_action(
+        request,
+        class_id,
+        lambda: services.attendance_mark(
+            actor=request.user, live_class_id=class_id, student_id=student_id, attendance=attendance
+        ),
+        success="Attendance saved.",
+    )
 
 
 @role_required(Role.TEACHER, Role.STAFF)
 @require_POST
 def recording_set(request, class_id: int):
-    _visible_class(request, class_id)
-    try:
-        services.recording_set(actor=request.user, live_class_id=class_id, url=request.POST.get("recording_url", ""))
-    except BookingError as exc:
-        return _after_action(request, class_id, error=str(exc))
-    return _after_action(request, class_id, success="Recording link saved.")
+    url = request.POST.get("recording_url", "")
+    return _class_action(
+        request,
+        class_id,
+        lambda: services.recording_set(actor=request.user, live_class_id=class_id, url=url),
+        success="Recording link saved.",
+    )
 
 
 @login_required
 @require_POST
 def dispute_raise(request, class_id: int):
-    _visible_class(request, class_id)
-    try:
-        services.dispute_raise(user=request.user, live_class_id=class_id, reason=request.POST.get("reason", ""))
-    except BookingError as exc:
-        return _after_action(request, class_id, error=str(exc))
-    return _after_action(request, class_id, success="Raised with staff. They will get back to you.")
+    reason = request.POST.get("reason", "")
+    return _class_action(
+        request,
+        class_id,
+        lambda: services.dispute_raise(user=request.user, live_class_id=class_id, reason=reason),
+        success="Raised with staff. They will get back to you.",
+    )
 
 
 @login_required

@@ -318,3 +318,25 @@ def test_staff_queue_and_settings_in_django_admin(confirmed, student, superuser)
     response = client.post("/admin/live/dispute/", {"action": "resolve", "_selected_action": [dispute_id]}, follow=True)
     assert response.status_code == 200
     assert confirmed.disputes.get().status == "resolved"
+
+
+def test_raising_a_dispute_from_the_class_panel(student, confirmed):
+    client = client_for(student, htmx=True)
+    url = reverse("live:dispute", args=[confirmed.pk])
+    response = client.post(url, {"reason": "too short"})
+    assert response.status_code == 422
+    assert "Describe the problem in a sentence or two." in response.content.decode()
+    assert not confirmed.disputes.exists()
+
+    response = client.post(url, {"reason": "The class time was wrong in my calendar."})
+    assert response.status_code == 200
+    assert "Raised with staff. They will get back to you." in response.content.decode()
+    assert confirmed.disputes.get().raised_by == student
+
+
+def test_a_recording_link_before_the_class_started_is_refused_with_a_message(london_teacher, confirmed):
+    response = client_for(london_teacher).post(
+        reverse("live:recording", args=[confirmed.pk]), {"recording_url": "https://video.example/r/1"}, follow=True
+    )
+    assert "A recording can be added once a confirmed class has started." in response.content.decode()
+    assert LiveClass.objects.get(pk=confirmed.pk).recording_url == ""
