@@ -11,18 +11,14 @@ import hashlib
 from django.core.cache import cache
 from django.http import HttpResponse
 
+from lms import pagecache
 from lms.pagecache import generation
 
 TIMEOUT = 60 * 15
 
 
 def cacheable(request) -> bool:
-    return (
-        request.method == "GET"
-        and not request.user.is_authenticated
-        and "messages" not in request.COOKIES
-        and not (hasattr(request, "session") and request.session.get("_messages"))
-    )
+    return request.method == "GET" and not request.user.is_authenticated and not pagecache.messages_pending(request)
 
 
 def _key(request, name: str) -> str:

@@ -122,7 +122,8 @@ def user_data(user_id: int, name: str, build):
 # --- Pages -------------------------------------------------------------------------------------
 
 
-def _messages_pending(request) -> bool:
+def messages_pending(request) -> bool:
+    """Flash messages wait for this request's page (it must be rendered, not cached)."""
     if "messages" in request.COOKIES:
         return True
     session = getattr(request, "session", None)
@@ -134,7 +135,7 @@ def cacheable(request) -> bool:
         request.method in ("GET", "HEAD")
         and getattr(request, "user", None) is not None
         and request.user.is_authenticated
-        and not _messages_pending(request)
+        and not messages_pending(request)
     )
 
 
