@@ -142,24 +142,17 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "error": "A message needs a text body.", "client_id": client_id})
             return
         try:
-            message, events = await db(self._post)(body, client_id)
+            message = await services.message_send(
+                sender=self.user, conversation=self.conversation, body=body, client_id=client_id
+            )
         except services.RateLimited as exc:
             await self.send_json({"type": "error", "code": "rate_limited", "error": str(exc), "client_id": client_id})
             return
         except services.ChatError as exc:
             await self.send_json({"type": "error", "error": str(exc), "client_id": client_id})
             return
-        # Stored and committed: now the message reaches every tab through the group (sent
-        # from here, on the event loop), and the ack tells this tab it is stored.
-        for group, event in events:
-            await self.channel_layer.group_send(group, event)
+        # Stored, committed and announced to every tab: this tab learns its id.
         await self.send_json({"type": "chat.ack", "client_id": client_id, "id": message.pk, "status": message.status})
-
-    def _post(self, body: str, client_id: str):
-        """Store the message and build its announcement in one trip to the database thread
-        (on PostgreSQL one SQL statement). A resend of an already stored client_id
-        announces nothing (it was delivered then)."""
-        return services.message_send(sender=self.user, conversation=self.conversation, body=body, client_id=client_id)
 
     async def on_sync(self, content):
         after_id = _int(content.get("after_id"))
@@ -204,15 +197,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "chat.pong"})
             return
         other_id = self.conversation.other(self.user).pk
-        came_back, online = await db(self._beat)(other_id)
+        came_back, online = await realtime.apresence_beat(self.user.pk, other_id=other_id)
         if came_back:
             await self._broadcast_presence(online=True)
         await self.send_json({"type": "chat.presence", "user_id": other_id, "online": online})
-
-    def _beat(self, other_id: int) -> tuple[bool, bool]:
-        """Renew this user's presence and read the other person's, in one thread hop (every
-        open conversation pings every 20 s)."""
-        return realtime.presence_beat(self.user.pk), realtime.is_online(other_id)
 
     # --- From the groups -----------------------------------------------------------------
 

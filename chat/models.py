@@ -3,6 +3,7 @@ participant has read, course announcements, reports, and the moderation settings
 
 import time
 
+from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -56,8 +57,11 @@ class AttachmentKind(models.TextChoices):
 class Message(models.Model):
     """One message. Stored before it is broadcast; its id orders the conversation."""
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
-    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_messages")
+    # Both keys are indexed by the composite indexes below, which serve their lookups too.
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False)
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_messages", db_index=False
+    )
     body = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=MessageStatus.choices, default=MessageStatus.VISIBLE)
@@ -77,10 +81,21 @@ class Message(models.Model):
                 fields=["sender", "client_id"], condition=~Q(client_id=""), name="chat_message_client_id_once"
             )
         ]
-        indexes = [models.Index(fields=["conversation", "id"], name="chat_message_conv_idx")]
+        indexes = [
+            models.Index(fields=["conversation", "id"], name="chat_message_conv_idx"),
+            # The rate limit counts the sender's latest messages (services._store_text_sql).
+            models.Index(fields=["sender", "created_at"], name="chat_message_sender_recent"),
+        ]
 
     def __str__(self):
         return f"#{self.pk} {self.sender}: {self.body[:40]}"
+
+    @property
+    def has_attachment(self) -> bool:
+        # Not `bool(self.attachment)`: that builds a FieldFile, which points back at the
+        # message, a reference cycle per message that only the garbage collector can free
+        # (and the `ws` process avoids collections: lms/asgi.py).
+        return bool(self.attachment_name)
 
 
 class ReadState(models.Model):
@@ -177,4 +192,12 @@ class ChatSettings(models.Model):
         now = time.monotonic()
         if cls._cache is None or now - cls._cache[0] > cls.CACHE_SECONDS:
             cls._cache = (now, cls.load())
+        return cls._cache[1]
+
+    @classmethod
+    async def acached(cls) -> "ChatSettings":
+        """`cached()` from the event loop: the database is read, in a thread, only when the
+        copy is older than CACHE_SECONDS."""
+        if cls._cache is None or time.monotonic() - cls._cache[0] > cls.CACHE_SECONDS:
+            await database_sync_to_async(cls.cached, thread_sensitive=False)()
         return cls._cache[1]

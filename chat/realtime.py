@@ -1,20 +1,22 @@
 """Group names, payloads and the cache-backed state shared by every server process:
-presence (heartbeats with a time to live) and the per-user message rate limit.
+presence (heartbeats with a time to live).
 
-With REDIS_URL the cache is Redis, so both hold across processes; without it they hold
-within the one process the in-memory channel layer already implies.
+With REDIS_URL the cache is Redis, so it holds across processes; without it, within the
+one process the in-memory channel layer already implies. The `a…` functions are for the
+event loop (lms/aio.py): the same keys, on the loop's own Redis client.
 """
 
 import functools
 import logging
 import time
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
-from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCacheClient
 from django.urls import reverse
+
+from lms import aio
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +80,7 @@ def send(group: str, event: dict) -> None:
 
 def message_payload(message) -> dict:
     attachment = None
-    if message.attachment:
+    if message.has_attachment:
         attachment = {
             "url": reverse("chat:attachment", args=[message.pk]),
             "name": message.attachment_name,
@@ -113,6 +115,35 @@ def presence_beat(user_id: int) -> bool:
     return False
 
 
+async def apresence_beat(user_id: int, *, other_id: int) -> tuple[bool, bool]:
+    """A heartbeat from the event loop, in one Redis round trip: mark `user_id` online for
+    PRESENCE_TTL seconds and read whether `other_id` is. Returns (whether `user_id` was
+    offline before, whether `other_id` is online)."""
+    client = aio.redis_client()
+    if client is None:
+        return await sync_to_async(_beat, thread_sensitive=False)(user_id, other_id)
+    cache = shared_cache()
+    key = cache.make_and_validate_key(_presence_key(user_id))
+    pipe = client.pipeline(transaction=False)
+    pipe.set(key, int(time.time()), ex=PRESENCE_TTL, nx=True)
+    pipe.expire(key, PRESENCE_TTL)
+    pipe.exists(cache.make_and_validate_key(_presence_key(other_id)))
+    came_back, _, online = await pipe.execute()
+    return bool(came_back), bool(online)
+
+
+async def ais_online(user_id: int) -> bool:
+    """`is_online` from the event loop (one EXISTS on the loop's own client)."""
+    client = aio.redis_client()
+    if client is None:
+        return await sync_to_async(is_online, thread_sensitive=False)(user_id)
+    return bool(await client.exists(shared_cache().make_and_validate_key(_presence_key(user_id))))
+
+
+def _beat(user_id: int, other_id: int) -> tuple[bool, bool]:
+    return presence_beat(user_id), is_online(other_id)
+
+
 def presence_leave(user_id: int) -> None:
     # Another open tab beats again within 20 s and brings the user back online.
     shared_cache().delete(_presence_key(user_id))
@@ -120,55 +151,3 @@ def presence_leave(user_id: int) -> None:
 
 def is_online(user_id: int) -> bool:
     return shared_cache().get(_presence_key(user_id)) is not None
-
-
-# --- Rate limit ---------------------------------------------------------------------------
-
-
-def rate_limit() -> tuple[int, int]:
-    return getattr(settings, "CHAT_RATE_LIMIT", (20, 10))
-
-
-def _rate_key(user_id: int, window: int) -> str:
-    return f"chat:rate:{user_id}:{int(time.time() // window)}"
-
-
-def _redis(cache) -> bool:
-    return isinstance(getattr(cache, "_cache", None), RedisCacheClient)
-
-
-def rate_limit_hit(user_id: int) -> bool:
-    """Count one message in the user's current window; True once it is over the limit.
-
-    A fixed window counted with the cache's atomic add/incr, so every process shares it.
-    """
-    limit, window = rate_limit()
-    key = _rate_key(user_id, window)
-    try:
-        count = shared_cache().incr(key)  # one round trip for every message after a window's first
-    except ValueError:  # the window's first message (or the key just expired)
-        count = 1 if shared_cache().add(key, 1, window + 1) else shared_cache().incr(key)
-    return count > limit
-
-
-def message_counted(*, sender_id: int, recipient_id: int) -> tuple[bool, bool]:
-    """Count one message of `sender_id` in their rate-limit window (True first if it is
-    over the limit) and tell whether `recipient_id` is online, in one round trip to Redis
-    for both: the message path waits for every round trip it makes.
-
-    On Redis: INCR and EXISTS in one pipeline (plus an EXPIRE for a window's first
-    message); Django's `cache.incr` would ask EXISTS first, one more round trip.
-    """
-    cache = shared_cache()
-    if not _redis(cache):
-        return rate_limit_hit(sender_id), is_online(recipient_id)
-    limit, window = rate_limit()
-    key = cache.make_and_validate_key(_rate_key(sender_id, window))
-    client = cache._cache.get_client(key, write=True)
-    pipe = client.pipeline(transaction=False)
-    pipe.incr(key)
-    pipe.exists(cache.make_and_validate_key(_presence_key(recipient_id)))
-    count, online = pipe.execute()
-    if count == 1:  # the window's key is new: it expires after the window
-        client.expire(key, window + 1)
-    return count > limit, bool(online)

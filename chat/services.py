@@ -5,10 +5,14 @@ Each write is stored first and announced after commit, so nobody hears about a m
 that was rolled back, and a reconnecting client can always fetch what it missed.
 """
 
+import asyncio
+import datetime
 import functools
 import json
 import logging
 
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
@@ -27,7 +31,7 @@ from chat.models import (
     Report,
 )
 from chat.moderation import find_contact_details, mask
-from lms import pagecache
+from lms import aio, pagecache
 from lms.models import Notification, User
 from lms.services import audit_record, notify
 
@@ -75,9 +79,9 @@ def conversation_start(*, user: User, other: User) -> Conversation:
 # --- Messages --------------------------------------------------------------------------
 
 
-def _moderate(body: str) -> tuple[str, str, list[str]]:
+def _moderate(body: str, chat_settings: ChatSettings | None = None) -> tuple[str, str, list[str]]:
     """(body to store, status, flags) according to the staff's settings."""
-    chat_settings = ChatSettings.cached()
+    chat_settings = chat_settings or ChatSettings.cached()
     findings = find_contact_details(body, allowed_domains=chat_settings.allowed_link_domains)
     if not findings or chat_settings.contact_action == ContactAction.ALLOW:
         return body, MessageStatus.VISIBLE, sorted({f.kind for f in findings})
@@ -87,10 +91,9 @@ def _moderate(body: str) -> tuple[str, str, list[str]]:
     return mask(body, findings), MessageStatus.VISIBLE, flags
 
 
-def _checked_message(*, sender: User, conversation: Conversation, body: str, attachment) -> tuple[str, object, bool]:
-    """Refuse what may not be posted (membership, suspension, length, file, rate limit);
-    return the normalised body, the checked attachment and whether the recipient is online
-    (asked together with the rate limit: one round trip)."""
+def _checked_body(*, sender: User, conversation: Conversation, body: str, attachment=None) -> tuple[str, object]:
+    """Refuse what may not be posted (membership, suspension, length, file); return the
+    normalised body and the checked attachment. No I/O but the attachment's own."""
     body = (body or "").replace("\r\n", "\n").strip()
     if not conversation.has_participant(sender):
         raise ChatError("You are not part of this conversation.")
@@ -106,12 +109,38 @@ def _checked_message(*, sender: User, conversation: Conversation, body: str, att
             checked = check_attachment(attachment)
         except AttachmentRejected as exc:
             raise ChatError(str(exc)) from exc
-    recipient_id = next(pk for pk in conversation.participant_ids if pk != sender.pk)
-    over_limit, recipient_online = realtime.message_counted(sender_id=sender.pk, recipient_id=recipient_id)
-    if over_limit:
-        limit, window = realtime.rate_limit()
-        raise RateLimited(f"You are sending messages too fast (at most {limit} in {window} seconds). Wait a moment.")
-    return body, checked, recipient_online
+    return body, checked
+
+
+# --- Rate limit: counted in the database, over the sender's stored messages ------------------
+
+
+def rate_limit() -> tuple[int, int]:
+    """(messages, seconds): at most that many messages per sender in any such window."""
+    return getattr(settings, "CHAT_RATE_LIMIT", (20, 10))
+
+
+def _window_start(now) -> object:
+    return now - datetime.timedelta(seconds=rate_limit()[1])
+
+
+def _over_rate_limit(*, sender: User, now) -> bool:
+    """The ORM path's check (the socket's is part of the store statement): the sender's
+    messages in the last window, on the (sender, created_at) index."""
+    limit, _ = rate_limit()
+    return Message.objects.filter(sender=sender, created_at__gt=_window_start(now))[:limit].count() >= limit
+
+
+def _rate_limited() -> RateLimited:
+    limit, window = rate_limit()
+    return RateLimited(f"You are sending messages too fast (at most {limit} in {window} seconds). Wait a moment.")
+
+
+def _recipient_id(conversation: Conversation, sender_id: int) -> int:
+    return next(pk for pk in conversation.participant_ids if pk != sender_id)
+
+
+# --- Posting -------------------------------------------------------------------------------
 
 
 def message_post(
@@ -131,15 +160,16 @@ def message_post(
     itself once this returned, i.e. after commit. The socket uses `message_send`.
     """
     client_id = (client_id or "")[:64]
-    if client_id and attachment is not None and conversation.has_participant(sender):
-        # Text resends are caught by the unique constraint; a file is not stored twice.
+    if client_id and conversation.has_participant(sender):
+        # A resend is answered with what was stored, even over the rate limit; a file is
+        # not stored twice.
         existing = Message.objects.filter(sender=sender, client_id=client_id).first()
         if existing is not None:
             return existing, False
-    body, checked, _ = _checked_message(sender=sender, conversation=conversation, body=body, attachment=attachment)
+    body, checked = _checked_body(sender=sender, conversation=conversation, body=body, attachment=attachment)
     stored_body, status, flags = _moderate(body)
     if checked is None and connection.vendor == "postgresql":
-        message, created, _ = _store_text_pg(
+        message, created = _store_text_pg(
             sender=sender, conversation=conversation, body=stored_body, status=status, flags=flags, client_id=client_id
         )
         if created and announce:
@@ -158,6 +188,8 @@ def message_post(
                 flags=flags,
                 client_id=client_id,
             )
+            if _over_rate_limit(sender=sender, now=message.created_at):
+                raise _rate_limited()
             if checked is not None:
                 message.attachment.save(checked.content.name, checked.content, save=False)
                 message.attachment_name = checked.name
@@ -179,69 +211,127 @@ def message_post(
     return message, True
 
 
-def message_send(
-    *, sender: User, conversation: Conversation, body: str, client_id: str = ""
-) -> tuple[Message, list[tuple[str, dict]]]:
-    """The socket's path: store a text message and return the (group, event) pairs that
-    announce it, for the caller to send from the event loop; no events for a resend of a
-    stored `client_id` (it was announced then).
+async def message_send(*, sender: User, conversation: Conversation, body: str, client_id: str = "") -> Message:
+    """The socket's path: store a text message, then announce it — the message to every
+    open tab of both participants first, then the recipient's unread total, page-cache
+    version and, if they are away, a notification. A resend of a stored `client_id`
+    returns the stored message and announces nothing (it was announced then).
 
-    Call it outside a transaction (the consumer does): the events describe a committed row.
-    On PostgreSQL the store is one statement, which also counts the recipient's unread total.
+    On PostgreSQL this runs on the event loop (lms/aio.py says why), and what stands
+    between the frame and its delivery is one SQL statement: it checks membership,
+    suspension and the rate limit as stored, stores the message and counts the
+    recipient's unread total. Elsewhere the ORM path runs in a thread. Either way the
+    row is committed before anyone hears of it.
     """
-    if connection.vendor != "postgresql":
-        message, created = message_post(
-            sender=sender, conversation=conversation, body=body, client_id=client_id, announce=False
+    if not aio.postgres():
+        message, events = await _in_thread(_message_send_orm)(
+            sender=sender, conversation=conversation, body=body, client_id=client_id
         )
-        return message, message_events(message) if created else []
-    client_id = (client_id or "")[:64]
-    body, _, recipient_online = _checked_message(sender=sender, conversation=conversation, body=body, attachment=None)
-    stored_body, status, flags = _moderate(body)
-    message, created, unread = _store_text_pg(
+        await _publish(events)
+        return message
+    body, _ = _checked_body(sender=sender, conversation=conversation, body=body)
+    stored_body, status, flags = _moderate(body, await ChatSettings.acached())
+    params = _store_params(
         sender=sender, conversation=conversation, body=stored_body, status=status, flags=flags, client_id=client_id
     )
-    if not created:
-        return message, []
-    return message, message_events(message, recipient_unread=unread, recipient_online=recipient_online)
+    row, retried = await _store_text_pg_async(params)
+    message_id, allowed, over_limit, unread = row
+    if message_id is not None:
+        message, unread = _new_message(
+            sender=sender, conversation=conversation, params=params, message_id=message_id, unread=unread
+        )
+    else:  # refused, limited, or a resend: the database says which (rare: worth a thread hop)
+        message, created = await _in_thread(_refused_or_resent)(
+            sender=sender, params=params, allowed=allowed, over_limit=over_limit, retried=retried
+        )
+        if not created:
+            return message
+        unread = None
+    await _publish(_message_announcements(message))  # the message itself, before anything else
+    if message.status == MessageStatus.VISIBLE:
+        await _after_visible_message(message, unread=unread)
+    return message
+
+
+async def _after_visible_message(message: Message, *, unread: int | None) -> None:
+    """What follows a delivered message, off its path: the recipient's unread total and
+    cached pages, and a notification if they are away. A failure here is logged, never
+    passed on: the message is stored and delivered already."""
+    recipient_id = _recipient_id(message.conversation, message.sender_id)
+    try:
+        if unread is None:
+            unread = await _in_thread(selectors.unread_total)(user_id=recipient_id)
+        _, online, _ = await asyncio.gather(
+            pagecache.auser_changed(recipient_id),  # their cached pages show the unread badge
+            realtime.ais_online(recipient_id),
+            _publish([_unread_event(recipient_id, unread)]),
+        )
+        if not online:
+            await _in_thread(_notify_if_away)(message, recipient_id, online=False)
+    except Exception:
+        logger.exception("After message %s: could not update user %s", message.pk, recipient_id)
+
+
+def _in_thread(func):
+    # thread_sensitive=False: each pool thread has its own connection, so sockets do not
+    # queue behind one another's queries (closed or reused as CONN_MAX_AGE says).
+    return database_sync_to_async(func, thread_sensitive=False)
+
+
+def _message_send_orm(*, sender: User, conversation: Conversation, body: str, client_id: str):
+    message, created = message_post(
+        sender=sender, conversation=conversation, body=body, client_id=client_id, announce=False
+    )
+    return message, message_events(message) if created else []
+
+
+async def _publish(events: list[tuple[str, dict]]) -> None:
+    layer = get_channel_layer()
+    for group, event in events:
+        await layer.group_send(group, event)
+
+
+def _store_params(
+    *, sender: User, conversation: Conversation, body: str, status: str, flags: list[str], client_id: str
+) -> dict:
+    now = timezone.now()
+    return {
+        "sender": sender.pk,
+        "conversation": conversation.pk,
+        "body": body,
+        "now": now,
+        "status": status,
+        "flags": json.dumps(flags),
+        "client_id": (client_id or "")[:64],
+        "recipient": _recipient_id(conversation, sender.pk),
+        "visible": MessageStatus.VISIBLE.value,
+        "limit": rate_limit()[0],
+        "window_start": _window_start(now),
+    }
 
 
 def _store_text_pg(
     *, sender: User, conversation: Conversation, body: str, status: str, flags: list[str], client_id: str
-) -> tuple[Message, bool, int | None]:
-    """Store a text message in one SQL statement, i.e. one round trip and, outside a
-    transaction, its own transaction: insert the message (unless this sender's `client_id`
-    is stored already), move the conversation's `last_message_at` and the sender's read
-    marker, and count the recipient's unread total. The statement re-checks membership and
-    suspension as stored, so a suspension takes effect on sockets opened before it.
-
-    Returns (message, created, the recipient's unread total or None if not counted).
+) -> tuple[Message, bool]:
+    """Store a text message with `_store_text_sql`'s one statement, from sync code (the
+    form; the socket uses `_store_text_pg_async`). Returns (message, created).
 
     With CONN_HEALTH_CHECKS Django would ping the connection (SELECT 1) before the first
-    query of every call from a socket; here the statement goes without it and, if the
-    connection turns out to be dead, is run once more on a new one (the `client_id` makes
-    that safe: a message stored by the failed attempt is found, not stored again).
+    query of every call; here the statement goes without it and, if the connection turns
+    out to be dead, is run once more on a new one (the `client_id` makes that safe: a
+    message stored by the failed attempt is found, not stored again).
     """
-    recipient_id = next(pk for pk in conversation.participant_ids if pk != sender.pk)
-    count_unread = status == MessageStatus.VISIBLE
-    params = {
-        "sender": sender.pk,
-        "conversation": conversation.pk,
-        "body": body,
-        "now": timezone.now(),
-        "status": status,
-        "flags": json.dumps(flags),
-        "client_id": client_id,
-        "recipient": recipient_id,
-        "visible": MessageStatus.VISIBLE.value,
-    }
-    sql = _store_text_sql(count_unread)
+    params = _store_params(
+        sender=sender, conversation=conversation, body=body, status=status, flags=flags, client_id=client_id
+    )
+    sql = _store_text_sql(status == MessageStatus.VISIBLE)
     autocommit = transaction.get_autocommit()
     if autocommit:
         connection.health_check_done = True  # no ping: a failure is retried below
     try:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            message_id, allowed, unread = cursor.fetchone()
+            message_id, allowed, over_limit, unread = cursor.fetchone()
         retried = False
     except (OperationalError, InterfaceError):
         if not autocommit:
@@ -250,36 +340,95 @@ def _store_text_pg(
         connection.close()
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            message_id, allowed, unread = cursor.fetchone()
+            message_id, allowed, over_limit, unread = cursor.fetchone()
         retried = True
-    if not allowed:
-        sender.refresh_from_db(fields=["chat_suspended"])
-        raise ChatError(SUSPENDED if sender.chat_suspended else "You are not part of this conversation.")
-    if message_id is None:  # this client_id is stored already: a resend (or our own failed attempt)
-        existing = Message.objects.filter(sender=sender, client_id=client_id).select_related("sender").first()
-        if existing is None:
-            raise ChatError("The message could not be stored. Try again.")
-        if retried:  # the failed attempt stored it, and nobody heard of it: announce it now
-            return existing, True, None
-        return existing, False, None
+    if message_id is not None:
+        message, _ = _new_message(
+            sender=sender, conversation=conversation, params=params, message_id=message_id, unread=unread
+        )
+        return message, True
+    return _refused_or_resent(sender=sender, params=params, allowed=allowed, over_limit=over_limit, retried=retried)
+
+
+async def _store_text_pg_async(params: dict) -> tuple[tuple, bool]:
+    """Run `_store_text_sql` on the loop's own connection pool, in autocommit: the
+    statement is its own transaction, committed when it returns. Prepared once per
+    connection (planning it cost more than running it). If the connection died, the
+    pool drops it and the statement runs once more on another (the `client_id` makes
+    that safe). Returns (the statement's row, whether it was retried)."""
+    import psycopg
+
+    pool = await aio.pg_pool()
+    sql = _store_text_sql(params["status"] == MessageStatus.VISIBLE)
+    try:
+        async with pool.connection() as conn:
+            cursor = await conn.execute(sql, params, prepare=True)
+            return await cursor.fetchone(), False
+    except psycopg.OperationalError:
+        logger.warning("Storing a message failed on a stale connection; retrying on a new one", exc_info=True)
+        await pool.check()  # every idle connection that died with it goes too
+        async with pool.connection() as conn:
+            cursor = await conn.execute(sql, params, prepare=True)
+            return await cursor.fetchone(), True
+
+
+def _new_message(
+    *, sender: User, conversation: Conversation, params: dict, message_id: int, unread: int | None
+) -> tuple[Message, int | None]:
+    """The message the store statement inserted, and the recipient's unread total with it
+    (None if not counted: a held message)."""
     message = Message(
         id=message_id,
         conversation=conversation,
         sender=sender,
-        body=body,
+        body=params["body"],
         created_at=params["now"],
-        status=status,
-        flags=flags,
-        client_id=client_id,
+        status=params["status"],
+        flags=json.loads(params["flags"]),
+        client_id=params["client_id"],
     )
     message._state.adding = False
     message._state.db = connection.alias
     # The statement's snapshot did not see its own insert: + 1 for the new message.
-    return message, True, (unread + 1 if count_unread else None)
+    return message, (unread + 1 if unread is not None else None)
+
+
+def _refused_or_resent(
+    *, sender: User, params: dict, allowed: bool, over_limit: bool, retried: bool
+) -> tuple[Message, bool]:
+    """The store statement inserted nothing. If it refused the sender (as stored now):
+    ChatError. If this `client_id` is stored already, that message, with created=True
+    only if our own failed attempt stored it (nobody heard of it yet) — a resend is
+    answered even over the rate limit. Otherwise the rate limit stopped it."""
+    if not allowed:
+        sender.refresh_from_db(fields=["chat_suspended"])
+        raise ChatError(SUSPENDED if sender.chat_suspended else "You are not part of this conversation.")
+    existing = None
+    if params["client_id"]:
+        existing = Message.objects.filter(sender=sender, client_id=params["client_id"]).select_related("sender").first()
+    if existing is not None:
+        return existing, retried
+    if over_limit:
+        raise _rate_limited()
+    raise ChatError("The message could not be stored. Try again.")
 
 
 @functools.cache
 def _store_text_sql(count_unread: bool) -> str:
+    """One statement, so one round trip and (outside a transaction) its own transaction:
+    insert the message unless the sender is not a participant or is suspended (as stored
+    now, so a suspension reaches sockets opened before it), has sent `limit` messages
+    since `window_start`, or has stored this `client_id` already; move the conversation's
+    `last_message_at` and the sender's read marker; count the recipient's unread total.
+
+    Returns one row: (new message id or NULL, sender allowed, over the rate limit, the
+    recipient's unread total before this message or NULL if not counted).
+
+    The rate limit counts the sender's stored messages on the (sender, created_at) index:
+    every process sees the same count. Two sockets of one sender sending in the same
+    instant can each pass at the limit's edge (one statement's snapshot does not see the
+    other's row); one socket's frames are handled one at a time, so never exceed it.
+    """
     quote = connection.ops.quote_name
     conversation, message, read_state, user = (
         quote(model._meta.db_table) for model in (Conversation, Message, ReadState, User)
@@ -290,41 +439,43 @@ def _store_text_sql(count_unread: bool) -> str:
         f"WITH ok AS (SELECT c.id FROM {conversation} c JOIN {user} u ON u.id = %(sender)s"  # noqa: S608
         " WHERE c.id = %(conversation)s AND %(sender)s IN (c.user_low_id, c.user_high_id)"
         " AND NOT u.chat_suspended),"
+        f" recent AS (SELECT COUNT(*) AS n FROM (SELECT 1 FROM {message} WHERE sender_id = %(sender)s"
+        " AND created_at > %(window_start)s LIMIT %(limit)s) r),"
         f" msg AS (INSERT INTO {message} (conversation_id, sender_id, body, created_at, status, flags, client_id,"
         " attachment, attachment_name, attachment_kind, attachment_size)"
         " SELECT ok.id, %(sender)s, %(body)s, %(now)s, %(status)s, %(flags)s::jsonb, %(client_id)s, '', '', '', 0"
-        " FROM ok ON CONFLICT (sender_id, client_id) WHERE client_id <> '' DO NOTHING RETURNING id),"
+        " FROM ok, recent WHERE recent.n < %(limit)s"
+        " ON CONFLICT (sender_id, client_id) WHERE client_id <> '' DO NOTHING RETURNING id),"
         f" conv AS (UPDATE {conversation} SET last_message_at = %(now)s FROM msg"
         f" WHERE {conversation}.id = %(conversation)s),"
         f" seen AS (UPDATE {read_state} SET last_read_message_id = msg.id FROM msg"
         f" WHERE {read_state}.conversation_id = %(conversation)s AND {read_state}.user_id = %(sender)s"
         f" AND {read_state}.last_read_message_id < msg.id)"
-        f" SELECT (SELECT id FROM msg), EXISTS (SELECT 1 FROM ok){unread}"
+        f" SELECT (SELECT id FROM msg), EXISTS (SELECT 1 FROM ok), (SELECT n FROM recent) >= %(limit)s{unread}"
     )
 
 
-def message_events(
-    message: Message, *, recipient_unread: int | None = None, recipient_online: bool | None = None
-) -> list[tuple[str, dict]]:
-    """The (group, event) pairs that announce a stored message; call after commit.
-
-    Visible: the message to the conversation, the recipient's new unread count, and a
-    notification if the recipient is away (both looked up here unless the caller knows
-    them). Held: only the sender's own pages see it, marked as waiting for review.
-    """
-    payload = realtime.message_payload(message)
-    group = realtime.conversation_group(message.conversation_id)
+def _message_announcements(message: Message) -> list[tuple[str, dict]]:
+    """The message's (group, event): to the conversation, whose every open tab receives
+    it; a held message only to its sender's, marked as waiting for review."""
+    event = {"type": "chat.message", "message": realtime.message_payload(message)}
     if message.status != MessageStatus.VISIBLE:
-        return [(group, {"type": "chat.message", "message": payload, "only_user": message.sender_id})]
-    recipient_id = next(pk for pk in message.conversation.participant_ids if pk != message.sender_id)
+        event["only_user"] = message.sender_id
+    return [(realtime.conversation_group(message.conversation_id), event)]
+
+
+def message_events(message: Message) -> list[tuple[str, dict]]:
+    """The (group, event) pairs that announce a stored message, from sync code after
+    commit: the message, and for a visible one the recipient's new unread total (whose
+    cached pages are renewed, and who is notified if away)."""
+    events = _message_announcements(message)
+    if message.status != MessageStatus.VISIBLE:
+        return events
+    recipient_id = _recipient_id(message.conversation, message.sender_id)
     pagecache.user_changed(recipient_id)  # their cached pages show the unread badge
-    if recipient_unread is None:
-        unread = _unread_event(recipient_id)
-    else:
-        unread = (realtime.chat_user_group(recipient_id), {"type": "chat.unread", "count": recipient_unread})
-    events = [(group, {"type": "chat.message", "message": payload}), unread]
+    events.append(_unread_event(recipient_id, selectors.unread_total(user_id=recipient_id)))
     try:
-        _notify_if_away(message, recipient_id, online=recipient_online)
+        _notify_if_away(message, recipient_id)
     except Exception:  # the message is stored and goes out regardless; the page shows it
         logger.exception("Could not notify user %s of message %s", recipient_id, message.pk)
     return events
@@ -335,13 +486,13 @@ def _announce_message(message: Message) -> None:
         realtime.send(group, event)
 
 
-def _unread_event(user_id: int) -> tuple[str, dict]:
-    return realtime.chat_user_group(user_id), {"type": "chat.unread", "count": selectors.unread_total(user_id=user_id)}
+def _unread_event(user_id: int, count: int) -> tuple[str, dict]:
+    return realtime.chat_user_group(user_id), {"type": "chat.unread", "count": count}
 
 
 def _push_unread(user_id: int) -> None:
     pagecache.user_changed(user_id)  # their cached pages show the unread badge
-    realtime.send(*_unread_event(user_id))
+    realtime.send(*_unread_event(user_id, selectors.unread_total(user_id=user_id)))
 
 
 def _notify_if_away(message: Message, recipient_id: int, *, online: bool | None = None) -> None:
@@ -350,9 +501,8 @@ def _notify_if_away(message: Message, recipient_id: int, *, online: bool | None 
         return
     if not realtime.shared_cache().add(f"chat:notified:{recipient_id}:{message.conversation_id}", 1, 15 * 60):
         return
-    recipient = User.objects.get(pk=recipient_id)
     notify(
-        user=recipient,
+        user=User.objects.get(pk=recipient_id),
         kind="chat",
         title=f"New message from {message.sender.name}",
         body=message.body[:200] if message.body else f"Sent you {message.attachment_name}",

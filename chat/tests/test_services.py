@@ -111,45 +111,134 @@ def test_shared_cache_reuses_one_redis_client():
     assert not realtime.is_online(user_id)
 
 
-def test_rate_limit_window_counts_in_the_cache(settings):
+def test_rate_limit_is_a_sliding_window_over_stored_messages(conversation, student, settings):
+    import datetime
+
+    import time_machine
+
     settings.CHAT_RATE_LIMIT = (2, 10)
-    assert [realtime.rate_limit_hit(99) for _ in range(3)] == [False, False, True]
-    assert realtime.rate_limit_hit(100) is False  # per user
+    start = datetime.datetime(2026, 12, 1, 12, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        post(student, conversation, "one")
+        clock.shift(6)
+        post(student, conversation, "two")
+        clock.shift(3)  # 9 s after the first: both still count
+        with pytest.raises(services.RateLimited):
+            post(student, conversation, "three")
+        clock.shift(2)  # 11 s after the first, 5 after the second: one slot is free
+        post(student, conversation, "three")
+        with pytest.raises(services.RateLimited):
+            post(student, conversation, "four")
+    assert list(Message.objects.values_list("body", flat=True)) == ["one", "two", "three"]
 
 
-def test_message_counted_shares_the_window_and_reads_presence(settings):
-    """The message path's one cache round trip: the sender's rate-limit window and whether
-    the recipient is online."""
-    settings.CHAT_RATE_LIMIT = (2, 10)
-    sender, online, away = 10**9 + 11, 10**9 + 12, 10**9 + 13
-    realtime.presence_beat(online)
-    realtime.presence_leave(away)
-    assert realtime.message_counted(sender_id=sender, recipient_id=online) == (False, True)
-    assert realtime.message_counted(sender_id=sender, recipient_id=away) == (False, False)
-    assert realtime.message_counted(sender_id=sender, recipient_id=online) == (True, True)
-    assert realtime.rate_limit_hit(sender)  # the same window as the plain rate limit
+def test_a_resend_is_answered_even_over_the_rate_limit(conversation, student, settings):
+    """The client resends what it was not acknowledged for; that is not a new message."""
+    settings.CHAT_RATE_LIMIT = (1, 10)
+    first, created = services.message_post(sender=student, conversation=conversation, body="hi", client_id="k1")
+    again, created_again = services.message_post(sender=student, conversation=conversation, body="hi", client_id="k1")
+    assert created and not created_again and again == first
+    with pytest.raises(services.RateLimited):
+        services.message_post(sender=student, conversation=conversation, body="new", client_id="k2")
+
+
+def _listen(*groups):
+    """A channel-layer channel in `groups`, and a reader of its next event."""
+    from channels.layers import get_channel_layer
+
+    async def listen():
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        for group in groups:
+            await layer.group_add(group, channel)
+
+        async def next_event(timeout=2):
+            import asyncio
+
+            return await asyncio.wait_for(layer.receive(channel), timeout)
+
+        return next_event
+
+    return listen()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_socket_send_counts_the_recipients_unread_total(staff_user, student):
-    conversation = start_conversation(staff_user, student)
-    first, events = services.message_send(sender=staff_user, conversation=conversation, body="one", client_id="u1")
-    assert events[1] == (realtime.chat_user_group(student.pk), {"type": "chat.unread", "count": 1})
-    _, events = services.message_send(sender=staff_user, conversation=conversation, body="two", client_id="u2")
-    assert events[1][1]["count"] == 2
-    services.conversation_mark_read(user=student, conversation=conversation, message_id=first.pk)
-    _, events = services.message_send(sender=staff_user, conversation=conversation, body="three", client_id="u3")
-    assert events[1][1]["count"] == selectors.unread_total(user_id=student.pk) == 2
-    # A resend of a stored client_id is not announced again.
-    again, events = services.message_send(sender=staff_user, conversation=conversation, body="one", client_id="u1")
-    assert again.pk == first.pk and events == []
+async def test_socket_send_announces_the_message_then_the_recipients_unread_total(staff_user, student):
+    from channels.db import database_sync_to_async
+
+    conversation = await database_sync_to_async(start_conversation)(staff_user, student)
+    next_in_conversation = await _listen(realtime.conversation_group(conversation.pk))
+    next_for_student = await _listen(realtime.chat_user_group(student.pk))
+
+    first = await services.message_send(sender=staff_user, conversation=conversation, body="one", client_id="u1")
+    assert (await next_in_conversation())["message"]["id"] == first.pk
+    assert await next_for_student() == {"type": "chat.unread", "count": 1}
+    await services.message_send(sender=staff_user, conversation=conversation, body="two", client_id="u2")
+    await next_in_conversation()
+    assert (await next_for_student())["count"] == 2
+    await database_sync_to_async(services.conversation_mark_read)(
+        user=student, conversation=conversation, message_id=first.pk
+    )
+    assert (await next_for_student())["count"] == 1  # what reading pushes
+    assert (await next_in_conversation())["type"] == "chat.read"
+    await services.message_send(sender=staff_user, conversation=conversation, body="three", client_id="u3")
+    await next_in_conversation()
+    assert (
+        (await next_for_student())["count"]
+        == 2
+        == await database_sync_to_async(selectors.unread_total)(user_id=student.pk)
+    )
+    # A resend of a stored client_id returns the stored message and is not announced again.
+    again = await services.message_send(sender=staff_user, conversation=conversation, body="one", client_id="u1")
+    assert again.pk == first.pk
+    with pytest.raises(TimeoutError):
+        await next_in_conversation(timeout=0.3)
+    assert await database_sync_to_async(Message.objects.filter(client_id="u1").count)() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_socket_send_refuses_over_the_rate_limit_and_answers_a_resend(staff_user, student, settings):
+    from channels.db import database_sync_to_async
+
+    settings.CHAT_RATE_LIMIT = (2, 10)
+    conversation = await database_sync_to_async(start_conversation)(staff_user, student)
+    await services.message_send(sender=student, conversation=conversation, body="a", client_id="r1")
+    second = await services.message_send(sender=student, conversation=conversation, body="b", client_id="r2")
+    with pytest.raises(services.RateLimited, match="at most 2 in 10 seconds"):
+        await services.message_send(sender=student, conversation=conversation, body="c", client_id="r3")
+    assert (await services.message_send(sender=student, conversation=conversation, body="b", client_id="r2")) == second
+    assert await database_sync_to_async(Message.objects.count)() == 2
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_socket_send_survives_a_dropped_database_connection(staff_user, student):
-    """The store skips Django's per-call health check (a round trip per message) and runs
-    again on a new connection if the old one died, storing the message once."""
+async def test_socket_send_survives_a_dropped_database_connection(staff_user, student):
+    """The socket's store runs on the loop's own pool with no health check (a round trip
+    per message); if its connection died it runs again on another, storing the message once."""
+    import psycopg
+    from channels.db import database_sync_to_async
+
+    from lms import aio
+
+    conversation = await database_sync_to_async(start_conversation)(staff_user, student)
+    await services.message_send(sender=student, conversation=conversation, body="before", client_id="d0")
+    pool = await aio.pg_pool()
+    async with pool.connection() as conn:
+        pids = [conn.info.backend_pid]
+    params = aio._connect_kwargs("default")
+    conninfo = {key: params[key] for key in ("dbname", "user", "password", "host", "port") if params.get(key)}
+    async with await psycopg.AsyncConnection.connect(**conninfo, autocommit=True) as other:
+        for pid in pids:
+            await other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    message = await services.message_send(sender=student, conversation=conversation, body="still here", client_id="d1")
+    stored = await database_sync_to_async(list)(Message.objects.filter(client_id="d1"))
+    assert [m.pk for m in stored] == [message.pk]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_form_post_survives_a_dropped_database_connection(staff_user, student):
+    """The form's store skips Django's per-call health check too, and retries the same way."""
     import psycopg
     from django.db import connection
 
@@ -160,11 +249,9 @@ def test_socket_send_survives_a_dropped_database_connection(staff_user, student)
     conninfo = {key: params[key] for key in ("dbname", "user", "password", "host", "port") if params.get(key)}
     with psycopg.connect(**conninfo, autocommit=True) as other:
         other.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
-    message, events = services.message_send(
-        sender=student, conversation=conversation, body="still here", client_id="d1"
-    )
-    assert Message.objects.filter(client_id="d1").count() == 1
-    assert Message.objects.get(client_id="d1").pk == message.pk and events
+    # No client_id: nothing is looked up first, so the store meets the dead connection.
+    message, created = services.message_post(sender=student, conversation=conversation, body="still here")
+    assert created and list(Message.objects.filter(body="still here")) == [message]
 
 
 def test_contact_details_are_masked_by_default(conversation, student):

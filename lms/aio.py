@@ -1,0 +1,139 @@
+"""PostgreSQL and Redis clients that run on the event loop, for the few paths of the `ws`
+process where every millisecond is felt (the chat's message path and heartbeats).
+
+Why not the ORM through `database_sync_to_async`: that runs each call in a pool thread,
+and under load every blocking call there (a Redis round trip, a query, a commit) has to
+win the GIL back from the event loop that serves every other socket, which can take up
+to the interpreter's 5 ms switch interval each time. Measured on the chat's bench, that
+was most of the tail latency of a message (docs/chat.md). Everything else keeps the ORM.
+
+Both are built from the same settings the ORM and Django's cache use, and there is one
+pool and one client per event loop (uvicorn runs one loop per process; each async test
+has its own, and `aclose()` closes the current loop's).
+"""
+
+import asyncio
+import weakref
+
+from django.conf import settings
+from django.db import connections
+
+# Connections each `ws` process keeps open for these paths: a message holds one for a
+# single statement (about a millisecond), so a few serve a burst.
+POOL_MIN_SIZE = 1
+POOL_MAX_SIZE = 8
+
+
+class _LoopResources:
+    def __init__(self):
+        self.pools: dict[str, asyncio.Future] = {}
+        self.redis = None
+
+
+_by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopResources]" = weakref.WeakKeyDictionary()
+
+
+def _resources() -> _LoopResources:
+    loop = asyncio.get_running_loop()
+    resources = _by_loop.get(loop)
+    if resources is None:
+        resources = _by_loop[loop] = _LoopResources()
+    return resources
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------
+
+
+def postgres(alias: str = "default") -> bool:
+    """Whether the database is PostgreSQL (the only one with an async path here)."""
+    return connections[alias].vendor == "postgresql"
+
+
+def _connect_kwargs(alias: str) -> dict:
+    """Django's own connection parameters (so the test database, SSL options and the like
+    apply), in autocommit: each statement is its own transaction unless it opens one."""
+    params = connections[alias].get_connection_params()
+    params.pop("cursor_factory", None)  # Django's sync cursor classes
+    params.pop("context", None)  # Django's adapters; these paths pass plain values
+    params["autocommit"] = True
+    return params
+
+
+async def _open_pool(alias: str):
+    from psycopg_pool import AsyncConnectionPool
+
+    pool = AsyncConnectionPool(
+        kwargs=_connect_kwargs(alias),
+        min_size=POOL_MIN_SIZE,
+        max_size=POOL_MAX_SIZE,
+        open=False,
+        name=f"lyceum-aio-{alias}",
+    )
+    await pool.open(wait=True, timeout=10)
+    return pool
+
+
+async def pg_pool(alias: str = "default"):
+    """This loop's `psycopg_pool.AsyncConnectionPool` for `alias`, opened on first use.
+
+    No health check when a connection is handed out (it would cost a round trip per
+    use): callers retry once on `psycopg.OperationalError`, and the pool replaces a
+    connection that came back broken.
+    """
+    resources = _resources()
+    opening = resources.pools.get(alias)
+    if opening is None:
+        opening = resources.pools[alias] = asyncio.ensure_future(_open_pool(alias))
+    try:
+        return await asyncio.shield(opening)
+    except Exception:
+        if resources.pools.get(alias) is opening:
+            del resources.pools[alias]  # the next call tries again
+        raise
+
+
+# --- Redis --------------------------------------------------------------------------------
+
+
+def redis_url() -> str:
+    """The server of the default cache if it is Redis, else "": keys written here are the
+    cache's own keys (`cache.make_and_validate_key`), which sync code reads through it."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    if not isinstance(caches["default"], RedisCache):
+        return ""
+    location = settings.CACHES["default"]["LOCATION"]
+    return location[0] if isinstance(location, list | tuple) else location.split(",")[0]
+
+
+def redis_client():
+    """This loop's `redis.asyncio.Redis` on the default cache's server; None if the cache
+    is not Redis."""
+    resources = _resources()
+    if resources.redis is None:
+        url = redis_url()
+        if not url:
+            return None
+        from redis.asyncio import Redis
+
+        resources.redis = Redis.from_url(url)
+    return resources.redis
+
+
+# --- Closing ------------------------------------------------------------------------------
+
+
+async def aclose() -> None:
+    """Close this loop's pools and client (tests, before their loop and database go)."""
+    resources = _by_loop.pop(asyncio.get_running_loop(), None)
+    if resources is None:
+        return
+    for opening in resources.pools.values():
+        try:
+            pool = await opening
+        except Exception:  # noqa: BLE001, S112 - it never opened: nothing to close
+            continue
+        await pool.close()
+    if resources.redis is not None:
+        await resources.redis.aclose()
