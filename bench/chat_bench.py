@@ -344,7 +344,7 @@ async def run_conversations(world: World, ports, *, floor: bool, duration: float
     sockets = await open_many(specs)
     result.clients = len(sockets)
     # Every receipt of a message, by socket: counted after the run against who should have
-    # received it (the other participant once, and the sender's own socket once, as its echo).
+    # received it (the other participant once, and the sender's own socket once, with its ack).
     receipts: dict[tuple, Counter] = {key: Counter() for key in sockets}
     sent: dict[str, float] = {}
     senders: dict[str, tuple] = {}  # tag -> (conversation id, sender id)
@@ -369,8 +369,11 @@ async def run_conversations(world: World, ports, *, floor: bool, duration: float
             elif frame.get("type") == "chat.message":
                 tag = frame["message"]["body"].split(" ", 1)[0]
             elif frame.get("type") == "chat.ack":
+                # The sending socket gets the stored message with its ack, not from the group.
                 acked.add(frame["client_id"])
-                continue
+                if "message" not in frame:
+                    continue
+                tag = frame["message"]["body"].split(" ", 1)[0]
             elif frame.get("type") == "error":
                 result.errors.append(frame["error"])
                 continue

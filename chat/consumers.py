@@ -43,6 +43,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self):
         self.groups_joined = []
+        self.acked_client_ids: set[str] = set()  # sent from this tab; see on_send
         self.user = self.scope["user"]
         if not self.user.is_authenticated:
             await self.close(code=4401)
@@ -53,7 +54,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             if self.conversation is None:  # not theirs, or no such conversation: same answer
                 await self.close(code=4403)
                 return
-        await self._join(realtime.chat_user_group(self.user.pk))
+        if self.conversation is None:
+            # The conversation list's socket. A conversation page's unread badge is kept
+            # by the page's own socket (/ws/notifications/ forwards chat.unread), so its
+            # chat socket does not carry the same count a second time.
+            await self._join(realtime.chat_user_group(self.user.pk))
         # Announcements: one send per course reaches every enrolled student's sockets.
         for course_id in await db(selectors.student_course_ids)(user=self.user):
             await self._join(realtime.course_group(course_id))
@@ -142,7 +147,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "error": "A message needs a text body.", "client_id": client_id})
             return
         try:
-            message = await services.message_send(
+            message, created = await services.message_send(
                 sender=self.user, conversation=self.conversation, body=body, client_id=client_id
             )
         except services.RateLimited as exc:
@@ -151,8 +156,20 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         except services.ChatError as exc:
             await self.send_json({"type": "error", "error": str(exc), "client_id": client_id})
             return
-        # Stored, committed and announced to every tab: this tab learns its id.
-        await self.send_json({"type": "chat.ack", "client_id": client_id, "id": message.pk, "status": message.status})
+        # Stored, committed and announced to every other tab. This tab gets the stored
+        # message with its ack, and so skips its own copy from the group (`chat_message`):
+        # a socket handles one event at a time, so that copy comes after this.
+        if created and client_id:
+            self.acked_client_ids.add(client_id)
+        await self.send_json(
+            {
+                "type": "chat.ack",
+                "client_id": client_id,
+                "id": message.pk,
+                "status": message.status,
+                "message": realtime.message_payload(message),
+            }
+        )
 
     async def on_sync(self, content):
         after_id = _int(content.get("after_id"))
@@ -207,7 +224,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def chat_message(self, event):
         if event.get("only_user") not in (None, self.user.pk):
             return
-        await self.send_json({"type": "chat.message", "message": event["message"]})
+        message = event["message"]
+        if message["sender_id"] == self.user.pk and event.get("client_id") in self.acked_client_ids:
+            self.acked_client_ids.discard(event["client_id"])  # this tab sent it: the ack carried it
+            return
+        await self.send_json({"type": "chat.message", "message": message})
 
     async def chat_typing(self, event):
         if event["user_id"] != self.user.pk:

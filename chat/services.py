@@ -163,7 +163,7 @@ def message_post(
     if client_id and conversation.has_participant(sender):
         # A resend is answered with what was stored, even over the rate limit; a file is
         # not stored twice.
-        existing = Message.objects.filter(sender=sender, client_id=client_id).first()
+        existing = Message.objects.filter(sender=sender, client_id=client_id).select_related("sender").first()
         if existing is not None:
             return existing, False
     body, checked = _checked_body(sender=sender, conversation=conversation, body=body, attachment=attachment)
@@ -204,18 +204,21 @@ def message_post(
             if announce:
                 transaction.on_commit(lambda: _announce_message(message))
     except IntegrityError:  # the same client_id raced in from another tab or process
-        existing = Message.objects.filter(sender=sender, client_id=client_id).first()
+        existing = Message.objects.filter(sender=sender, client_id=client_id).select_related("sender").first()
         if client_id and existing is not None:
             return existing, False
         raise
     return message, True
 
 
-async def message_send(*, sender: User, conversation: Conversation, body: str, client_id: str = "") -> Message:
+async def message_send(
+    *, sender: User, conversation: Conversation, body: str, client_id: str = ""
+) -> tuple[Message, bool]:
     """The socket's path: store a text message, then announce it — the message to every
     open tab of both participants first, then the recipient's unread total, page-cache
-    version and, if they are away, a notification. A resend of a stored `client_id`
-    returns the stored message and announces nothing (it was announced then).
+    version and, if they are away, a notification. Returns (message, created): a resend
+    of a stored `client_id` returns the stored message and announces nothing (it was
+    announced then).
 
     On PostgreSQL this runs on the event loop (lms/aio.py says why), and what stands
     between the frame and its delivery is one SQL statement: it checks membership,
@@ -228,7 +231,7 @@ async def message_send(*, sender: User, conversation: Conversation, body: str, c
             sender=sender, conversation=conversation, body=body, client_id=client_id
         )
         await _publish(events)
-        return message
+        return message, bool(events)
     body, _ = _checked_body(sender=sender, conversation=conversation, body=body)
     stored_body, status, flags = _moderate(body, await ChatSettings.acached())
     params = _store_params(
@@ -245,12 +248,12 @@ async def message_send(*, sender: User, conversation: Conversation, body: str, c
             sender=sender, params=params, allowed=allowed, over_limit=over_limit, retried=retried
         )
         if not created:
-            return message
+            return message, False
         unread = None
     await _publish(_message_announcements(message))  # the message itself, before anything else
     if message.status == MessageStatus.VISIBLE:
         await _after_visible_message(message, unread=unread)
-    return message
+    return message, True
 
 
 async def _after_visible_message(message: Message, *, unread: int | None) -> None:
@@ -458,7 +461,8 @@ def _store_text_sql(count_unread: bool) -> str:
 def _message_announcements(message: Message) -> list[tuple[str, dict]]:
     """The message's (group, event): to the conversation, whose every open tab receives
     it; a held message only to its sender's, marked as waiting for review."""
-    event = {"type": "chat.message", "message": realtime.message_payload(message)}
+    # The sender's client_id lets the tab that sent it skip this copy (its ack had it).
+    event = {"type": "chat.message", "message": realtime.message_payload(message), "client_id": message.client_id}
     if message.status != MessageStatus.VISIBLE:
         event["only_user"] = message.sender_id
     return [(realtime.conversation_group(message.conversation_id), event)]

@@ -170,7 +170,7 @@ async def test_socket_send_announces_the_message_then_the_recipients_unread_tota
     next_in_conversation = await _listen(realtime.conversation_group(conversation.pk))
     next_for_student = await _listen(realtime.chat_user_group(student.pk))
 
-    first = await services.message_send(sender=staff_user, conversation=conversation, body="one", client_id="u1")
+    first, _ = await services.message_send(sender=staff_user, conversation=conversation, body="one", client_id="u1")
     assert (await next_in_conversation())["message"]["id"] == first.pk
     assert await next_for_student() == {"type": "chat.unread", "count": 1}
     await services.message_send(sender=staff_user, conversation=conversation, body="two", client_id="u2")
@@ -189,8 +189,10 @@ async def test_socket_send_announces_the_message_then_the_recipients_unread_tota
         == await database_sync_to_async(selectors.unread_total)(user_id=student.pk)
     )
     # A resend of a stored client_id returns the stored message and is not announced again.
-    again = await services.message_send(sender=staff_user, conversation=conversation, body="one", client_id="u1")
-    assert again.pk == first.pk
+    again, created = await services.message_send(
+        sender=staff_user, conversation=conversation, body="one", client_id="u1"
+    )
+    assert again.pk == first.pk and not created
     with pytest.raises(TimeoutError):
         await next_in_conversation(timeout=0.3)
     assert await database_sync_to_async(Message.objects.filter(client_id="u1").count)() == 1
@@ -203,10 +205,11 @@ async def test_socket_send_refuses_over_the_rate_limit_and_answers_a_resend(staf
     settings.CHAT_RATE_LIMIT = (2, 10)
     conversation = await database_sync_to_async(start_conversation)(staff_user, student)
     await services.message_send(sender=student, conversation=conversation, body="a", client_id="r1")
-    second = await services.message_send(sender=student, conversation=conversation, body="b", client_id="r2")
+    second, _ = await services.message_send(sender=student, conversation=conversation, body="b", client_id="r2")
     with pytest.raises(services.RateLimited, match="at most 2 in 10 seconds"):
         await services.message_send(sender=student, conversation=conversation, body="c", client_id="r3")
-    assert (await services.message_send(sender=student, conversation=conversation, body="b", client_id="r2")) == second
+    resent = await services.message_send(sender=student, conversation=conversation, body="b", client_id="r2")
+    assert resent == (second, False)
     assert await database_sync_to_async(Message.objects.count)() == 2
 
 
@@ -230,7 +233,9 @@ async def test_socket_send_survives_a_dropped_database_connection(staff_user, st
     async with await psycopg.AsyncConnection.connect(**conninfo, autocommit=True) as other:
         for pid in pids:
             await other.execute("SELECT pg_terminate_backend(%s)", [pid])
-    message = await services.message_send(sender=student, conversation=conversation, body="still here", client_id="d1")
+    message, _ = await services.message_send(
+        sender=student, conversation=conversation, body="still here", client_id="d1"
+    )
     stored = await database_sync_to_async(list)(Message.objects.filter(client_id="d1"))
     assert [m.pk for m in stored] == [message.pk]
 

@@ -284,7 +284,9 @@
           if (!data.complete) chat.send({ type: "chat.sync", after_id: lastId() });
           break;
         case "chat.ack":
+          // The stored message comes with its ack (the group does not send it to this tab again).
           delete pending[data.client_id];
+          if (data.message && !olderPage) addMessage(data.message);
           if (data.status === "held") showError("Your message is waiting for a moderator's review.");
           break;
         case "chat.typing":
