@@ -273,11 +273,13 @@ class Result:
     clients: int = 0
     errors: list[str] = field(default_factory=list)
 
+    def percentile(self, p: float) -> float:
+        lat = sorted(self.latencies_ms)
+        return lat[min(len(lat) - 1, int(p / 100 * len(lat)))] if lat else float("nan")
+
     def row(self) -> str:
         lat = sorted(self.latencies_ms)
-
-        def pct(p):
-            return lat[min(len(lat) - 1, int(p / 100 * len(lat)))] if lat else float("nan")
+        pct = self.percentile
 
         lost = self.expected - self.received_unique
         stored = "" if self.stored is None else f" {self.stored}/{self.expected // max(1, self.fanout)}"
@@ -596,6 +598,13 @@ def main():
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/6")
     parser.add_argument("--runs", default="chat,floor", help="chat, floor or both")
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="chat and floor alternate this many times per load: the machine's speed drifts from minute to "
+        "minute, so one pair of runs is a noisy ratio",
+    )
+    parser.add_argument(
         "--channel-prefix",
         default=f"bench{os.getpid()}",
         help="channel-layer prefix of this run (Redis pub/sub is shared by all Redis databases)",
@@ -631,25 +640,40 @@ def main():
                 else f"{load}: {len(world.student_ids)} students, {args.announcements} announcements 1 s apart"
             )
             lines += [f"## {ws_count} ws process{'es' if ws_count > 1 else ''} — {title}", "", HEADER]
-            for floor in [run == "floor" for run in args.runs.split(",")]:
-                print(f"ws={ws_count} load={load} floor={floor}…", flush=True)
-                with processes(args, ws_count=ws_count, floor=floor) as (ports, web_port):
-                    if load == "conversations":
-                        result = asyncio.run(
-                            run_conversations(world, ports, floor=floor, duration=args.duration, interval=args.interval)
-                        )
-                    else:
-                        result = asyncio.run(
-                            run_announcements(world, ports, web_port, floor=floor, count=args.announcements)
-                        )
-                print(HEADER.splitlines()[0] + "\n" + result.row(), flush=True)
-                if result.post_ms:
-                    print("  announcement POST ms:", [round(ms) for ms in result.post_ms], flush=True)
-                for error in result.errors[:5]:
-                    print("  error:", error, flush=True)
-                lines.append(result.row())
-                if result.errors:
-                    lines.append(f"|  | errors: {len(result.errors)}, first: {result.errors[0][:80]} |||||||||")
+            p99s: dict[bool, list[float]] = {True: [], False: []}
+            for round_ in range(1, args.rounds + 1):
+                for floor in [run == "floor" for run in args.runs.split(",")]:
+                    print(f"ws={ws_count} load={load} floor={floor} round {round_}…", flush=True)
+                    with processes(args, ws_count=ws_count, floor=floor) as (ports, web_port):
+                        if load == "conversations":
+                            result = asyncio.run(
+                                run_conversations(
+                                    world, ports, floor=floor, duration=args.duration, interval=args.interval
+                                )
+                            )
+                        else:
+                            result = asyncio.run(
+                                run_announcements(world, ports, web_port, floor=floor, count=args.announcements)
+                            )
+                    if args.rounds > 1:
+                        result.name += f" ({round_})"
+                    p99s[floor].append(result.percentile(99))
+                    print(HEADER.splitlines()[0] + "\n" + result.row(), flush=True)
+                    if result.post_ms:
+                        print("  announcement POST ms:", [round(ms) for ms in result.post_ms], flush=True)
+                    for error in result.errors[:5]:
+                        print("  error:", error, flush=True)
+                    lines.append(result.row())
+                    if result.errors:
+                        lines.append(f"|  | errors: {len(result.errors)}, first: {result.errors[0][:80]} |||||||||")
+            ratios = [chat / floor for chat, floor in zip(p99s[False], p99s[True], strict=False)]
+            if ratios:
+                lines += [
+                    "",
+                    "p99 of the chat over the floor's, round by round: "
+                    + ", ".join(f"{r:.2f}×" for r in ratios)
+                    + f" (median {statistics.median(ratios):.2f}×).",
+                ]
             lines += ["", f"Load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}."]
             lines.append("")
     report = "\n".join(lines) + "\n"

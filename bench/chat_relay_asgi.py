@@ -15,6 +15,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from lms.gc_tuning import tune_for_many_sockets  # noqa: E402
+
 
 class RelayConsumer(AsyncWebsocketConsumer):
     async def connect(self):
@@ -33,3 +35,6 @@ class RelayConsumer(AsyncWebsocketConsumer):
 
 
 application = ProtocolTypeRouter({"websocket": URLRouter([path("ws/relay/<str:group>/", RelayConsumer.as_asgi())])})
+
+# The same process settings as the `ws` process (lms/asgi.py), so only the consumers differ.
+tune_for_many_sockets()

@@ -408,7 +408,11 @@ def _refused_or_resent(
         raise ChatError(SUSPENDED if sender.chat_suspended else "You are not part of this conversation.")
     existing = None
     if params["client_id"]:
-        existing = Message.objects.filter(sender=sender, client_id=params["client_id"]).select_related("sender").first()
+        existing = (
+            Message.objects.filter(sender=sender, client_id=params["client_id"])
+            .select_related("sender", "conversation")
+            .first()
+        )
     if existing is not None:
         return existing, retried
     if over_limit:

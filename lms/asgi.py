@@ -4,7 +4,6 @@ In production the reverse proxy sends only /ws/ here (HTTP is faster under WSGI,
 docs/deploy.md); `make run` and the browser tests serve HTTP from it too, in one process.
 """
 
-import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -16,6 +15,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from lms.gc_tuning import tune_for_many_sockets  # noqa: E402
 from lms.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -25,10 +25,4 @@ application = ProtocolTypeRouter(
     }
 )
 
-# The process holds every open socket's objects, and a full garbage collection walks them
-# all while no socket is served: 100-300 ms at 1,000 sockets, every few seconds under chat
-# traffic, which made most of the chat's p99 (docs/chat.md). Leave what the app loaded out
-# of collections and collect young objects less often, so full collections become rare.
-gc.collect()
-gc.freeze()
-gc.set_threshold(50_000, 20, 10)
+tune_for_many_sockets()  # after the app is loaded: what it loaded is never collected

@@ -309,6 +309,8 @@ async def test_socket_send_stores_then_announces_once(people):
     assert await database_sync_to_async(Message.objects.filter(pk=delivered["id"], body="Hello").exists)()
     assert (await receive(writer, "chat.ack"))["id"] == delivered["id"]
     assert (await receive(badge, "chat.unread"))["count"] == 1
+    # The conversation page's badge is the page socket's (/ws/notifications/): not sent twice.
+    assert await nothing_of(reader, "chat.unread")
 
     # A resend after a dropped connection is acknowledged again but never delivered twice.
     await writer.send_json_to({"type": "chat.send", "body": "Hello", "client_id": "once-1"})

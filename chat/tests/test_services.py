@@ -111,6 +111,44 @@ def test_shared_cache_reuses_one_redis_client():
     assert not realtime.is_online(user_id)
 
 
+async def test_event_loop_presence_and_page_versions_use_the_caches_own_keys():
+    """The socket's heartbeat and page-version bump run on the loop's own Redis client
+    (lms/aio.py; a thread without Redis): what they write, the sync side reads."""
+    from lms import pagecache
+
+    user_id, other_id = 10**9 + 21, 10**9 + 22
+    realtime.presence_leave(user_id)
+    realtime.presence_beat(other_id)
+    assert await realtime.apresence_beat(user_id, other_id=other_id) == (True, True)  # came back; other online
+    assert await realtime.apresence_beat(user_id, other_id=other_id) == (False, True)
+    assert realtime.is_online(user_id) and await realtime.ais_online(user_id)
+    realtime.presence_leave(other_id)
+    assert not await realtime.ais_online(other_id)
+
+    version = pagecache.user_version(user_id)
+    await pagecache.auser_changed(user_id)
+    assert pagecache.user_version(user_id) == version + 1
+
+
+def test_a_messages_frame_leaves_no_reference_cycle():
+    """The `ws` process rarely collects garbage (lms/gc_tuning.py), so building a message's
+    frame must not leave a cycle behind per message (a FieldFile would: it points back at
+    its message)."""
+    import gc
+
+    from lms.models import User
+
+    gc.collect()
+    gc.disable()
+    try:
+        message = Message(id=1, conversation_id=1, sender=User(id=1, display_name="Sam"), body="hi")
+        assert realtime.message_payload(message)["attachment"] is None
+        del message
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
 def test_rate_limit_is_a_sliding_window_over_stored_messages(conversation, student, settings):
     import datetime
 
