@@ -4,8 +4,8 @@ process where every millisecond is felt (the chat's message path and heartbeats)
 Why not the ORM through `database_sync_to_async`: that runs each call in a pool thread,
 and under load every blocking call there (a Redis round trip, a query, a commit) has to
 win the GIL back from the event loop that serves every other socket, which can take up
-to the interpreter's 5 ms switch interval each time. Measured on the chat's bench, that
-was most of the tail latency of a message (docs/chat.md). Everything else keeps the ORM.
+to the interpreter's 5 ms switch interval each time. Here the statement and the round
+trips are awaited on the loop itself. Everything else keeps the ORM (docs/chat.md).
 
 Both are built from the same settings the ORM and Django's cache use, and there is one
 pool and one client per event loop (uvicorn runs one loop per process; each async test
@@ -17,11 +17,7 @@ import weakref
 
 from django.conf import settings
 from django.db import connections
-
-# Connections each `ws` process keeps open for these paths: a message holds one for a
-# single statement (about a millisecond), so a few serve a burst.
-POOL_MIN_SIZE = 1
-POOL_MAX_SIZE = 8
+from psycopg_pool import AsyncConnectionPool
 
 
 class _LoopResources:
@@ -59,34 +55,31 @@ def _connect_kwargs(alias: str) -> dict:
     return params
 
 
-def _lifo_pool_class():
-    from psycopg_pool import AsyncConnectionPool
+class LifoConnectionPool(AsyncConnectionPool):
+    """psycopg_pool hands out its connections in turn (first in, first out): every
+    PostgreSQL backend of the pool stays in use, and each sleeps the longest between
+    statements. A sleeping backend is slow to wake, and on this path that is most of a
+    store's time (measured on the 2-core machine, a store every 10 ms: p99 4.7 ms with four
+    connections taken in turn, 1.6 ms with one). Last in, first out keeps one backend busy
+    and warm and uses the others only in bursts; the pool closes those after `max_idle`
+    (the least recently used are at the front, where it shrinks from)."""
 
-    class LifoConnectionPool(AsyncConnectionPool):
-        """psycopg_pool hands out its connections in turn (first in, first out), which keeps
-        every PostgreSQL backend of the pool alive but each one cold: on this path, with a
-        statement a millisecond long, a backend that has slept the longest is the slowest
-        to wake (measured: p99 of a store 3.3 ms with four connections taken in turn, 0.6 ms
-        with one). Last in, first out keeps the fewest backends busy and warm; the others
-        are used in bursts, and the pool closes them after `max_idle` (the least recently
-        used are at the front, where the pool shrinks from)."""
-
-        async def _get_ready_connection(self, timeout):
-            conn = await super()._get_ready_connection(timeout)
-            if conn is not None and self._pool:
-                # super() took the least recently used; put it back and take the newest.
-                self._pool.appendleft(conn)
-                conn = self._pool.pop()
-            return conn
-
-    return LifoConnectionPool
+    async def _get_ready_connection(self, timeout):
+        conn = await super()._get_ready_connection(timeout)
+        if conn is not None and self._pool:
+            # super() took the least recently used: put it back and take the newest.
+            self._pool.appendleft(conn)
+            conn = self._pool.pop()
+        return conn
 
 
 async def _open_pool(alias: str):
-    pool = _lifo_pool_class()(
+    pool = LifoConnectionPool(
         kwargs=_connect_kwargs(alias),
-        min_size=POOL_MIN_SIZE,
-        max_size=POOL_MAX_SIZE,
+        # A message holds a connection for one statement (about a millisecond): one serves
+        # the usual traffic, the others bursts (settings.ASYNC_DB_POOL_SIZE, WS_DB_POOL_SIZE).
+        min_size=1,
+        max_size=max(1, settings.ASYNC_DB_POOL_SIZE),
         open=False,
         name=f"lyceum-aio-{alias}",
     )
@@ -95,7 +88,7 @@ async def _open_pool(alias: str):
 
 
 async def pg_pool(alias: str = "default"):
-    """This loop's `psycopg_pool.AsyncConnectionPool` for `alias`, opened on first use.
+    """This loop's connection pool for `alias` (a `LifoConnectionPool`), opened on first use.
 
     No health check when a connection is handed out (it would cost a round trip per
     use): callers retry once on `psycopg.OperationalError`, and the pool replaces a

@@ -1,0 +1,48 @@
+"""The event loop's own PostgreSQL pool and Redis client (lms/aio.py)."""
+
+import pytest
+from django.db import connection
+
+from lms import aio
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+async def test_the_pool_connects_to_djangos_database_in_autocommit():
+    pool = await aio.pg_pool()
+    async with pool.connection() as conn:
+        cursor = await conn.execute("SELECT current_database()")
+        assert (await cursor.fetchone())[0] == connection.settings_dict["NAME"]
+        assert conn.autocommit
+
+
+async def test_the_pool_hands_out_its_most_recently_used_connection():
+    """A backend that slept least wakes fastest: the pool is last in, first out."""
+    pool = await aio.pg_pool()
+    first = await pool.getconn()
+    second = await pool.getconn()  # the pool grows to two
+    await pool.putconn(first)
+    await pool.putconn(second)  # returned last
+    for _ in range(3):
+        async with pool.connection() as conn:
+            assert conn is second
+    assert pool.get_stats()["pool_size"] == 2
+
+
+async def test_each_event_loop_has_its_own_pool_and_closing_it_lets_the_next_open():
+    pool = await aio.pg_pool()
+    assert await aio.pg_pool() is pool
+    await aio.aclose()
+    assert pool.closed
+    reopened = await aio.pg_pool()
+    assert reopened is not pool and not reopened.closed
+
+
+@pytest.mark.redis
+async def test_the_redis_client_is_the_caches_server():
+    from django.core.cache import cache
+
+    cache.set("aio-probe", 41)
+    client = aio.redis_client()
+    assert await client.incr(cache.make_and_validate_key("aio-probe")) == 42
+    assert cache.get("aio-probe") == 42
