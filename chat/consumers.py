@@ -6,7 +6,8 @@ Client → server frames:
   {"type": "chat.sync", "after_id": N}                        what I missed since N
   {"type": "chat.typing"}                                     I am typing
   {"type": "chat.read", "message_id": N}                      I have read up to N
-  {"type": "chat.ping"}                                       heartbeat (presence)
+  {"type": "chat.ping"}                                       heartbeat (presence; answered with
+                                                              the other's presence if it changed)
 Server → client: chat.hello, chat.message, chat.ack, chat.messages, chat.typing,
 chat.read, chat.presence, chat.hidden, chat.unread, chat.announcement, error.
 Message text travels as plain JSON strings; chat.js inserts it with textContent only.
@@ -66,7 +67,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self._join(realtime.conversation_group(self.conversation.pk))
         await self.accept()
         self.last_typing = 0.0
-        await self.send_json(await db(self._hello)())
+        hello = await db(self._hello)()
+        # What this tab was last told of the other person's presence (see on_ping).
+        self.other_online = hello.get("other", {}).get("online")
+        await self.send_json(hello)
         if self.conversation is not None and await db(realtime.presence_beat)(self.user.pk):
             await self._broadcast_presence(online=True)
 
@@ -217,7 +221,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         came_back, online = await realtime.apresence_beat(self.user.pk, other_id=other_id)
         if came_back:
             await self._broadcast_presence(online=True)
-        await self.send_json({"type": "chat.presence", "user_id": other_id, "online": online})
+        # Answered only if it changed: a closed tab is announced when it closes, but a
+        # browser that vanished only stops beating, and its presence expires unannounced.
+        if online != self.other_online:
+            self.other_online = online
+            await self.send_json({"type": "chat.presence", "user_id": other_id, "online": online})
 
     # --- From the groups -----------------------------------------------------------------
 
@@ -239,6 +247,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def chat_presence(self, event):
         if event["user_id"] != self.user.pk:
+            self.other_online = event["online"]
             await self.send_json({"type": "chat.presence", "user_id": event["user_id"], "online": event["online"]})
 
     async def chat_hidden(self, event):

@@ -5,7 +5,6 @@ Each write is stored first and announced after commit, so nobody hears about a m
 that was rolled back, and a reconnecting client can always fetch what it missed.
 """
 
-import asyncio
 import datetime
 import functools
 import json
@@ -264,12 +263,9 @@ async def _after_visible_message(message: Message, *, unread: int | None) -> Non
     try:
         if unread is None:
             unread = await _in_thread(selectors.unread_total)(user_id=recipient_id)
-        _, online, _ = await asyncio.gather(
-            pagecache.auser_changed(recipient_id),  # their cached pages show the unread badge
-            realtime.ais_online(recipient_id),
-            _publish([_unread_event(recipient_id, unread)]),
-        )
-        if not online:
+        await _publish([_unread_event(recipient_id, unread)])
+        await pagecache.auser_changed(recipient_id)  # their cached pages show the unread badge
+        if not await realtime.ais_online(recipient_id):
             await _in_thread(_notify_if_away)(message, recipient_id, online=False)
     except Exception:
         logger.exception("After message %s: could not update user %s", message.pk, recipient_id)

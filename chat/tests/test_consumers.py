@@ -9,7 +9,7 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
-from chat import routing, services
+from chat import realtime, routing, services
 from chat.models import ChatSettings, ContactAction, Message
 from chat.tests.factories import post, start_conversation
 from lms.models import Role
@@ -239,8 +239,13 @@ async def test_typing_read_receipts_and_presence(people):
     read = await receive(staff_tab, "chat.read")
     assert read == {"type": "chat.read", "user_id": student.pk, "message_id": message.pk}
 
+    # A heartbeat is answered only when the other's presence changed: here the staff
+    # member's browser vanished without closing (their presence expired, unannounced).
     await student_tab.send_json_to({"type": "chat.ping"})
-    assert (await receive(student_tab, "chat.presence"))["online"] is True
+    assert await nothing_of(student_tab, "chat.presence")
+    await database_sync_to_async(realtime.presence_leave)(staff.pk)
+    await student_tab.send_json_to({"type": "chat.ping"})
+    assert (await receive(student_tab, "chat.presence"))["online"] is False
 
     await student_tab.disconnect()
     assert (await receive(staff_tab, "chat.presence"))["online"] is False
@@ -342,6 +347,7 @@ async def test_forwarded_group_events_skip_the_connection_cleanup_hop(people, mo
     assert len(hops) == 1  # websocket.connect
     await database_sync_to_async(post)(staff, conversation, "forwarded")
     assert (await receive(reader, "chat.message"))["message"]["body"] == "forwarded"
+    await database_sync_to_async(realtime.presence_beat)(staff.pk)  # came online: the ping is answered
     await reader.send_json_to({"type": "chat.ping"})
     await receive(reader, "chat.presence")
     assert len(hops) == 1
