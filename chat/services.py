@@ -214,10 +214,10 @@ async def message_send(
     *, sender: User, conversation: Conversation, body: str, client_id: str = ""
 ) -> tuple[Message, bool]:
     """The socket's path: store a text message, then announce it — the message to every
-    open tab of both participants first, then the recipient's unread total, page-cache
-    version and, if they are away, a notification. Returns (message, created): a resend
-    of a stored `client_id` returns the stored message and announces nothing (it was
-    announced then).
+    open tab of both participants first; then, in a task of its own, the recipient's
+    unread total, page-cache version and, if they are away, a notification. Returns
+    (message, created): a resend of a stored `client_id` returns the stored message and
+    announces nothing (it was announced then).
 
     On PostgreSQL this runs on the event loop (lms/aio.py says why), and what stands
     between the frame and its delivery is one SQL statement: it checks membership,
@@ -251,7 +251,8 @@ async def message_send(
         unread = None
     await _publish(_message_announcements(message))  # the message itself, before anything else
     if message.status == MessageStatus.VISIBLE:
-        await _after_visible_message(message, unread=unread)
+        # The rest does not hold up this socket's ack (the sender sees their message then).
+        aio.spawn(_after_visible_message(message, unread=unread))
     return message, True
 
 

@@ -24,6 +24,7 @@ class _LoopResources:
     def __init__(self):
         self.pools: dict[str, asyncio.Future] = {}
         self.redis = None
+        self.tasks: set[asyncio.Task] = set()
 
 
 _by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopResources]" = weakref.WeakKeyDictionary()
@@ -135,14 +136,32 @@ def redis_client():
     return resources.redis
 
 
+# --- Work after the answer -------------------------------------------------------------
+
+
+def spawn(coroutine) -> asyncio.Task:
+    """Run `coroutine` in a task of its own on this loop, for work that must not hold up
+    an answer (it should log its own failures). The task is kept until it is done, so it
+    is never collected half-way; `aclose()` waits for it."""
+    task = asyncio.get_running_loop().create_task(coroutine)
+    tasks = _resources().tasks
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+    return task
+
+
 # --- Closing ------------------------------------------------------------------------------
 
 
 async def aclose() -> None:
-    """Close this loop's pools and client (tests, before their loop and database go)."""
-    resources = _by_loop.pop(asyncio.get_running_loop(), None)
+    """Finish this loop's spawned tasks, then close its pools and client (tests, before
+    their loop and database go)."""
+    resources = _by_loop.get(asyncio.get_running_loop())
     if resources is None:
         return
+    if resources.tasks:
+        await asyncio.gather(*resources.tasks, return_exceptions=True)
+    del _by_loop[asyncio.get_running_loop()]
     for opening in resources.pools.values():
         try:
             pool = await opening

@@ -1,13 +1,28 @@
 """The event loop's own PostgreSQL pool and Redis client (lms/aio.py)."""
 
+import asyncio
+
 import pytest
 from django.db import connection
 
 from lms import aio
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+async def test_spawned_work_is_finished_before_the_loop_closes():
+    done = []
+
+    async def later():
+        await asyncio.sleep(0.05)
+        done.append("after the answer")
+
+    aio.spawn(later())
+    assert done == []
+    await aio.aclose()
+    assert done == ["after the answer"]
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 async def test_the_pool_connects_to_djangos_database_in_autocommit():
     pool = await aio.pg_pool()
     async with pool.connection() as conn:
@@ -16,6 +31,8 @@ async def test_the_pool_connects_to_djangos_database_in_autocommit():
         assert conn.autocommit
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 async def test_the_pool_hands_out_its_most_recently_used_connection():
     """A backend that slept least wakes fastest: the pool is last in, first out."""
     pool = await aio.pg_pool()
@@ -29,6 +46,8 @@ async def test_the_pool_hands_out_its_most_recently_used_connection():
     assert pool.get_stats()["pool_size"] == 2
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 async def test_each_event_loop_has_its_own_pool_and_closing_it_lets_the_next_open():
     pool = await aio.pg_pool()
     assert await aio.pg_pool() is pool
