@@ -94,7 +94,7 @@ class Message(models.Model):
     def has_attachment(self) -> bool:
         # Not `bool(self.attachment)`: that builds a FieldFile, which points back at the
         # message, a reference cycle per message that only the garbage collector can free
-        # (and the `ws` process avoids collections: lms/asgi.py).
+        # (and the `ws` process seldom collects: lms/gc_tuning.py).
         return bool(self.attachment_name)
 
 
