@@ -119,11 +119,11 @@ def rate_limit() -> tuple[int, int]:
     return getattr(settings, "CHAT_RATE_LIMIT", (20, 10))
 
 
-def _window_start(now) -> object:
+def _window_start(now: datetime.datetime) -> datetime.datetime:
     return now - datetime.timedelta(seconds=rate_limit()[1])
 
 
-def _over_rate_limit(*, sender: User, now) -> bool:
+def _over_rate_limit(*, sender: User, now: datetime.datetime) -> bool:
     """The ORM path's check (the socket's is part of the store statement): the sender's
     messages in the last window, on the (sender, created_at) index."""
     limit, _ = rate_limit()
@@ -133,6 +133,11 @@ def _over_rate_limit(*, sender: User, now) -> bool:
 def _rate_limited() -> RateLimited:
     limit, window = rate_limit()
     return RateLimited(f"You are sending messages too fast (at most {limit} in {window} seconds). Wait a moment.")
+
+
+def _stored_by_client_id(*, sender: User, client_id: str) -> Message | None:
+    """The sender's message stored under `client_id` (a resend), ready to announce or ack."""
+    return Message.objects.filter(sender=sender, client_id=client_id).select_related("sender", "conversation").first()
 
 
 def _recipient_id(conversation: Conversation, sender_id: int) -> int:
@@ -159,15 +164,16 @@ def message_post(
     itself once this returned, i.e. after commit. The socket uses `message_send`.
     """
     client_id = (client_id or "")[:64]
-    if client_id and conversation.has_participant(sender):
-        # A resend is answered with what was stored, even over the rate limit; a file is
-        # not stored twice.
-        existing = Message.objects.filter(sender=sender, client_id=client_id).select_related("sender").first()
+    text_in_one_statement = attachment is None and connection.vendor == "postgresql"
+    if client_id and not text_in_one_statement and conversation.has_participant(sender):
+        # A resend is answered with what was stored, even over the rate limit, and a file
+        # is not stored twice (the one statement finds a text resend itself).
+        existing = _stored_by_client_id(sender=sender, client_id=client_id)
         if existing is not None:
             return existing, False
     body, checked = _checked_body(sender=sender, conversation=conversation, body=body, attachment=attachment)
     stored_body, status, flags = _moderate(body)
-    if checked is None and connection.vendor == "postgresql":
+    if text_in_one_statement:
         message, created = _store_text_pg(
             sender=sender, conversation=conversation, body=stored_body, status=status, flags=flags, client_id=client_id
         )
@@ -203,8 +209,8 @@ def message_post(
             if announce:
                 transaction.on_commit(lambda: _announce_message(message))
     except IntegrityError:  # the same client_id raced in from another tab or process
-        existing = Message.objects.filter(sender=sender, client_id=client_id).select_related("sender").first()
-        if client_id and existing is not None:
+        existing = _stored_by_client_id(sender=sender, client_id=client_id) if client_id else None
+        if existing is not None:
             return existing, False
         raise
     return message, True
@@ -403,13 +409,7 @@ def _refused_or_resent(
     if not allowed:
         sender.refresh_from_db(fields=["chat_suspended"])
         raise ChatError(SUSPENDED if sender.chat_suspended else "You are not part of this conversation.")
-    existing = None
-    if params["client_id"]:
-        existing = (
-            Message.objects.filter(sender=sender, client_id=params["client_id"])
-            .select_related("sender", "conversation")
-            .first()
-        )
+    existing = _stored_by_client_id(sender=sender, client_id=params["client_id"]) if params["client_id"] else None
     if existing is not None:
         return existing, retried
     if over_limit:

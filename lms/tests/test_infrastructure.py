@@ -95,3 +95,22 @@ def test_racing_role_changes_apply_once(transactional_db, staff_user, superuser,
     assert student.role == Role.TEACHER
     assert AuditLogEntry.objects.filter(action="role.change").count() == 1
     assert Notification.objects.filter(user=student, kind="role").count() == 1
+
+
+@pytest.mark.parametrize(("module", "threshold0"), [("lms.wsgi", None), ("lms.asgi", 50_000)], ids=["web", "ws"])
+def test_web_and_ws_processes_freeze_what_the_app_loaded(module, threshold0):
+    """A full collection of what Django and Wagtail load stalled a gunicorn worker for
+    120-225 ms (lms/gc_tuning.py): both entry points leave it out of collections."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = f"import gc, json, {module}; print(json.dumps([gc.get_freeze_count(), gc.get_threshold()[0]]))"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lms.settings_test"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=120
+    )
+    frozen, gen0 = json.loads(done.stdout.strip().splitlines()[-1])
+    assert frozen > 100_000
+    assert gen0 == (threshold0 or 700)
