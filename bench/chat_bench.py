@@ -91,6 +91,17 @@ def fresh_database(args) -> None:
     redis.Redis.from_url(args.redis_url).flushdb()
 
 
+def settle_database() -> None:
+    """Statistics for the bulk-loaded tables and a checkpoint, as a running site's database
+    has them, so that neither autovacuum's ANALYZE nor the checkpoint after the load falls
+    into the first chat run."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+        cursor.execute("CHECKPOINT")
+
+
 def setup_django(args) -> None:
     os.environ.update(server_env(args))
     sys.path.insert(0, str(ROOT))
@@ -266,6 +277,7 @@ def processes(args, *, ws_count: int, floor: bool):
 class Result:
     name: str
     latencies_ms: list[float] = field(default_factory=list)
+    sent_at: list[float] = field(default_factory=list)  # monotonic send time of each latency
     expected: int = 0
     received_unique: int = 0
     duplicated: int = 0
@@ -385,6 +397,7 @@ async def run_conversations(world: World, ports, *, floor: bool, duration: float
             if tag in sent and tag not in first_receipt and key != (senders[tag][0], senders[tag][1]):
                 first_receipt[tag] = now
                 result.latencies_ms.append((now - sent[tag]) * 1000)
+                result.sent_at.append(sent[tag])
 
     async def sender(conversation_id, teacher_id, student_id):
         await asyncio.sleep(random.uniform(0, interval))
@@ -403,10 +416,14 @@ async def run_conversations(world: World, ports, *, floor: bool, duration: float
             await asyncio.sleep(interval)
 
     async def pinger(ws):
-        """Heartbeats as static/js/chat.js sends them: without them the server counts a
-        user as away 45 s after connecting and takes the away-notification path."""
+        """Heartbeats as static/js/chat.js sends them, every PING_INTERVAL for as long as
+        the socket is open: without them the server counts a user as away 45 s after
+        connecting and takes the away-notification path. (Pinging only in the run's
+        first 15 s had left a quarter of the users without any heartbeat: from about 28 s
+        into a run messages to them took that path, and most runs' slowest messages came
+        there in one burst of 85-150 ms.)"""
         await asyncio.sleep(random.uniform(0, PING_INTERVAL))
-        while time.monotonic() < stop_at - PING_INTERVAL:
+        while time.monotonic() < stop_at:
             await ws.send(json.dumps({"type": "chat.ping"}))
             await asyncio.sleep(PING_INTERVAL)
 
@@ -546,6 +563,7 @@ async def run_announcements(world: World, ports, web_port, *, floor: bool, count
             seen[key].add(tag)
             if tag in sent:
                 result.latencies_ms.append((now - sent[tag]) * 1000)
+                result.sent_at.append(sent[tag])
 
     await asyncio.sleep(1)
     quiet_collector()
@@ -570,6 +588,16 @@ async def run_announcements(world: World, ports, web_port, *, floor: bool, count
     all_sockets = [*sockets.values(), *([teacher_ws] if teacher_ws else [])]
     await asyncio.gather(*(ws.close() for ws in all_sockets), return_exceptions=True)
     return result
+
+
+def write_latency_log(path: Path, result: Result) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    start = min(result.sent_at, default=0)
+    rows = sorted(zip(result.sent_at, result.latencies_ms, strict=True))
+    # The clock is the machine's monotonic one, as the servers' (to line up with their logs).
+    path.write_text(
+        "sent_s,latency_ms,sent_monotonic\n" + "".join(f"{at - start:.3f},{ms:.2f},{at:.3f}\n" for at, ms in rows)
+    )
 
 
 # --- Main ---------------------------------------------------------------------------------------
@@ -610,6 +638,11 @@ def main():
         help="channel-layer prefix of this run (Redis pub/sub is shared by all Redis databases)",
     )
     parser.add_argument("--out", default="")
+    parser.add_argument(
+        "--latency-log",
+        default="",
+        help="a folder: each run's latencies as CSV (seconds since its first send, ms), to see when slow ones came",
+    )
     args = parser.parse_args()
 
     print(f"Preparing a fresh database with {args.users} users and {args.students} students…", flush=True)
@@ -618,6 +651,7 @@ def main():
     started = time.monotonic()
     world = build_world(args.users, args.students)
     print(f"  users, enrolments, conversations and sessions in {time.monotonic() - started:.1f} s", flush=True)
+    settle_database()
 
     lines = [
         "# Chat benchmark",
@@ -657,6 +691,9 @@ def main():
                             )
                     if args.rounds > 1:
                         result.name += f" ({round_})"
+                    if args.latency_log:
+                        run_name = f"{load}-ws{ws_count}-{'floor' if floor else 'chat'}-{round_}"
+                        write_latency_log(Path(args.latency_log) / f"{run_name}.csv", result)
                     p99s[floor].append(result.percentile(99))
                     print(HEADER.splitlines()[0] + "\n" + result.row(), flush=True)
                     if result.post_ms:

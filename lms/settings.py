@@ -128,6 +128,9 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Connections each `ws` process keeps for the statements it runs on its event loop (lms/aio.py).
 ASYNC_DB_POOL_SIZE = env.int("WS_DB_POOL_SIZE", default=8)
+# Their statements are prepared once per connection. Turn this off behind a pooler that
+# cannot keep prepared statements (PgBouncer before 1.21 in transaction mode).
+ASYNC_DB_PREPARE = env.bool("WS_DB_PREPARE_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")

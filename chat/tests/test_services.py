@@ -252,6 +252,51 @@ async def test_socket_send_refuses_over_the_rate_limit_and_answers_a_resend(staf
 
 
 @pytest.mark.postgres
+def test_a_message_moves_its_conversation_without_rewriting_its_indexes(conversation, staff_user):
+    """Every message moves the conversation's `last_message_at`: a HOT update, which
+    writes no index entry, as long as no index covers that column."""
+    from django.db import connection
+
+    def updates() -> tuple[int, int]:
+        # This backend's counts not yet reported (earlier tests' too): compare before and after.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relname = %s",
+                [Conversation._meta.db_table],
+            )
+            return cursor.fetchone()
+
+    before = updates()
+    post(staff_user, conversation, "hello")
+    post(staff_user, conversation, "again")
+    after = updates()
+    assert (after[0] - before[0], after[1] - before[1]) == (2, 2)  # two updates, both HOT
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+async def test_socket_store_statement_is_prepared_once_and_planned_once(staff_user, student):
+    """Parsing and planning the store statement for every message had been half of its
+    PostgreSQL backend's time per message."""
+    from channels.db import database_sync_to_async
+
+    from lms import aio
+
+    conversation = await database_sync_to_async(start_conversation)(staff_user, student)
+    for n in range(8):
+        await services.message_send(sender=student, conversation=conversation, body=f"m{n}", client_id=f"p{n}")
+    pool = await aio.pg_pool()
+    async with pool.connection() as conn:
+        cursor = await conn.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE 'WITH ok AS%%'"
+        )
+        plans = await cursor.fetchall()
+    assert len(plans) == 1  # one statement, prepared once, on the one connection in use
+    generic, custom = plans[0]
+    assert generic + custom == 8 and generic > 0  # PostgreSQL settled on a plan it reuses
+
+
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 async def test_socket_send_survives_a_dropped_database_connection(staff_user, student):
     """The socket's store runs on the loop's own pool with no health check (a round trip
@@ -369,6 +414,30 @@ def test_unread_total_spans_conversations_and_skips_own_held_and_read(conversati
     assert selectors.unread_total(user_id=student.pk) == 2  # "three" and "four"
     assert selectors.unread_total(user_id=staff_user.pk) == 0  # they replied after it
     assert selectors.unread_total(user_id=other_staff.pk) == 0  # only their own messages
+
+
+async def test_stale_chat_settings_are_served_while_one_task_reads_them_again(monkeypatch):
+    """No message waits for the settings once they were read, and a stale copy is read
+    again once, however many messages meet it."""
+    import asyncio
+    import time
+
+    from lms import aio
+
+    reads = []
+
+    def load(cls):
+        reads.append(1)
+        return ChatSettings(pk=1, contact_action=ContactAction.HOLD)
+
+    monkeypatch.setattr(ChatSettings, "load", classmethod(load))
+    old = ChatSettings(pk=1, contact_action=ContactAction.MASK)
+    ChatSettings._cache = (time.monotonic() - ChatSettings.CACHE_SECONDS - 1, old)
+    served = await asyncio.gather(*(ChatSettings.acached() for _ in range(5)))
+    assert all(settings is old for settings in served)
+    await aio.aclose()  # the reading task finishes
+    assert len(reads) == 1
+    assert (await ChatSettings.acached()).contact_action == ContactAction.HOLD
 
 
 def test_attachments_are_stored(conversation, student):

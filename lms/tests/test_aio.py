@@ -31,6 +31,32 @@ async def test_the_pool_connects_to_djangos_database_in_autocommit():
         assert conn.autocommit
 
 
+async def _prepared_statements(conn) -> list[str]:
+    cursor = await conn.execute("SELECT statement FROM pg_prepared_statements")
+    return [row[0] for row in await cursor.fetchall()]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+async def test_the_pool_prepares_what_it_is_asked_to_though_django_does_not():
+    pool = await aio.pg_pool()
+    async with pool.connection() as conn:
+        for n in range(2):
+            await conn.execute("SELECT %s::int + 1", [n], prepare=True)
+        assert [s for s in await _prepared_statements(conn) if "+ 1" in s] == ["SELECT $1::int + 1"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+async def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(settings):
+    settings.ASYNC_DB_PREPARE = False
+    pool = await aio.pg_pool()
+    async with pool.connection() as conn:
+        for n in range(6):
+            await conn.execute("SELECT %s::int + 1", [n], prepare=True)
+        assert await _prepared_statements(conn) == []
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 async def test_the_pool_hands_out_its_most_recently_used_connection():
