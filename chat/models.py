@@ -11,6 +11,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from lms import aio
+
 logger = logging.getLogger(__name__)
 
 
@@ -210,8 +212,6 @@ class ChatSettings(models.Model):
         if cls._cache is None:
             await database_sync_to_async(cls.cached, thread_sensitive=False)()
         elif time.monotonic() - cls._cache[0] > cls.CACHE_SECONDS and not cls._refreshing:
-            from lms import aio
-
             cls._refreshing = True
             aio.spawn(cls._arefresh())
         return cls._cache[1]
@@ -219,8 +219,7 @@ class ChatSettings(models.Model):
     @classmethod
     async def _arefresh(cls) -> None:
         try:
-            fresh = await database_sync_to_async(cls.load, thread_sensitive=False)()
-            cls._cache = (time.monotonic(), fresh)
+            await database_sync_to_async(cls.cached, thread_sensitive=False)()  # stale: it reads
         except Exception:  # the old copy serves until the next try
             logger.exception("Could not read the chat settings")
         finally:
