@@ -2,7 +2,8 @@
 messages, for the real chat and for a bare relay consumer (the floor), under two loads:
 
   conversations   USERS connected users in USERS/2 one-to-one conversations, each
-                  conversation sending a message every INTERVAL s (alternating sender)
+                  conversation sending a message every INTERVAL s (alternating sender);
+                  clients heartbeat and send read receipts as static/js/chat.js does
   announcements   STUDENTS (default 1,000) connected students of one course; the teacher
                   posts ANNOUNCEMENTS announcements 1 s apart through the web process
 
@@ -33,7 +34,7 @@ import time
 import urllib.parse
 import urllib.request
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 CONNECT_CONCURRENCY = 50
 PING_INTERVAL = 20  # seconds, as static/js/chat.js
+READ_RECEIPT_DELAY = 1  # seconds: chat.js sends at most one read receipt a second, this long after a message
 
 
 # --- Setup: database, users, sessions --------------------------------------------------------
@@ -347,7 +349,9 @@ def ws_base(ports, i):
     return f"ws://127.0.0.1:{port}", f"http://127.0.0.1:{port}"
 
 
-async def run_conversations(world: World, ports, *, floor: bool, duration: float, interval: float) -> Result:
+async def run_conversations(
+    world: World, ports, *, floor: bool, duration: float, interval: float, read_receipts: bool = True
+) -> Result:
     result = Result("floor: relay" if floor else "chat", fanout=1)
     specs = []
     for i, (conversation_id, teacher_id, student_id) in enumerate(world.conversations):
@@ -366,6 +370,28 @@ async def run_conversations(world: World, ports, *, floor: bool, duration: float
     acked: set[str] = set()
     run_id = f"r{time.time_ns() % 10**9}"
     stop_at = time.monotonic() + duration + 5
+    newest_received: dict[tuple, object] = {}  # socket -> the newest message id (floor: tag) it got
+    read_due: dict[tuple, asyncio.Task] = {}  # sockets with a read receipt waiting to go
+
+    async def read_later(key, ws):
+        """A read receipt as chat.js sends one: READ_RECEIPT_DELAY after a message arrives
+        in an open conversation, then for the newest message; one at a time per socket.
+        The floor relays the same frame to its group, as the chat does a `chat.read`."""
+        await asyncio.sleep(READ_RECEIPT_DELAY)
+        del read_due[key]
+        if time.monotonic() >= stop_at - 1:
+            return
+        newest = newest_received[key]
+        frame = {"read": newest} if floor else {"type": "chat.read", "message_id": newest}
+        with suppress(websockets.exceptions.WebSocketException):  # the reader reports a closed socket
+            await ws.send(json.dumps(frame))
+
+    def received(key, ws, newest) -> None:
+        if not read_receipts:
+            return
+        newest_received[key] = newest
+        if key not in read_due:
+            read_due[key] = asyncio.create_task(read_later(key, ws))
 
     async def reader(key, ws):
         while time.monotonic() < stop_at:
@@ -379,9 +405,14 @@ async def run_conversations(world: World, ports, *, floor: bool, duration: float
             now = time.monotonic()
             frame = json.loads(raw)
             if floor:
+                if "tag" not in frame:  # a relayed read receipt
+                    continue
                 tag = frame["tag"]
+                if frame["sender"] != key[1]:
+                    received(key, ws, tag)
             elif frame.get("type") == "chat.message":
                 tag = frame["message"]["body"].split(" ", 1)[0]
+                received(key, ws, frame["message"]["id"])
             elif frame.get("type") == "chat.ack":
                 # The sending socket gets the stored message with its ack, not from the group.
                 acked.add(frame["client_id"])
@@ -637,6 +668,12 @@ def main():
         default=f"bench{os.getpid()}",
         help="channel-layer prefix of this run (Redis pub/sub is shared by all Redis databases)",
     )
+    parser.add_argument(
+        "--no-read-receipts",
+        dest="read_receipts",
+        action="store_false",
+        help="recipients do not send read receipts (chat.js sends one a second after a message arrives)",
+    )
     parser.add_argument("--out", default="")
     parser.add_argument(
         "--latency-log",
@@ -682,7 +719,12 @@ def main():
                         if load == "conversations":
                             result = asyncio.run(
                                 run_conversations(
-                                    world, ports, floor=floor, duration=args.duration, interval=args.interval
+                                    world,
+                                    ports,
+                                    floor=floor,
+                                    duration=args.duration,
+                                    interval=args.interval,
+                                    read_receipts=args.read_receipts,
                                 )
                             )
                         else:

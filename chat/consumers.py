@@ -32,10 +32,12 @@ def db(func):
 
 
 def _int(value) -> int | None:
+    """An id from a frame, or None if it is not a number a database id column can hold."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if abs(number) < 2**63 else None
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
@@ -55,6 +57,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             if self.conversation is None:  # not theirs, or no such conversation: same answer
                 await self.close(code=4403)
                 return
+            await services.awarm_up()
         if self.conversation is None:
             # The conversation list's socket. A conversation page's unread badge is kept
             # by the page's own socket (/ws/notifications/ forwards chat.unread), so its
@@ -207,7 +210,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "error": "chat.read needs a numeric message_id."})
             return
         try:
-            await db(services.conversation_mark_read)(
+            await services.aconversation_mark_read(
                 user=self.user, conversation=self.conversation, message_id=message_id
             )
         except services.ChatError as exc:

@@ -133,21 +133,24 @@ def unread_total(*, user_id: int) -> int:
 
 
 @functools.cache
-def unread_total_sql() -> str:
-    """The unread total of user `%(recipient)s` (`%(visible)s`: the visible status); also a
-    subquery of the message store's statement (`services._store_text_sql`)."""
+def unread_total_sql(recipient: str = "%(recipient)s") -> str:
+    """The unread total of the user `recipient` (an SQL expression: by default the
+    parameter `%(recipient)s`; `%(visible)s` is the visible status). Also a subquery of
+    the message store's statement (`services._store_text_sql`) and of the read receipts'
+    (`services._read_receipts_unread_sql`)."""
     quote = connection.ops.quote_name
     conversation, message, read_state = (quote(model._meta.db_table) for model in (Conversation, Message, ReadState))
     # Per conversation of the user, the messages after their read marker, each counted with
     # the (conversation, id) index: the cost follows the user's conversations, not the
     # table (a join let PostgreSQL scan every message when its statistics were stale).
-    # Only the models' own quoted table names are interpolated; values go as parameters.
+    # Only the models' own quoted table names and the callers' own expressions are
+    # interpolated; values go as parameters.
     return (
         f"SELECT CAST(COALESCE(SUM((SELECT COUNT(*) FROM {message} m WHERE m.conversation_id = c.id"  # noqa: S608
-        " AND m.status = %(visible)s AND m.sender_id <> %(recipient)s AND m.id > COALESCE(("
+        f" AND m.status = %(visible)s AND m.sender_id <> {recipient} AND m.id > COALESCE(("
         f"SELECT r.last_read_message_id FROM {read_state} r WHERE r.conversation_id = c.id"
-        " AND r.user_id = %(recipient)s), 0))), 0) AS INTEGER)"
-        f" FROM {conversation} c WHERE c.user_low_id = %(recipient)s OR c.user_high_id = %(recipient)s"
+        f" AND r.user_id = {recipient}), 0))), 0) AS INTEGER)"
+        f" FROM {conversation} c WHERE c.user_low_id = {recipient} OR c.user_high_id = {recipient}"
     )
 
 

@@ -25,6 +25,7 @@ class _LoopResources:
         self.pools: dict[str, asyncio.Future] = {}
         self.redis = None
         self.tasks: set[asyncio.Task] = set()
+        self.local: dict[str, object] = {}
 
 
 _by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopResources]" = weakref.WeakKeyDictionary()
@@ -86,7 +87,10 @@ async def _open_pool(alias: str):
         kwargs=_connect_kwargs(alias),
         # A message holds a connection for one statement (about a millisecond): one serves
         # the usual traffic, the others bursts (settings.ASYNC_DB_POOL_SIZE, WS_DB_POOL_SIZE).
-        min_size=1,
+        # A few are open from the start: the pool opens further ones one at a time (5-10 ms
+        # each here), and the first burst after a start (sockets reconnecting) had its
+        # messages wait 20-45 ms for them in the bench.
+        min_size=min(4, max(1, settings.ASYNC_DB_POOL_SIZE)),
         max_size=max(1, settings.ASYNC_DB_POOL_SIZE),
         open=False,
         name=f"lyceum-aio-{alias}",
@@ -143,6 +147,15 @@ def redis_client():
     return resources.redis
 
 
+def loop_local(name: str, factory):
+    """This loop's own object called `name`, made by `factory()` on first use (state
+    that one process's sockets share, e.g. the chat's read receipts not yet written)."""
+    local = _resources().local
+    if name not in local:
+        local[name] = factory()
+    return local[name]
+
+
 # --- Work after the answer -------------------------------------------------------------
 
 
@@ -160,15 +173,20 @@ def spawn(coroutine) -> asyncio.Task:
 # --- Closing ------------------------------------------------------------------------------
 
 
+async def drain() -> None:
+    """Wait until this loop's spawned tasks are done (tests)."""
+    resources = _by_loop.get(asyncio.get_running_loop())
+    while resources is not None and resources.tasks:
+        await asyncio.gather(*resources.tasks, return_exceptions=True)
+
+
 async def aclose() -> None:
     """Finish this loop's spawned tasks, then close its pools and client (tests, before
     their loop and database go)."""
-    resources = _by_loop.get(asyncio.get_running_loop())
+    await drain()
+    resources = _by_loop.pop(asyncio.get_running_loop(), None)
     if resources is None:
         return
-    if resources.tasks:
-        await asyncio.gather(*resources.tasks, return_exceptions=True)
-    del _by_loop[asyncio.get_running_loop()]
     for opening in resources.pools.values():
         try:
             pool = await opening

@@ -154,6 +154,9 @@ async def test_bad_frames_get_error_frames(people, settings):
     assert (await receive(tab, "error"))["error"]
     await tab.send_json_to({"type": "chat.sync", "after_id": "x"})
     assert "after_id" in (await receive(tab, "error"))["error"]
+    for too_big in (2**63, -(2**63)):  # no id column holds it (SQLite could not even bind it)
+        await tab.send_json_to({"type": "chat.read", "message_id": too_big})
+        assert "message_id" in (await receive(tab, "error"))["error"]
     await tab.disconnect()
 
 

@@ -237,6 +237,55 @@ async def test_socket_send_announces_the_message_then_the_recipients_unread_tota
 
 
 @pytest.mark.django_db(transaction=True)
+async def test_socket_read_receipt_tells_the_other_side_and_renews_the_readers_unread_total(
+    staff_user, student, teacher
+):
+    from channels.db import database_sync_to_async
+
+    conversation = await database_sync_to_async(start_conversation)(staff_user, student)
+    next_in_conversation = await _listen(realtime.conversation_group(conversation.pk))
+    next_for_student = await _listen(realtime.chat_user_group(student.pk))
+    sent = []
+    for n in range(2):
+        message, _ = await services.message_send(
+            sender=staff_user, conversation=conversation, body=f"m{n}", client_id=f"r{n}"
+        )
+        sent.append(message)
+        await next_in_conversation()
+        assert (await next_for_student())["count"] == n + 1
+    first, second = sent
+
+    await services.aconversation_mark_read(user=student, conversation=conversation, message_id=first.pk)
+    assert await next_in_conversation() == {"type": "chat.read", "user_id": student.pk, "message_id": first.pk}
+    assert await next_for_student() == {"type": "chat.unread", "count": 1}
+    # Never back, and a receipt that moves nothing tells nobody: the next events are the
+    # next receipt's. An id past the newest message marks the newest one there is.
+    await services.aconversation_mark_read(user=student, conversation=conversation, message_id=first.pk - 1)
+    await services.aconversation_mark_read(user=student, conversation=conversation, message_id=first.pk)
+    await services.aconversation_mark_read(user=student, conversation=conversation, message_id=second.pk + 1000)
+    assert (await next_in_conversation())["message_id"] == second.pk
+    assert await next_for_student() == {"type": "chat.unread", "count": 0}
+    assert await database_sync_to_async(selectors.last_read_id)(user=student, conversation=conversation) == second.pk
+    with pytest.raises(services.ChatError, match="not part"):
+        await services.aconversation_mark_read(user=teacher, conversation=conversation, message_id=second.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_socket_read_receipt_creates_a_missing_read_state(staff_user, student):
+    from channels.db import database_sync_to_async
+
+    from chat.models import ReadState
+    from lms import aio
+
+    conversation = await database_sync_to_async(start_conversation)(staff_user, student)
+    message, _ = await services.message_send(sender=staff_user, conversation=conversation, body="hi", client_id="c1")
+    await database_sync_to_async(ReadState.objects.filter(user=student).delete)()
+    await services.aconversation_mark_read(user=student, conversation=conversation, message_id=message.pk)
+    await aio.drain()  # the receipts are written a moment later
+    assert await database_sync_to_async(selectors.last_read_id)(user=student, conversation=conversation) == message.pk
+
+
+@pytest.mark.django_db(transaction=True)
 async def test_socket_send_refuses_over_the_rate_limit_and_answers_a_resend(staff_user, student, settings):
     from channels.db import database_sync_to_async
 
@@ -294,6 +343,51 @@ async def test_socket_store_statement_is_prepared_once_and_planned_once(staff_us
     assert len(plans) == 1  # one statement, prepared once, on the one connection in use
     generic, custom = plans[0]
     assert generic + custom == 8 and generic > 0  # PostgreSQL settled on a plan it reuses
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+async def test_socket_read_receipts_of_many_readers_are_written_together(staff_user, enrolled, teacher):
+    """A read receipt follows about every message an open conversation receives: the
+    receipts of a process's sockets are written with one statement a few times a second,
+    which does not wait for the disk (only that statement: the next one on its
+    connection, a message's store say, commits synchronously again)."""
+    from channels.db import database_sync_to_async
+
+    from lms import aio
+
+    student = enrolled
+    pairs = [(staff_user, student), (teacher, student), (staff_user, teacher)]  # (sender, reader)
+    next_for_student = await _listen(realtime.chat_user_group(student.pk))
+    readers = []
+    for n, (sender, reader) in enumerate(pairs):
+        conversation = await database_sync_to_async(start_conversation)(sender, reader)
+        message, _ = await services.message_send(
+            sender=sender, conversation=conversation, body=f"m{n}", client_id=f"q{n}"
+        )
+        readers.append((reader, conversation, message))
+    await aio.drain()
+    for _ in range(2):
+        await next_for_student()  # the totals after the two messages to the student
+    next_in = [await _listen(realtime.conversation_group(c.pk)) for _, c, _ in readers]
+    for reader, conversation, message in readers:
+        await services.aconversation_mark_read(user=reader, conversation=conversation, message_id=message.pk)
+        await services.aconversation_mark_read(user=reader, conversation=conversation, message_id=message.pk - 1)
+    for (reader, _, message), next_event in zip(readers, next_in, strict=True):
+        assert await next_event() == {"type": "chat.read", "user_id": reader.pk, "message_id": message.pk}
+    assert await next_for_student() == {"type": "chat.unread", "count": 0}  # once, after both its receipts
+    await aio.drain()
+    pool = await aio.pg_pool()
+    async with pool.connection() as conn:
+        cursor = await conn.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE statement LIKE 'WITH relaxed AS%%'"
+        )
+        assert await cursor.fetchall() == [(1,)]  # six receipts, one statement
+        cursor = await conn.execute("SHOW synchronous_commit")
+        assert await cursor.fetchone() == ("on",)
+    for reader, conversation, message in readers:
+        last_read = await database_sync_to_async(selectors.last_read_id)(user=reader, conversation=conversation)
+        assert last_read == message.pk
 
 
 @pytest.mark.postgres
