@@ -280,8 +280,7 @@ async def _after_visible_message(message: Message, *, unread: int | None) -> Non
     try:
         if unread is None:
             unread = await _in_thread(selectors.unread_total)(user_id=recipient_id)
-        await _publish([_unread_event(recipient_id, unread)])
-        await pagecache.auser_changed(recipient_id)  # their cached pages show the unread badge
+        await _apush_unread(recipient_id, unread)
         if not await realtime.ais_online(recipient_id):
             await _in_thread(_notify_if_away)(message, recipient_id, online=False)
     except Exception:
@@ -505,6 +504,11 @@ def _announce_message(message: Message) -> None:
         realtime.send(group, event)
 
 
+def _read_event(conversation_id: int, user_id: int, message_id: int) -> tuple[str, dict]:
+    event = {"type": "chat.read", "user_id": user_id, "message_id": message_id}
+    return realtime.conversation_group(conversation_id), event
+
+
 def _unread_event(user_id: int, count: int) -> tuple[str, dict]:
     return realtime.chat_user_group(user_id), {"type": "chat.unread", "count": count}
 
@@ -512,6 +516,12 @@ def _unread_event(user_id: int, count: int) -> tuple[str, dict]:
 def _push_unread(user_id: int) -> None:
     pagecache.user_changed(user_id)  # their cached pages show the unread badge
     realtime.send(*_unread_event(user_id, selectors.unread_total(user_id=user_id)))
+
+
+async def _apush_unread(user_id: int, count: int) -> None:
+    """`_push_unread` from the event loop, with the total already counted."""
+    await _publish([_unread_event(user_id, count)])
+    await pagecache.auser_changed(user_id)  # their cached pages show the unread badge
 
 
 def _notify_if_away(message: Message, recipient_id: int, *, online: bool | None = None) -> None:
@@ -544,10 +554,7 @@ def conversation_mark_read(*, user: User, conversation: Conversation, message_id
     state.save(update_fields=["last_read_message_id"])
     transaction.on_commit(
         lambda: (
-            realtime.send(
-                realtime.conversation_group(conversation.pk),
-                {"type": "chat.read", "user_id": user.pk, "message_id": newest.pk},
-            ),
+            realtime.send(*_read_event(conversation.pk, user.pk, newest.pk)),
             _push_unread(user.pk),
         )
     )
@@ -566,31 +573,25 @@ async def aconversation_mark_read(*, user: User, conversation: Conversation, mes
         return
     if not conversation.has_participant(user):
         raise ChatError("You are not part of this conversation.")
-    receipts = aio.loop_local("chat.read_receipts", _PendingReadReceipts)
-    if not receipts.newest:
-        aio.spawn(_write_read_receipts(receipts))
+    # This loop's receipts not yet written: (conversation id, user id) → newest id read.
+    pending: dict[tuple[int, int], int] = aio.loop_local("chat.read_receipts", dict)
+    if not pending:
+        aio.spawn(_write_read_receipts(pending))
     key = (conversation.pk, user.pk)
-    receipts.newest[key] = max(receipts.newest.get(key, 0), message_id)
+    pending[key] = max(pending.get(key, 0), message_id)
 
 
 READ_RECEIPTS_WRITTEN_EVERY = 0.25  # seconds: "Seen" shows this much later, at most
 
 
-class _PendingReadReceipts:
-    """This loop's read receipts not yet written: (conversation id, user id) → the newest
-    message id read."""
-
-    def __init__(self):
-        self.newest: dict[tuple[int, int], int] = {}
-
-
-async def _write_read_receipts(receipts: _PendingReadReceipts) -> None:
+async def _write_read_receipts(pending: dict[tuple[int, int], int]) -> None:
     """Write the receipts that came in meanwhile in one statement, then tell each
     conversation and renew each reader's unread total and cached pages. A receipt lost
     to a crash only leaves a message unread: the next one, or opening the page, moves
     the marker again."""
     await asyncio.sleep(READ_RECEIPTS_WRITTEN_EVERY)
-    batch, receipts.newest = receipts.newest, {}
+    batch = dict(pending)
+    pending.clear()  # receipts from here on start the next batch
     try:
         params = {
             "conversations": [conversation_id for conversation_id, _ in batch],
@@ -606,18 +607,9 @@ async def _write_read_receipts(receipts: _PendingReadReceipts) -> None:
             _read_receipts_unread_sql(), {"users": readers, "visible": MessageStatus.VISIBLE.value}
         )
         unread = dict(totals)
-        await _publish(
-            [
-                (
-                    realtime.conversation_group(conversation_id),
-                    {"type": "chat.read", "user_id": user_id, "message_id": marker},
-                )
-                for conversation_id, user_id, marker in moved
-            ]
-        )
+        await _publish([_read_event(*row) for row in moved])  # (conversation, user, marker)
         for user_id in readers:
-            await pagecache.auser_changed(user_id)  # their cached pages show the unread badge
-            await _publish([_unread_event(user_id, unread[user_id])])
+            await _apush_unread(user_id, unread[user_id])
     except Exception:
         logger.exception("Could not write %s read receipts", len(batch))
 
