@@ -34,7 +34,7 @@ import time
 import urllib.parse
 import urllib.request
 from collections import Counter
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +45,14 @@ SECRET_KEY = "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 CONNECT_CONCURRENCY = 50
 PING_INTERVAL = 20  # seconds, as static/js/chat.js
 READ_RECEIPT_DELAY = 1  # seconds: chat.js sends at most one read receipt a second, this long after a message
+RUNS = {
+    "chat": "chat",
+    # A bare Channels consumer relaying each frame to its group (bench/chat_relay_asgi.py).
+    "floor": "floor: relay",
+    # The same, storing each message first with one INSERT on the chat's own pool: the least
+    # that any chat which stores a message before anyone hears of it must do.
+    "store": "floor: store, then relay",
+}
 
 
 # --- Setup: database, users, sessions --------------------------------------------------------
@@ -94,12 +102,17 @@ def fresh_database(args) -> None:
 
 
 def settle_database() -> None:
-    """Statistics for the bulk-loaded tables and a checkpoint, as a running site's database
-    has them, so that neither autovacuum's ANALYZE nor the checkpoint after the load falls
-    into the first chat run."""
+    """The storing floor's table, statistics for the bulk-loaded tables and a checkpoint, as a
+    running site's database has them, so that neither autovacuum's ANALYZE nor the
+    checkpoint after the load falls into the first chat run."""
     from django.db import connection
 
     with connection.cursor() as cursor:
+        # The storing floor's table (bench/chat_relay_asgi.py): an id, the frame, a time.
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_relay_message"
+            " (id bigserial PRIMARY KEY, body text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
+        )
         cursor.execute("VACUUM ANALYZE")
         cursor.execute("CHECKPOINT")
 
@@ -349,54 +362,69 @@ def ws_base(ports, i):
     return f"ws://127.0.0.1:{port}", f"http://127.0.0.1:{port}"
 
 
-async def run_conversations(
-    world: World, ports, *, floor: bool, duration: float, interval: float, read_receipts: bool = True
-) -> Result:
-    result = Result("floor: relay" if floor else "chat", fanout=1)
-    specs = []
-    for i, (conversation_id, teacher_id, student_id) in enumerate(world.conversations):
-        for j, user_id in enumerate((teacher_id, student_id)):
-            base, origin = ws_base(ports, 2 * i + j)
-            path = f"/ws/relay/c{conversation_id}/" if floor else f"/ws/chat/{conversation_id}/"
-            specs.append(((conversation_id, user_id), base + path, None if floor else world.cookies[user_id], origin))
-    sockets = await open_many(specs)
-    result.clients = len(sockets)
-    # Every receipt of a message, by socket: counted after the run against who should have
-    # received it (the other participant once, and the sender's own socket once, with its ack).
-    receipts: dict[tuple, Counter] = {key: Counter() for key in sockets}
-    sent: dict[str, float] = {}
-    senders: dict[str, tuple] = {}  # tag -> (conversation id, sender id)
-    first_receipt: dict[str, float] = {}
-    acked: set[str] = set()
-    run_id = f"r{time.time_ns() % 10**9}"
-    stop_at = time.monotonic() + duration + 5
-    newest_received: dict[tuple, object] = {}  # socket -> the newest message id (floor: tag) it got
-    read_due: dict[tuple, asyncio.Task] = {}  # sockets with a read receipt waiting to go
+class ConversationSide:
+    """One server under the conversations load (a RUNS kind: the chat or one of the floors):
+    its clients' sockets and what they sent and received."""
 
-    async def read_later(key, ws):
+    def __init__(self, world: World, ports, *, kind: str, read_receipts: bool):
+        self.world, self.ports, self.kind, self.read_receipts = world, ports, kind, read_receipts
+        self.floor = kind != "chat"  # the floors' clients send and read plain tagged frames
+        self.result = Result(RUNS[kind], fanout=1)
+        self.active = asyncio.Event()  # set while this side's window is open
+        self.sockets: dict[tuple, object] = {}
+        # Every receipt of a message, by socket: counted after the run against who should have
+        # received it (the other participant once, and the sender's own socket once, with its ack).
+        self.receipts: dict[tuple, Counter] = {}
+        self.sent: dict[str, float] = {}
+        self.senders: dict[str, tuple] = {}  # tag -> (conversation id, sender id)
+        self.first_receipt: dict[str, float] = {}
+        self.acked: set[str] = set()
+        self.newest_received: dict[tuple, object] = {}  # socket -> newest message id (floor: tag) it got
+        self.read_due: dict[tuple, asyncio.Task] = {}  # sockets with a read receipt waiting to go
+        self.run_id = f"r{time.time_ns() % 10**9}{kind}"
+        self.stop_at = float("inf")
+
+    async def connect(self) -> None:
+        specs = []
+        for i, (conversation_id, teacher_id, student_id) in enumerate(self.world.conversations):
+            for j, user_id in enumerate((teacher_id, student_id)):
+                base, origin = ws_base(self.ports, 2 * i + j)
+                path = {
+                    "chat": f"/ws/chat/{conversation_id}/",
+                    "floor": f"/ws/relay/c{conversation_id}/",
+                    "store": f"/ws/store-relay/c{conversation_id}/",
+                }[self.kind]
+                cookie = None if self.floor else self.world.cookies[user_id]
+                specs.append(((conversation_id, user_id), base + path, cookie, origin))
+        self.sockets = await open_many(specs)
+        self.receipts = {key: Counter() for key in self.sockets}
+        self.result.clients = len(self.sockets)
+
+    async def read_later(self, key, ws):
         """A read receipt as chat.js sends one: READ_RECEIPT_DELAY after a message arrives
         in an open conversation, then for the newest message; one at a time per socket.
         The floor relays the same frame to its group, as the chat does a `chat.read`."""
         await asyncio.sleep(READ_RECEIPT_DELAY)
-        del read_due[key]
-        if time.monotonic() >= stop_at - 1:
+        del self.read_due[key]
+        if time.monotonic() >= self.stop_at - 1:
             return
-        newest = newest_received[key]
-        frame = {"read": newest} if floor else {"type": "chat.read", "message_id": newest}
+        newest = self.newest_received[key]
+        frame = {"read": newest} if self.floor else {"type": "chat.read", "message_id": newest}
         with suppress(websockets.exceptions.WebSocketException):  # the reader reports a closed socket
             await ws.send(json.dumps(frame))
 
-    def received(key, ws, newest) -> None:
-        if not read_receipts:
+    def received(self, key, ws, newest) -> None:
+        if not self.read_receipts:
             return
-        newest_received[key] = newest
-        if key not in read_due:
-            read_due[key] = asyncio.create_task(read_later(key, ws))
+        self.newest_received[key] = newest
+        if key not in self.read_due:
+            self.read_due[key] = asyncio.create_task(self.read_later(key, ws))
 
-    async def reader(key, ws):
-        while time.monotonic() < stop_at:
+    async def reader(self, key, ws):
+        result = self.result
+        while time.monotonic() < self.stop_at:
             try:
-                raw = await asyncio.wait_for(ws.recv(), timeout=max(0.1, stop_at - time.monotonic()))
+                raw = await asyncio.wait_for(ws.recv(), timeout=max(0.1, self.stop_at - time.monotonic()))
             except TimeoutError:
                 break
             except websockets.exceptions.WebSocketException as exc:
@@ -404,18 +432,18 @@ async def run_conversations(
                 break
             now = time.monotonic()
             frame = json.loads(raw)
-            if floor:
+            if self.floor:
                 if "tag" not in frame:  # a relayed read receipt
                     continue
                 tag = frame["tag"]
                 if frame["sender"] != key[1]:
-                    received(key, ws, tag)
+                    self.received(key, ws, tag)
             elif frame.get("type") == "chat.message":
                 tag = frame["message"]["body"].split(" ", 1)[0]
-                received(key, ws, frame["message"]["id"])
+                self.received(key, ws, frame["message"]["id"])
             elif frame.get("type") == "chat.ack":
                 # The sending socket gets the stored message with its ack, not from the group.
-                acked.add(frame["client_id"])
+                self.acked.add(frame["client_id"])
                 if "message" not in frame:
                     continue
                 tag = frame["message"]["body"].split(" ", 1)[0]
@@ -424,59 +452,94 @@ async def run_conversations(
                 continue
             else:
                 continue
-            receipts[key][tag] += 1
-            if tag in sent and tag not in first_receipt and key != (senders[tag][0], senders[tag][1]):
-                first_receipt[tag] = now
-                result.latencies_ms.append((now - sent[tag]) * 1000)
-                result.sent_at.append(sent[tag])
+            self.receipts[key][tag] += 1
+            if tag in self.sent and tag not in self.first_receipt and key != self.senders[tag]:
+                self.first_receipt[tag] = now
+                result.latencies_ms.append((now - self.sent[tag]) * 1000)
+                result.sent_at.append(self.sent[tag])
 
-    async def sender(conversation_id, teacher_id, student_id):
-        await asyncio.sleep(random.uniform(0, interval))
+    async def sender(self, conversation_id, teacher_id, student_id, interval: float, done: asyncio.Event):
+        """One message every INTERVAL while this side's window is open, alternating sender;
+        at a random moment of the first INTERVAL after each opening, as independent users."""
         n = 0
-        while time.monotonic() < stop_at - 5:
-            user_id = (teacher_id, student_id)[n % 2]
-            tag = f"{run_id}m{conversation_id}-{n}"  # client_ids must be new in every run
-            senders[tag] = (conversation_id, user_id)
-            sent[tag] = time.monotonic()
-            ws = sockets[(conversation_id, user_id)]
-            if floor:
-                await ws.send(json.dumps({"tag": tag, "sender": user_id}))
-            else:
-                await ws.send(json.dumps({"type": "chat.send", "body": f"{tag} bench", "client_id": tag}))
-            n += 1
-            await asyncio.sleep(interval)
+        while not done.is_set():
+            await self.active.wait()
+            if done.is_set():
+                break
+            await asyncio.sleep(random.uniform(0, interval))
+            while self.active.is_set() and not done.is_set():
+                user_id = (teacher_id, student_id)[n % 2]
+                tag = f"{self.run_id}m{conversation_id}-{n}"  # client_ids must be new in every run
+                self.senders[tag] = (conversation_id, user_id)
+                self.sent[tag] = time.monotonic()
+                ws = self.sockets[(conversation_id, user_id)]
+                if self.floor:
+                    await ws.send(json.dumps({"tag": tag, "sender": user_id}))
+                else:
+                    await ws.send(json.dumps({"type": "chat.send", "body": f"{tag} bench", "client_id": tag}))
+                n += 1
+                await asyncio.sleep(interval)
 
-    async def pinger(ws):
-        """Heartbeats as static/js/chat.js sends them, every PING_INTERVAL for as long as
-        the socket is open: without them the server counts a user as away 45 s after
-        connecting and takes the away-notification path. (Pinging only in the run's
-        first 15 s had left a quarter of the users without any heartbeat: from about 28 s
-        into a run messages to them took that path, and most runs' slowest messages came
-        there in one burst of 85-150 ms.)"""
+    async def pinger(self, ws):
+        """Heartbeats as static/js/chat.js sends them, every PING_INTERVAL for as long as the
+        socket is open, in the other side's windows too (as open tabs do): without them the
+        server counts a user as away 45 s after connecting and takes the away-notification
+        path, and held back for a window they would all come at once when it opens."""
         await asyncio.sleep(random.uniform(0, PING_INTERVAL))
-        while time.monotonic() < stop_at:
-            await ws.send(json.dumps({"type": "chat.ping"}))
+        while True:
+            with suppress(websockets.exceptions.WebSocketException):
+                await ws.send(json.dumps({"type": "chat.ping"}))
             await asyncio.sleep(PING_INTERVAL)
 
+
+async def run_conversations(
+    world: World,
+    sides: list[ConversationSide],
+    *,
+    duration: float,
+    interval: float,
+    window: float,
+) -> None:
+    """Each side's conversations send for DURATION seconds in all, in windows of WINDOW
+    seconds taken in turn (chat, floor, chat, ...): both servers are up and every client of
+    both is connected the whole time, so the machine's drift from minute to minute falls on
+    both alike. Only the open side's clients send; the other's sockets stay open and quiet."""
+    for side in sides:
+        await side.connect()
     # Let hellos and presence settle before measuring.
     await asyncio.sleep(1)
     quiet_collector()
-    readers = [asyncio.create_task(reader(key, ws)) for key, ws in sockets.items()]
-    pingers = [] if floor else [asyncio.create_task(pinger(ws)) for ws in sockets.values()]
-    sender_tasks = [asyncio.create_task(sender(*c)) for c in world.conversations]
-    await asyncio.gather(*sender_tasks)
-    await asyncio.gather(*readers)
+    done = asyncio.Event()
+    windows = max(1, round(duration / window))
+    stop_at = time.monotonic() + duration * len(sides) + 5  # 5 s for what is still on its way
+    tasks, pingers = [], []
+    for side in sides:
+        side.stop_at = stop_at
+        tasks += [asyncio.create_task(side.reader(key, ws)) for key, ws in side.sockets.items()]
+        tasks += [asyncio.create_task(side.sender(*c, interval, done)) for c in world.conversations]
+        if not side.floor:
+            pingers += [asyncio.create_task(side.pinger(ws)) for ws in side.sockets.values()]
+    for _ in range(windows):
+        for side in sides:
+            side.active.set()
+            await asyncio.sleep(duration / windows)
+            side.active.clear()
+    done.set()
+    for side in sides:
+        side.active.set()  # release the senders and pingers waiting for a window; they see `done`
+    await asyncio.gather(*tasks)
     gc.enable()
     for task in pingers:
         task.cancel()
-    account_conversations(result, sockets, receipts, senders)
-    if not floor:
-        result.stored = await asyncio.to_thread(count_stored, list(sent))
-        missing_acks = len(sent) - len(acked)
-        if missing_acks:
-            result.errors.append(f"{missing_acks} sends not acknowledged")
-    await asyncio.gather(*(ws.close() for ws in sockets.values()), return_exceptions=True)
-    return result
+    for side in sides:
+        result = side.result
+        account_conversations(result, side.sockets, side.receipts, side.senders)
+        if not side.floor:
+            result.stored = await asyncio.to_thread(count_stored, list(side.sent))
+            missing_acks = len(side.sent) - len(side.acked)
+            if missing_acks:
+                result.errors.append(f"{missing_acks} sends not acknowledged")
+        await asyncio.gather(*(ws.close() for ws in side.sockets.values()), return_exceptions=True)
 
 
 def account_conversations(result: Result, sockets, receipts: dict[tuple, Counter], senders: dict[str, tuple]) -> None:
@@ -634,6 +697,59 @@ def write_latency_log(path: Path, result: Result) -> None:
 # --- Main ---------------------------------------------------------------------------------------
 
 
+def run_round(args, world: World, *, ws_count: int, load: str, kinds: list[str]) -> list[Result]:
+    """One round of a load: the conversations with chat and floors up at once and their
+    windows in turn; the announcements the chat, then the bare relay (each a burst of a few
+    seconds)."""
+    if load == "conversations":
+        with ExitStack() as stack:
+            sides = [
+                ConversationSide(
+                    world,
+                    stack.enter_context(processes(args, ws_count=ws_count, floor=kind != "chat"))[0],
+                    kind=kind,
+                    read_receipts=args.read_receipts,
+                )
+                for kind in kinds
+            ]
+            asyncio.run(
+                run_conversations(world, sides, duration=args.duration, interval=args.interval, window=args.window)
+            )
+        return [(side.kind, side.result) for side in sides]
+    results = []
+    for kind in [kind for kind in kinds if kind in ("chat", "floor")]:
+        with processes(args, ws_count=ws_count, floor=kind == "floor") as (ports, web_port):
+            run = run_announcements(world, ports, web_port, floor=kind == "floor", count=args.announcements)
+            results.append((kind, asyncio.run(run)))
+    return results
+
+
+def compare(by_kind: dict[str, list[Result]]) -> list[str]:
+    """p99 over p99, of the chat over each floor and of the storing floor over the bare one:
+    round by round, and over every delivery of every round."""
+    lines = []
+    for top, bottom in (("chat", "floor"), ("store", "floor"), ("chat", "store")):
+        if not by_kind.get(top) or not by_kind.get(bottom):
+            continue
+        ratios = [t.percentile(99) / b.percentile(99) for t, b in zip(by_kind[top], by_kind[bottom], strict=True)]
+        pooled = [
+            Result("", latencies_ms=[ms for result in by_kind[kind] for ms in result.latencies_ms])
+            for kind in (top, bottom)
+        ]
+        line = (
+            f"p99 of the {RUNS[top]} over the {RUNS[bottom]}'s, round by round: "
+            + ", ".join(f"{r:.2f}×" for r in ratios)
+            + f" (median {statistics.median(ratios):.2f}×)"
+        )
+        if len(ratios) > 1:
+            line += (
+                f"; every round's deliveries together: p99 {pooled[0].percentile(99):.1f} / "
+                f"{pooled[1].percentile(99):.1f} ms, **{pooled[0].percentile(99) / pooled[1].percentile(99):.2f}×**"
+            )
+        lines += ["", line + "."]
+    return lines
+
+
 HEADER = (
     "| run | clients | expected deliveries | p50 ms | p99 ms | max ms | mean ms | lost | duplicated | in DB |\n"
     "|---|---|---|---|---|---|---|---|---|---|"
@@ -643,8 +759,17 @@ HEADER = (
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=1000)
-    parser.add_argument("--duration", type=float, default=30, help="seconds of conversation traffic per run")
+    parser.add_argument(
+        "--duration", type=float, default=30, help="seconds of conversation traffic per round, each of chat and floor"
+    )
     parser.add_argument("--interval", type=float, default=5, help="seconds between a conversation's messages")
+    parser.add_argument(
+        "--window",
+        type=float,
+        default=10,
+        help="the conversations load runs chat and floor in turns of this many seconds, both up at once, so that "
+        "the machine's drift falls on both alike",
+    )
     parser.add_argument("--announcements", type=int, default=10)
     parser.add_argument(
         "--students", type=int, default=1000, help="students of the course in the announcement load (at least USERS/2)"
@@ -655,13 +780,18 @@ def main():
         "--database-url", default="postgres://postgres@127.0.0.1:5432/lyceum_chat_bench", help="dropped and recreated"
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/6")
-    parser.add_argument("--runs", default="chat,floor", help="chat, floor or both")
+    parser.add_argument(
+        "--runs",
+        default="chat,floor,store",
+        help="what to measure: chat (the app), floor (a bare relay), store (a relay that stores each message "
+        "first); the announcements load takes chat and floor",
+    )
     parser.add_argument(
         "--rounds",
         type=int,
         default=1,
-        help="chat and floor alternate this many times per load: the machine's speed drifts from minute to "
-        "minute, so one pair of runs is a noisy ratio",
+        help="each load this many times, with fresh processes: the conversations in windows taken in turn "
+        "(--window), the announcements chat then floor",
     )
     parser.add_argument(
         "--channel-prefix",
@@ -702,6 +832,9 @@ def main():
         "",
     ]
     loads = args.loads.split(",")
+    kinds = args.runs.split(",")
+    if not set(kinds) <= set(RUNS):
+        parser.error(f"--runs: a list of {', '.join(RUNS)}")
     for ws_count in [int(n) for n in args.ws.split(",")]:
         for load in loads:
             title = (
@@ -711,32 +844,16 @@ def main():
                 else f"{load}: {len(world.student_ids)} students, {args.announcements} announcements 1 s apart"
             )
             lines += [f"## {ws_count} ws process{'es' if ws_count > 1 else ''} — {title}", "", HEADER]
-            p99s: dict[bool, list[float]] = {True: [], False: []}
+            by_kind: dict[str, list[Result]] = {}
             for round_ in range(1, args.rounds + 1):
-                for floor in [run == "floor" for run in args.runs.split(",")]:
-                    print(f"ws={ws_count} load={load} floor={floor} round {round_}…", flush=True)
-                    with processes(args, ws_count=ws_count, floor=floor) as (ports, web_port):
-                        if load == "conversations":
-                            result = asyncio.run(
-                                run_conversations(
-                                    world,
-                                    ports,
-                                    floor=floor,
-                                    duration=args.duration,
-                                    interval=args.interval,
-                                    read_receipts=args.read_receipts,
-                                )
-                            )
-                        else:
-                            result = asyncio.run(
-                                run_announcements(world, ports, web_port, floor=floor, count=args.announcements)
-                            )
+                print(f"ws={ws_count} load={load} round {round_}…", flush=True)
+                for kind, result in run_round(args, world, ws_count=ws_count, load=load, kinds=kinds):
+                    by_kind.setdefault(kind, []).append(result)
                     if args.rounds > 1:
                         result.name += f" ({round_})"
                     if args.latency_log:
-                        run_name = f"{load}-ws{ws_count}-{'floor' if floor else 'chat'}-{round_}"
+                        run_name = f"{load}-ws{ws_count}-{kind}-{round_}"
                         write_latency_log(Path(args.latency_log) / f"{run_name}.csv", result)
-                    p99s[floor].append(result.percentile(99))
                     print(HEADER.splitlines()[0] + "\n" + result.row(), flush=True)
                     if result.post_ms:
                         print("  announcement POST ms:", [round(ms) for ms in result.post_ms], flush=True)
@@ -745,14 +862,7 @@ def main():
                     lines.append(result.row())
                     if result.errors:
                         lines.append(f"|  | errors: {len(result.errors)}, first: {result.errors[0][:80]} |||||||||")
-            ratios = [chat / floor for chat, floor in zip(p99s[False], p99s[True], strict=False)]
-            if ratios:
-                lines += [
-                    "",
-                    "p99 of the chat over the floor's, round by round: "
-                    + ", ".join(f"{r:.2f}×" for r in ratios)
-                    + f" (median {statistics.median(ratios):.2f}×).",
-                ]
+            lines += compare(by_kind)
             lines += ["", f"Load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}."]
             lines.append("")
     report = "\n".join(lines) + "\n"

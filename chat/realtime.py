@@ -132,12 +132,16 @@ async def apresence_beat(user_id: int, *, other_id: int) -> tuple[bool, bool]:
     return bool(came_back), bool(online)
 
 
-async def ais_online(user_id: int) -> bool:
-    """`is_online` from the event loop (one EXISTS on the loop's own client)."""
+async def ais_online(*user_ids: int) -> list[bool]:
+    """`is_online` of each of `user_ids`, from the event loop: one round trip on the loop's
+    own client for them all."""
     client = aio.redis_client()
     if client is None:
-        return await sync_to_async(is_online, thread_sensitive=False)(user_id)
-    return bool(await client.exists(shared_cache().make_and_validate_key(_presence_key(user_id))))
+        return [await sync_to_async(is_online, thread_sensitive=False)(user_id) for user_id in user_ids]
+    pipe = client.pipeline(transaction=False)
+    for user_id in user_ids:
+        pipe.exists(shared_cache().make_and_validate_key(_presence_key(user_id)))
+    return [bool(found) for found in await pipe.execute()]
 
 
 def _beat(user_id: int, other_id: int) -> tuple[bool, bool]:

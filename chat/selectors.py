@@ -135,9 +135,8 @@ def unread_total(*, user_id: int) -> int:
 @functools.cache
 def unread_total_sql(recipient: str = "%(recipient)s") -> str:
     """The unread total of the user `recipient` (an SQL expression: by default the
-    parameter `%(recipient)s`; `%(visible)s` is the visible status). Also a subquery of
-    the message store's statement (`services._store_text_sql`) and of the read receipts'
-    (`services._read_receipts_unread_sql`)."""
+    parameter `%(recipient)s`; `%(visible)s` is the visible status). Also what the
+    socket's batched totals count (`services._unread_totals_sql`)."""
     quote = connection.ops.quote_name
     conversation, message, read_state = (quote(model._meta.db_table) for model in (Conversation, Message, ReadState))
     # Per conversation of the user, the messages after their read marker, each counted with

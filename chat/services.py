@@ -178,8 +178,10 @@ def message_post(
         message, created = _store_text_pg(
             sender=sender, conversation=conversation, body=stored_body, status=status, flags=flags, client_id=client_id
         )
-        if created and announce:
-            transaction.on_commit(lambda: _announce_message(message))
+        if created:
+            _sender_has_read(conversation=conversation, sender=sender, message_id=message.pk)
+            if announce:
+                transaction.on_commit(lambda: _announce_message(message))
         return message, created
     try:
         with transaction.atomic():
@@ -203,10 +205,7 @@ def message_post(
                 message.attachment_size = checked.size
             message.save()
             Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
-            # The sender has read their own message (both rows exist from conversation_start).
-            ReadState.objects.filter(
-                conversation=conversation, user=sender, last_read_message_id__lt=message.pk
-            ).update(last_read_message_id=message.pk)
+            _sender_has_read(conversation=conversation, sender=sender, message_id=message.pk)
             if announce:
                 transaction.on_commit(lambda: _announce_message(message))
     except IntegrityError:  # the same client_id raced in from another tab or process
@@ -218,28 +217,65 @@ def message_post(
 
 
 async def awarm_up() -> None:
-    """Open what the socket's message path uses (this loop's connection pool, the
-    moderation settings) when a conversation's socket connects, so that the first
-    messages after a start do not wait for them (20-70 ms in the bench, before)."""
+    """Open what the socket's message path uses (this loop's connection pool, each of its
+    connections warmed by `aprepare_connection`, the moderation settings and the loop's
+    Redis connection) when a conversation's socket connects, so that the first messages
+    after a start do not wait for them (20-70 ms in the bench, before)."""
     if aio.postgres():
         await aio.pg_pool()
         await ChatSettings.acached()
+        redis = aio.redis_client()
+        if redis is not None:
+            await redis.ping()
+
+
+# PostgreSQL plans a prepared statement afresh for each of its first five runs, then
+# settles on a generic plan if it is no dearer (plancache.c): six runs settle it.
+_RUNS_TO_SETTLE_A_PLAN = 6
+
+
+async def aprepare_connection(conn) -> None:
+    """Prepare the socket's statements on a new connection of the loop's pool (registered
+    with `aio.warm_each_connection`), with parameters that change nothing: conversation 0,
+    no markers, no users. The first messages after a start had paid for parsing and
+    planning the store statement and for loading its tables' catalog entries into a fresh
+    backend (the first four of every bench run took 10-30 ms)."""
+    nobody = {
+        "sender": 0,
+        "conversation": 0,
+        "body": "",
+        "now": timezone.now(),
+        "status": MessageStatus.VISIBLE.value,
+        "flags": "[]",
+        "client_id": "",
+        "limit": rate_limit()[0],
+        "window_start": timezone.now(),
+    }
+    statements = [
+        (_store_text_sql(), nobody),
+        (_read_markers_sql(), {"conversations": [], "users": [], "message_ids": []}),
+        (_unread_totals_sql(), {"users": [], "visible": MessageStatus.VISIBLE.value}),
+    ]
+    for _ in range(_RUNS_TO_SETTLE_A_PLAN):
+        for sql, params in statements:
+            await conn.execute(sql, params, prepare=True)
 
 
 async def message_send(
     *, sender: User, conversation: Conversation, body: str, client_id: str = ""
 ) -> tuple[Message, bool]:
-    """The socket's path: store a text message, then announce it — the message to every
-    open tab of both participants first; then, in a task of its own, the recipient's
-    unread total, page-cache version and, if they are away, a notification. Returns
-    (message, created): a resend of a stored `client_id` returns the stored message and
-    announces nothing (it was announced then).
+    """The socket's path: store a text message, then announce it to every open tab of both
+    participants. Returns (message, created): a resend of a stored `client_id` returns the
+    stored message and announces nothing (it was announced then).
 
     On PostgreSQL this runs on the event loop (lms/aio.py says why), and what stands
     between the frame and its delivery is one SQL statement: it checks membership,
-    suspension and the rate limit as stored, stores the message and counts the
-    recipient's unread total. Elsewhere the ORM path runs in a thread. Either way the
-    row is committed before anyone hears of it.
+    suspension and the rate limit as stored, stores the message and moves the
+    conversation's `last_message_at`. What else the message changes is written or pushed
+    in batches a moment later, off its path: the sender's read marker (with the read
+    receipts), the recipient's unread total, cached pages and, if they are away, a
+    notification. Elsewhere the ORM path runs in a thread. Either way the row is
+    committed before anyone hears of it.
     """
     if not aio.postgres():
         message, events = await _in_thread(_message_send_orm)(
@@ -252,39 +288,22 @@ async def message_send(
     params = _store_params(
         sender=sender, conversation=conversation, body=stored_body, status=status, flags=flags, client_id=client_id
     )
-    row, retried = await _store_text_pg_async(params)
-    message_id, allowed, over_limit, unread = row
+    (message_id, allowed, over_limit), retried = await _store_text_pg_async(params)
     if message_id is not None:
-        message, unread = _new_message(
-            sender=sender, conversation=conversation, params=params, message_id=message_id, unread=unread
-        )
+        message = _new_message(sender=sender, conversation=conversation, params=params, message_id=message_id)
     else:  # refused, limited, or a resend: the database says which (rare: worth a thread hop)
         message, created = await _in_thread(_refused_or_resent)(
             sender=sender, params=params, allowed=allowed, over_limit=over_limit, retried=retried
         )
         if not created:
             return message, False
-        unread = None
     await _publish(_message_announcements(message))  # the message itself, before anything else
+    # The sender has read what came before their message: their marker moves with the next
+    # batch of read receipts, unannounced (sending is not reading the other's new messages).
+    _mark_read_soon(conversation_id=conversation.pk, user_id=sender.pk, message_id=message.pk, announce=False)
     if message.status == MessageStatus.VISIBLE:
-        # The rest does not hold up this socket's ack (the sender sees their message then).
-        aio.spawn(_after_visible_message(message, unread=unread))
+        _unread_changed_soon(_recipient_id(conversation, sender.pk), message=message)
     return message, True
-
-
-async def _after_visible_message(message: Message, *, unread: int | None) -> None:
-    """What follows a delivered message, off its path: the recipient's unread total and
-    cached pages, and a notification if they are away. A failure here is logged, never
-    passed on: the message is stored and delivered already."""
-    recipient_id = _recipient_id(message.conversation, message.sender_id)
-    try:
-        if unread is None:
-            unread = await _in_thread(selectors.unread_total)(user_id=recipient_id)
-        await _apush_unread(recipient_id, unread)
-        if not await realtime.ais_online(recipient_id):
-            await _in_thread(_notify_if_away)(message, recipient_id, online=False)
-    except Exception:
-        logger.exception("After message %s: could not update user %s", message.pk, recipient_id)
 
 
 def _in_thread(func):
@@ -318,8 +337,6 @@ def _store_params(
         "status": status,
         "flags": json.dumps(flags),
         "client_id": (client_id or "")[:64],
-        "recipient": _recipient_id(conversation, sender.pk),
-        "visible": MessageStatus.VISIBLE.value,
         "limit": rate_limit()[0],
         "window_start": _window_start(now),
     }
@@ -339,14 +356,14 @@ def _store_text_pg(
     params = _store_params(
         sender=sender, conversation=conversation, body=body, status=status, flags=flags, client_id=client_id
     )
-    sql = _store_text_sql(status == MessageStatus.VISIBLE)
+    sql = _store_text_sql()
     autocommit = transaction.get_autocommit()
     if autocommit:
         connection.health_check_done = True  # no ping: a failure is retried below
     try:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            message_id, allowed, over_limit, unread = cursor.fetchone()
+            message_id, allowed, over_limit = cursor.fetchone()
         retried = False
     except (OperationalError, InterfaceError):
         if not autocommit:
@@ -355,20 +372,17 @@ def _store_text_pg(
         connection.close()
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            message_id, allowed, over_limit, unread = cursor.fetchone()
+            message_id, allowed, over_limit = cursor.fetchone()
         retried = True
     if message_id is not None:
-        message, _ = _new_message(
-            sender=sender, conversation=conversation, params=params, message_id=message_id, unread=unread
-        )
-        return message, True
+        return _new_message(sender=sender, conversation=conversation, params=params, message_id=message_id), True
     return _refused_or_resent(sender=sender, params=params, allowed=allowed, over_limit=over_limit, retried=retried)
 
 
 async def _store_text_pg_async(params: dict) -> tuple[tuple, bool]:
     """Run `_store_text_sql` on the loop's own connection pool (see `_afetchall`).
     Returns (the statement's row, whether it was retried)."""
-    rows, retried = await _afetchall(_store_text_sql(params["status"] == MessageStatus.VISIBLE), params)
+    rows, retried = await _afetchall(_store_text_sql(), params)
     return rows[0], retried
 
 
@@ -391,11 +405,8 @@ async def _afetchall(sql: str, params: dict) -> tuple[list[tuple], bool]:
             return await (await conn.execute(sql, params, prepare=True)).fetchall(), True
 
 
-def _new_message(
-    *, sender: User, conversation: Conversation, params: dict, message_id: int, unread: int | None
-) -> tuple[Message, int | None]:
-    """The message the store statement inserted, and the recipient's unread total with it
-    (None if not counted: a held message)."""
+def _new_message(*, sender: User, conversation: Conversation, params: dict, message_id: int) -> Message:
+    """The message the store statement inserted."""
     message = Message(
         id=message_id,
         conversation=conversation,
@@ -408,8 +419,7 @@ def _new_message(
     )
     message._state.adding = False
     message._state.db = connection.alias
-    # The statement's snapshot did not see its own insert: + 1 for the new message.
-    return message, (unread + 1 if unread is not None else None)
+    return message
 
 
 def _refused_or_resent(
@@ -431,15 +441,19 @@ def _refused_or_resent(
 
 
 @functools.cache
-def _store_text_sql(count_unread: bool) -> str:
+def _store_text_sql() -> str:
     """One statement, so one round trip and (outside a transaction) its own transaction:
     insert the message unless the sender is not a participant or is suspended (as stored
     now, so a suspension reaches sockets opened before it), has sent `limit` messages
     since `window_start`, or has stored this `client_id` already; move the conversation's
-    `last_message_at` and the sender's read marker; count the recipient's unread total.
+    `last_message_at`.
 
-    Returns one row: (new message id or NULL, sender allowed, over the rate limit, the
-    recipient's unread total before this message or NULL if not counted).
+    Returns one row: (new message id or NULL, sender allowed, over the rate limit).
+
+    Nothing else is in it: it is all that stands between a frame and its delivery. The
+    sender's read marker and the recipient's unread total follow in batches
+    (`_mark_read_soon`, `_unread_changed_soon`); with both inside, the statement's
+    execution had a p90 of 1.9 ms in the chat bench, against 0.2 ms for the insert alone.
 
     The rate limit counts the sender's stored messages on the (sender, created_at) index:
     every process sees the same count. Two sockets of one sender sending in the same
@@ -447,10 +461,7 @@ def _store_text_sql(count_unread: bool) -> str:
     other's row); one socket's frames are handled one at a time, so never exceed it.
     """
     quote = connection.ops.quote_name
-    conversation, message, read_state, user = (
-        quote(model._meta.db_table) for model in (Conversation, Message, ReadState, User)
-    )
-    unread = f", ({selectors.unread_total_sql()})" if count_unread else ", NULL"
+    conversation, message, user = (quote(model._meta.db_table) for model in (Conversation, Message, User))
     # Only the models' own quoted table names are interpolated; values go as parameters.
     return (
         f"WITH ok AS (SELECT c.id FROM {conversation} c JOIN {user} u ON u.id = %(sender)s"  # noqa: S608
@@ -464,11 +475,8 @@ def _store_text_sql(count_unread: bool) -> str:
         " FROM ok, recent WHERE recent.n < %(limit)s"
         " ON CONFLICT (sender_id, client_id) WHERE client_id <> '' DO NOTHING RETURNING id),"
         f" conv AS (UPDATE {conversation} SET last_message_at = %(now)s FROM msg"
-        f" WHERE {conversation}.id = %(conversation)s),"
-        f" seen AS (UPDATE {read_state} SET last_read_message_id = msg.id FROM msg"
-        f" WHERE {read_state}.conversation_id = %(conversation)s AND {read_state}.user_id = %(sender)s"
-        f" AND {read_state}.last_read_message_id < msg.id)"
-        f" SELECT (SELECT id FROM msg), EXISTS (SELECT 1 FROM ok), (SELECT n FROM recent) >= %(limit)s{unread}"
+        f" WHERE {conversation}.id = %(conversation)s)"
+        " SELECT (SELECT id FROM msg), EXISTS (SELECT 1 FROM ok), (SELECT n FROM recent) >= %(limit)s"
     )
 
 
@@ -518,12 +526,6 @@ def _push_unread(user_id: int) -> None:
     realtime.send(*_unread_event(user_id, selectors.unread_total(user_id=user_id)))
 
 
-async def _apush_unread(user_id: int, count: int) -> None:
-    """`_push_unread` from the event loop, with the total already counted."""
-    await _publish([_unread_event(user_id, count)])
-    await pagecache.auser_changed(user_id)  # their cached pages show the unread badge
-
-
 def _notify_if_away(message: Message, recipient_id: int, *, online: bool | None = None) -> None:
     """One notification per conversation while the recipient is away (not for every message)."""
     if online if online is not None else realtime.is_online(recipient_id):
@@ -536,6 +538,14 @@ def _notify_if_away(message: Message, recipient_id: int, *, online: bool | None 
         title=f"New message from {message.sender.name}",
         body=message.body[:200] if message.body else f"Sent you {message.attachment_name}",
         url=message.conversation.get_absolute_url(),
+    )
+
+
+def _sender_has_read(*, conversation: Conversation, sender: User, message_id: int) -> None:
+    """The sender has read their own message and what came before it (both read states
+    exist from `conversation_start`)."""
+    ReadState.objects.filter(conversation=conversation, user=sender, last_read_message_id__lt=message_id).update(
+        last_read_message_id=message_id
     )
 
 
@@ -565,61 +575,101 @@ async def aconversation_mark_read(*, user: User, conversation: Conversation, mes
     """`conversation_mark_read` from the socket. A tab showing a conversation sends a read
     receipt for about every message it receives (chat.js, at most one a second), so this
     path is as busy as sending; on PostgreSQL the receipts of a loop's sockets are
-    written together, a few times a second (`_write_read_receipts`). Each one needed a
-    commit of its own before: the bench's p99 with receipts on was 50 ms in threads and
-    20-30 ms with one statement each on the loop, against 10-12 ms without receipts."""
+    written together, a few times a second (`_mark_read_soon`). Each one needed a commit
+    of its own before: the bench's p99 with receipts on was 50 ms in threads and 20-30 ms
+    with one statement each on the loop, against 10-12 ms without receipts."""
     if not aio.postgres():
         await _in_thread(conversation_mark_read)(user=user, conversation=conversation, message_id=message_id)
         return
     if not conversation.has_participant(user):
         raise ChatError("You are not part of this conversation.")
-    # This loop's receipts not yet written: (conversation id, user id) → newest id read.
-    pending: dict[tuple[int, int], int] = aio.loop_local("chat.read_receipts", dict)
+    _mark_read_soon(conversation_id=conversation.pk, user_id=user.pk, message_id=message_id, announce=True)
+
+
+# --- Batched after a message: read markers, unread totals ------------------------------------
+# A message moves its sender's read marker and changes its recipient's unread total, and
+# nearly every message is answered by a read receipt a second later: each `ws` process
+# gathers these for a moment and writes or pushes them together, off the messages' path
+# (PostgreSQL, from the event loop; the ORM path does each at once).
+
+READ_MARKERS_WRITTEN_EVERY = 0.25  # seconds: "Seen" shows this much later, at most
+UNREAD_TOTALS_PUSHED_EVERY = 0.1  # seconds: a badge changes this much later, at most
+
+
+def _mark_read_soon(*, conversation_id: int, user_id: int, message_id: int, announce: bool) -> None:
+    """Move the user's read marker to `message_id` (never back) with the next batch; if
+    `announce`, tell the conversation ("Seen") and push the reader's unread total then."""
+    # This loop's markers not yet written: (conversation id, user id) → (newest id, announce).
+    pending: dict[tuple[int, int], tuple[int, bool]] = aio.loop_local("chat.read_markers", dict)
     if not pending:
-        aio.spawn(_write_read_receipts(pending))
-    key = (conversation.pk, user.pk)
-    pending[key] = max(pending.get(key, 0), message_id)
+        aio.spawn(_write_read_markers(pending))
+    key = (conversation_id, user_id)
+    newest, announced = pending.get(key, (0, False))
+    pending[key] = (max(newest, message_id), announced or announce)
 
 
-READ_RECEIPTS_WRITTEN_EVERY = 0.25  # seconds: "Seen" shows this much later, at most
-
-
-async def _write_read_receipts(pending: dict[tuple[int, int], int]) -> None:
-    """Write the receipts that came in meanwhile in one statement, then tell each
-    conversation and renew each reader's unread total and cached pages. A receipt lost
-    to a crash only leaves a message unread: the next one, or opening the page, moves
-    the marker again."""
-    await asyncio.sleep(READ_RECEIPTS_WRITTEN_EVERY)
+async def _write_read_markers(pending: dict[tuple[int, int], tuple[int, bool]]) -> None:
+    """Write the markers that came in meanwhile in one statement, then tell each
+    conversation of the announced ones and have their readers' unread totals pushed. A
+    marker lost to a crash only leaves a message unread: the next receipt, or opening
+    the page, moves it again."""
+    await asyncio.sleep(READ_MARKERS_WRITTEN_EVERY)
     batch = dict(pending)
-    pending.clear()  # receipts from here on start the next batch
+    pending.clear()  # markers from here on start the next batch
     try:
         params = {
             "conversations": [conversation_id for conversation_id, _ in batch],
             "users": [user_id for _, user_id in batch],
-            "message_ids": list(batch.values()),
+            "message_ids": [message_id for message_id, _ in batch.values()],
         }
-        moved, _ = await _afetchall(_read_receipts_sql(), params)
-        if not moved:
-            return
-        readers = sorted({user_id for _, user_id, _ in moved})
-        # After the markers' commit, so the totals count from the new markers.
-        totals, _ = await _afetchall(
-            _read_receipts_unread_sql(), {"users": readers, "visible": MessageStatus.VISIBLE.value}
-        )
-        unread = dict(totals)
-        await _publish([_read_event(*row) for row in moved])  # (conversation, user, marker)
-        for user_id in readers:
-            await _apush_unread(user_id, unread[user_id])
+        moved, _ = await _afetchall(_read_markers_sql(), params)
+        announced = [(c, u, marker) for c, u, marker in moved if batch[(c, u)][1]]
+        await _publish([_read_event(*row) for row in announced])
+        for user_id in sorted({user_id for _, user_id, _ in announced}):
+            _unread_changed_soon(user_id)
     except Exception:
-        logger.exception("Could not write %s read receipts", len(batch))
+        logger.exception("Could not write %s read markers", len(batch))
+
+
+def _unread_changed_soon(user_id: int, *, message: Message | None = None) -> None:
+    """Push the user's unread total and renew their cached pages with the next batch;
+    for a new `message` to them, notify them then if they are away."""
+    # This loop's users whose totals changed: user id → {conversation id: newest message to them}.
+    pending: dict[int, dict[int, Message]] = aio.loop_local("chat.unread_totals", dict)
+    if not pending:
+        aio.spawn(_push_unread_totals(pending))
+    messages = pending.setdefault(user_id, {})
+    if message is not None:
+        messages[message.conversation_id] = message
+
+
+async def _push_unread_totals(pending: dict[int, dict[int, Message]]) -> None:
+    """Count the totals of the users gathered meanwhile in one statement (after the
+    commits that changed them), renew their cached pages and read who is online in one
+    Redis round trip, push each total, and notify those away of their new messages. A
+    failure here is logged, never passed on: the messages are stored and delivered."""
+    await asyncio.sleep(UNREAD_TOTALS_PUSHED_EVERY)
+    batch = dict(pending)
+    pending.clear()  # changes from here on start the next batch
+    users = sorted(batch)
+    try:
+        totals, _ = await _afetchall(_unread_totals_sql(), {"users": users, "visible": MessageStatus.VISIBLE.value})
+        await _publish([_unread_event(user_id, total) for user_id, total in totals])
+        await pagecache.auser_changed(*users)  # their cached pages show the unread badge
+        recipients = [user_id for user_id in users if batch[user_id]]
+        for user_id, online in zip(recipients, await realtime.ais_online(*recipients), strict=True):
+            for message in [] if online else batch[user_id].values():
+                await _in_thread(_notify_if_away)(message, user_id, online=False)
+    except Exception:
+        logger.exception("Could not push the unread totals of %s users", len(users))
 
 
 @functools.cache
-def _read_receipts_sql() -> str:
-    """One statement for a batch of receipts (arrays `conversations`, `users`,
-    `message_ids`): move each reader's marker to the newest message of the conversation up
-    to the id they sent, never back (a read state missing is created). Returns the
-    markers that moved: (conversation id, user id, marker).
+def _read_markers_sql() -> str:
+    """One statement for a batch of read markers (arrays `conversations`, `users`,
+    `message_ids`): move each user's marker to the newest message of the conversation up
+    to the id given, never back (a read state missing is created). Returns the markers
+    that moved: (conversation id, user id, marker).
 
     Committed asynchronously (`synchronous_commit` off for this transaction only): it does
     not wait for its WAL to reach the disk, so the messages' own commits do not queue
@@ -644,7 +694,7 @@ def _read_receipts_sql() -> str:
 
 
 @functools.cache
-def _read_receipts_unread_sql() -> str:
+def _unread_totals_sql() -> str:
     """The unread totals of the users in the array `users`: (user id, total)."""
     return (
         f"SELECT u.id, ({selectors.unread_total_sql(recipient='u.id')})"  # noqa: S608

@@ -13,11 +13,15 @@ has its own, and `aclose()` closes the current loop's).
 """
 
 import asyncio
+import logging
 import weakref
+from collections.abc import Awaitable, Callable
 
 from django.conf import settings
 from django.db import connections
 from psycopg_pool import AsyncConnectionPool
+
+logger = logging.getLogger(__name__)
 
 
 class _LoopResources:
@@ -82,9 +86,31 @@ class LifoConnectionPool(AsyncConnectionPool):
         return conn
 
 
+ConnectionWarmer = Callable[[object], Awaitable[None]]
+_connection_warmers: list[ConnectionWarmer] = []
+
+
+def warm_each_connection(warmer: ConnectionWarmer) -> None:
+    """Run `await warmer(connection)` on every new connection of the loops' pools before it
+    serves anyone: what an app prepares there (its statements, their plans, the tables'
+    catalog entries in the backend) the first messages after a start no longer pay for.
+    Register in `AppConfig.ready()`. A warmer that fails is logged; the connection serves."""
+    if warmer not in _connection_warmers:
+        _connection_warmers.append(warmer)
+
+
+async def _warm(conn) -> None:
+    for warmer in _connection_warmers:
+        try:
+            await warmer(conn)
+        except Exception:
+            logger.exception("Warming a new database connection failed in %s", getattr(warmer, "__qualname__", warmer))
+
+
 async def _open_pool(alias: str):
     pool = LifoConnectionPool(
         kwargs=_connect_kwargs(alias),
+        configure=_warm,
         # A message holds a connection for one statement (about a millisecond): one serves
         # the usual traffic, the others bursts (settings.ASYNC_DB_POOL_SIZE, WS_DB_POOL_SIZE).
         # A few are open from the start: the pool opens further ones one at a time (5-10 ms

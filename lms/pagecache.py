@@ -102,17 +102,20 @@ def user_changed(user_id: int | None) -> None:
         transaction.on_commit(lambda: _bump(user_id))
 
 
-async def auser_changed(user_id: int) -> None:
-    """`user_changed` from the event loop, for a change already committed: one Redis round
-    trip on the loop's own client (SET NX from the clock, then INCR: what `_bump` does)."""
+async def auser_changed(*user_ids: int) -> None:
+    """`user_changed` from the event loop for each of `user_ids`, for changes already
+    committed: one Redis round trip on the loop's own client for them all (SET NX from the
+    clock, then INCR: what `_bump` does)."""
     client = aio.redis_client()
     if client is None:
-        await sync_to_async(user_changed, thread_sensitive=False)(user_id)
+        for user_id in user_ids:
+            await sync_to_async(user_changed, thread_sensitive=False)(user_id)
         return
-    key = cache.make_and_validate_key(USER_VERSION_KEY.format(user_id))
     pipe = client.pipeline(transaction=False)
-    pipe.set(key, time.time_ns(), nx=True)
-    pipe.incr(key)
+    for user_id in user_ids:
+        key = cache.make_and_validate_key(USER_VERSION_KEY.format(user_id))
+        pipe.set(key, time.time_ns(), nx=True)
+        pipe.incr(key)
     await pipe.execute()
 
 

@@ -59,6 +59,35 @@ async def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(se
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+async def test_each_new_connection_is_warmed_before_it_serves_and_a_failing_warmer_does_not_stop_it(
+    monkeypatch, caplog
+):
+    """Apps prepare their statements on every new connection of the loop's pool (the chat
+    its store statement): the first messages after a start no longer pay for it."""
+    warmed = []
+
+    async def broken(conn):
+        raise RuntimeError("no such table")
+
+    async def prepare(conn):
+        await conn.execute("SELECT %s::int + 2", [0], prepare=True)
+        warmed.append(conn)
+
+    monkeypatch.setattr(aio, "_connection_warmers", [])
+    aio.warm_each_connection(broken)
+    aio.warm_each_connection(prepare)
+    aio.warm_each_connection(prepare)  # once is enough
+    pool = await aio.pg_pool()
+    assert len(warmed) == len(set(warmed)) == pool.get_stats()["pool_size"] == 4
+    async with pool.connection() as conn:
+        assert conn in warmed
+        assert "SELECT $1::int + 2" in await _prepared_statements(conn)
+        assert await (await conn.execute("SELECT 1")).fetchone() == (1,)
+    assert "Warming a new database connection failed" in caplog.text
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 async def test_the_pool_hands_out_its_most_recently_used_connection():
     """A backend that slept least wakes fastest: the pool is last in, first out. A few
     connections are open from the start, so a burst right after it does not wait for
