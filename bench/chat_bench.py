@@ -1,17 +1,23 @@
 """Chat delivery benchmark: per-message latency (send → receipt) and lost/duplicated
-messages, for the real chat and for a bare relay consumer (the floor), under two loads:
+messages, for the real chat and for two floors (bench/chat_relay_asgi.py: a bare Channels
+relay, and the same relay storing each message with one INSERT first, the least any chat
+that stores before it broadcasts must do), under two loads:
 
   conversations   USERS connected users in USERS/2 one-to-one conversations, each
                   conversation sending a message every INTERVAL s (alternating sender);
-                  clients heartbeat and send read receipts as static/js/chat.js does
+                  clients heartbeat and send read receipts as static/js/chat.js does.
+                  Chat and floors are all up, with all their clients connected, and take
+                  turns of WINDOW s, DURATION s each per round: this 2-core machine drifts
+                  from minute to minute, and turns make the drift fall on all alike
   announcements   STUDENTS (default 1,000) connected students of one course; the teacher
                   posts ANNOUNCEMENTS announcements 1 s apart through the web process
+                  (chat, then the bare relay)
 
 It starts the production processes (Procfile: `ws` = uvicorn lms.asgi, `web` = gunicorn)
 against a fresh PostgreSQL database and Redis (RedisPubSubChannelLayer), with 1 and then
 2 `ws` processes, and writes a Markdown table. Needs PostgreSQL and Redis running:
 
-  .venv/bin/python bench/chat_bench.py --users 1000 --duration 30 \\
+  .venv/bin/python bench/chat_bench.py --users 1000 --duration 60 --rounds 3 \\
       --database-url postgres://postgres@127.0.0.1:5432/lyceum_chat_bench \\
       --redis-url redis://127.0.0.1:6379/6 --out bench/chat_results.md
 
@@ -511,7 +517,8 @@ async def run_conversations(
     quiet_collector()
     done = asyncio.Event()
     windows = max(1, round(duration / window))
-    stop_at = time.monotonic() + duration * len(sides) + 5  # 5 s for what is still on its way
+    # 1 s for the tasks to start (below), 5 s for what is still on its way at the end
+    stop_at = time.monotonic() + 1 + duration * len(sides) + 5
     tasks, pingers = [], []
     for side in sides:
         side.stop_at = stop_at
@@ -519,6 +526,10 @@ async def run_conversations(
         tasks += [asyncio.create_task(side.sender(*c, interval, done)) for c in world.conversations]
         if not side.floor:
             pingers += [asyncio.create_task(side.pinger(ws)) for ws in side.sockets.values()]
+    # Let those thousands of tasks start before the first window opens: starting them holds
+    # this loop for tens of ms, which the first window's messages (always the chat's) took
+    # as latency.
+    await asyncio.sleep(1)
     for _ in range(windows):
         for side in sides:
             side.active.set()
@@ -609,10 +620,17 @@ def post_announcement(web_port: int, course_id: int, cookie: str, body: str) -> 
 async def run_announcements(world: World, ports, web_port, *, floor: bool, count: int) -> Result:
     result = Result("floor: relay" if floor else "chat")
     if not floor:
-        # Warm both gunicorn workers up (imports, URL resolving) before anyone listens.
-        for n in range(4):
-            await asyncio.to_thread(
-                post_announcement, web_port, world.course_id, world.cookies[world.teacher_ids[0]], f"warmup{n} hi"
+        # Warm both gunicorn workers up (imports, URL resolving) before anyone listens: four
+        # at once, so that both take some (one at a time, one worker took them all, and the
+        # other's first announcement of the run took 100-150 ms).
+        for _ in range(2):
+            await asyncio.gather(
+                *(
+                    asyncio.to_thread(
+                        post_announcement, web_port, world.course_id, world.cookies[world.teacher_ids[0]], f"warm{n} hi"
+                    )
+                    for n in range(4)
+                )
             )
     specs = []
     for i, student_id in enumerate(world.student_ids):
@@ -766,9 +784,9 @@ def main():
     parser.add_argument(
         "--window",
         type=float,
-        default=10,
-        help="the conversations load runs chat and floor in turns of this many seconds, both up at once, so that "
-        "the machine's drift falls on both alike",
+        default=2,
+        help="the conversations load runs the chat and the floors in turns of this many seconds, all up at once, "
+        "so that the machine's drift and its stalls (10-40 s at times here) fall on each alike",
     )
     parser.add_argument("--announcements", type=int, default=10)
     parser.add_argument(
@@ -839,7 +857,8 @@ def main():
         for load in loads:
             title = (
                 f"{load}: {args.users} users, {len(world.conversations)} conversations, "
-                f"one message per conversation every {args.interval:g} s for {args.duration:g} s"
+                f"one message per conversation every {args.interval:g} s for {args.duration:g} s each, "
+                f"in turns of {args.window:g} s"
                 if load == "conversations"
                 else f"{load}: {len(world.student_ids)} students, {args.announcements} announcements 1 s apart"
             )

@@ -657,11 +657,16 @@ async def _push_unread_totals(pending: dict[int, dict[int, Message]]) -> None:
         await _publish([_unread_event(user_id, total) for user_id, total in totals])
         await pagecache.auser_changed(*users)  # their cached pages show the unread badge
         recipients = [user_id for user_id in users if batch[user_id]]
-        for user_id, online in zip(recipients, await realtime.ais_online(*recipients), strict=True):
-            for message in [] if online else batch[user_id].values():
-                await _in_thread(_notify_if_away)(message, user_id, online=False)
+        online = await realtime.ais_online(*recipients)
     except Exception:
         logger.exception("Could not push the unread totals of %s users", len(users))
+        return
+    for user_id in [user_id for user_id, here in zip(recipients, online, strict=True) if not here]:
+        for message in batch[user_id].values():
+            try:
+                await _in_thread(_notify_if_away)(message, user_id, online=False)
+            except Exception:
+                logger.exception("Could not notify user %s of message %s", user_id, message.pk)
 
 
 @functools.cache

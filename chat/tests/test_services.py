@@ -263,6 +263,34 @@ async def test_socket_send_notifies_an_away_recipient_once_per_conversation(staf
 
 
 @pytest.mark.django_db(transaction=True)
+async def test_one_failed_away_notification_does_not_cost_the_others_theirs(staff_user, student, teacher, monkeypatch):
+    """The away notifications of one batch go one by one: the first failing (logged) leaves
+    the next recipient's to go."""
+    from channels.db import database_sync_to_async
+
+    from lms import aio
+
+    conversations = [await database_sync_to_async(start_conversation)(staff_user, user) for user in (student, teacher)]
+    for user in (student, teacher):
+        await database_sync_to_async(realtime.presence_leave)(user.pk)
+    notify, calls = services._notify_if_away, []
+
+    def first_fails(message, user_id, **kwargs):
+        calls.append(user_id)
+        if len(calls) == 1:
+            raise RuntimeError("notification store down")
+        notify(message, user_id, **kwargs)
+
+    monkeypatch.setattr(services, "_notify_if_away", first_fails)
+    for n, conversation in enumerate(conversations):  # both in one batch of unread totals
+        await services.message_send(sender=staff_user, conversation=conversation, body="hello", client_id=f"b{n}")
+    await aio.drain()
+    notified = await database_sync_to_async(list)(Notification.objects.filter(kind="chat").values_list("user_id"))
+    assert sorted(calls) == sorted([student.pk, teacher.pk])
+    assert notified == [(calls[1],)]
+
+
+@pytest.mark.django_db(transaction=True)
 async def test_socket_read_receipt_tells_the_other_side_and_renews_the_readers_unread_total(
     staff_user, student, teacher
 ):
