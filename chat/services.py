@@ -500,10 +500,7 @@ def message_events(message: Message) -> list[tuple[str, dict]]:
     recipient_id = _recipient_id(message.conversation, message.sender_id)
     pagecache.user_changed(recipient_id)  # their cached pages show the unread badge
     events.append(_unread_event(recipient_id, selectors.unread_total(user_id=recipient_id)))
-    try:
-        _notify_if_away(message, recipient_id)
-    except Exception:  # the message is stored and goes out regardless; the page shows it
-        logger.exception("Could not notify user %s of message %s", recipient_id, message.pk)
+    _notify_those_away([(message, recipient_id)])
     return events
 
 
@@ -539,6 +536,17 @@ def _notify_if_away(message: Message, recipient_id: int, *, online: bool | None 
         body=message.body[:200] if message.body else f"Sent you {message.attachment_name}",
         url=message.conversation.get_absolute_url(),
     )
+
+
+def _notify_those_away(messages: list[tuple[Message, int]], *, online: bool | None = None) -> None:
+    """`_notify_if_away` for each (message, recipient id). A failure is logged, never passed
+    on, and does not cost the others theirs: the message is stored and goes out regardless,
+    and the page shows it."""
+    for message, recipient_id in messages:
+        try:
+            _notify_if_away(message, recipient_id, online=online)
+        except Exception:
+            logger.exception("Could not notify user %s of message %s", recipient_id, message.pk)
 
 
 def _sender_has_read(*, conversation: Conversation, sender: User, message_id: int) -> None:
@@ -661,12 +669,10 @@ async def _push_unread_totals(pending: dict[int, dict[int, Message]]) -> None:
     except Exception:
         logger.exception("Could not push the unread totals of %s users", len(users))
         return
-    for user_id in [user_id for user_id, here in zip(recipients, online, strict=True) if not here]:
-        for message in batch[user_id].values():
-            try:
-                await _in_thread(_notify_if_away)(message, user_id, online=False)
-            except Exception:
-                logger.exception("Could not notify user %s of message %s", user_id, message.pk)
+    away = [user_id for user_id, here in zip(recipients, online, strict=True) if not here]
+    if away:  # one thread hop for the whole batch
+        messages = [(message, user_id) for user_id in away for message in batch[user_id].values()]
+        await _in_thread(_notify_those_away)(messages, online=False)
 
 
 @functools.cache
