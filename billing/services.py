@@ -32,7 +32,7 @@ from courses import selectors as course_selectors
 from courses import services as course_services
 from courses.models import CoursePage, Enrollment
 from lms.models import User
-from lms.services import audit_record, notify
+from lms.services import audit_record, notify, notify_staff
 
 logger = logging.getLogger(__name__)
 
@@ -374,14 +374,7 @@ def dispute_open(
         currency=payment.currency if payment else "",
         message=message[:5000],
     )
-    for staff in User.objects.filter(role="staff", is_active=True)[:20]:
-        notify(
-            user=staff,
-            kind="billing",
-            title=f"New dispute from {user.name}",
-            body=message[:200],
-            url=f"/admin/billing/dispute/{dispute.pk}/change/",
-        )
+    notify_staff(kind="billing", title=f"New dispute from {user.name}", body=message[:200], about=dispute)
     return dispute
 
 

@@ -1,12 +1,45 @@
-"""What the live app puts into the core's shared pages (see lms/panels.py)."""
+"""What the live app puts into the core's shared pages (see lms/panels.py), and the
+booking widget's context, which the teacher's profile and the widget's own views share."""
+
+from datetime import datetime, timedelta
+from datetime import time as dt_time
+
+from django.utils import timezone
 
 from live import selectors
+from live.slots import group_by_local_day
 from lms.models import Role
+
+WIDGET_DAYS = 7
+
+
+def booking_widget_context(request, *, teacher, week: int = 0, error: str = "", booked=None, note: str = "") -> dict:
+    """What the booking widget shows: a week of free slots in the viewer's zone."""
+    zone = timezone.get_current_timezone()
+    availability = selectors.availability_of(teacher)
+    first_day = timezone.localdate() + timedelta(days=week * WIDGET_DAYS)
+    start = datetime.combine(first_day, dt_time(0), tzinfo=zone)
+    end = datetime.combine(first_day + timedelta(days=WIDGET_DAYS), dt_time(0), tzinfo=zone)
+    slots = selectors.teacher_free_slots(teacher=teacher, start=start, end=end) if availability.accepting else []
+    horizon_weeks = availability.max_days_ahead // WIDGET_DAYS
+    return {
+        "teacher": teacher,
+        "teacher_slug": teacher.teacher_profile.slug,
+        "availability": availability,
+        "days": group_by_local_day(slots, zone),
+        "week": week,
+        "first_day": first_day,
+        "last_day": first_day + timedelta(days=WIDGET_DAYS - 1),
+        "has_later": week < horizon_weeks,
+        "viewer_zone": zone.key if hasattr(zone, "key") else str(zone),
+        "can_book": request.user.is_authenticated and request.user.is_student,
+        "error": error,
+        "booked": booked,
+        "note": note,
+    }
 
 
 def teacher_profile(request, *, teacher):
-    from live.views import booking_widget_context
-
     if teacher.role != Role.TEACHER or not selectors.availability_of(teacher).pk:
         return None  # a teacher who never set availability shows no booking box
     return booking_widget_context(request, teacher=teacher)

@@ -14,7 +14,6 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -32,7 +31,7 @@ from live.models import (
     WeeklyHours,
 )
 from lms.models import Role, User
-from lms.services import notify
+from lms.services import notify, notify_staff
 
 logger = logging.getLogger(__name__)
 
@@ -725,14 +724,7 @@ def dispute_raise(*, user: User, live_class_id: int, reason: str) -> Dispute:
     if live_class.disputes.filter(raised_by=user, status=Dispute.Status.OPEN).exists():
         raise BookingError("You already have an open dispute about this class; staff will be in touch.")
     dispute = Dispute.objects.create(live_class=live_class, raised_by=user, reason=reason[:4000])
-    for staff in User.objects.filter(Q(role=Role.STAFF) | Q(is_superuser=True), is_active=True):
-        notify(
-            user=staff,
-            kind="live",
-            title=f"Scheduling dispute raised by {user.name}",
-            body=reason[:300],
-            url=f"/admin/live/dispute/{dispute.pk}/change/",
-        )
+    notify_staff(kind="live", title=f"Scheduling dispute raised by {user.name}", body=reason[:300], about=dispute)
     return dispute
 
 

@@ -5,7 +5,6 @@ same view renders the fragment named after `#` in the template.
 """
 
 from datetime import datetime, timedelta
-from datetime import time as dt_time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,12 +18,12 @@ from live import selectors, services
 from live.calendar import feed_ics, invitation_ics
 from live.forms import AvailabilityForm, DateExceptionForm, GroupClassForm, PreferencesForm, WeeklyHoursForm
 from live.models import LiveClass, LivePreferences, Participant
+from live.panels import booking_widget_context, nav
 from live.services import BookingError
 from live.slots import group_by_local_day, parse_slot_key
 from lms.decorators import role_required
 from lms.models import Role, TeacherProfile
 
-WIDGET_DAYS = 7
 MAX_WEEKS = 53
 
 
@@ -43,32 +42,6 @@ def _week(request) -> int:
         return min(max(int(request.GET.get("week", request.POST.get("week", 0))), 0), MAX_WEEKS)
     except (TypeError, ValueError):
         return 0
-
-
-def booking_widget_context(request, *, teacher, week: int = 0, error: str = "", booked=None, note: str = "") -> dict:
-    """What the booking widget shows: a week of free slots in the viewer's zone."""
-    zone = timezone.get_current_timezone()
-    availability = selectors.availability_of(teacher)
-    first_day = timezone.localdate() + timedelta(days=week * WIDGET_DAYS)
-    start = datetime.combine(first_day, dt_time(0), tzinfo=zone)
-    end = datetime.combine(first_day + timedelta(days=WIDGET_DAYS), dt_time(0), tzinfo=zone)
-    slots = selectors.teacher_free_slots(teacher=teacher, start=start, end=end) if availability.accepting else []
-    horizon_weeks = availability.max_days_ahead // WIDGET_DAYS
-    return {
-        "teacher": teacher,
-        "teacher_slug": teacher.teacher_profile.slug,
-        "availability": availability,
-        "days": group_by_local_day(slots, zone),
-        "week": week,
-        "first_day": first_day,
-        "last_day": first_day + timedelta(days=WIDGET_DAYS - 1),
-        "has_later": week < horizon_weeks,
-        "viewer_zone": zone.key if hasattr(zone, "key") else str(zone),
-        "can_book": request.user.is_authenticated and request.user.is_student,
-        "error": error,
-        "booked": booked,
-        "note": note,
-    }
 
 
 @require_GET
@@ -147,8 +120,6 @@ def upcoming_panel(request):
 @require_GET
 def nav_badge(request):
     """The navigation link with the teacher's pending-request count (refreshed live)."""
-    from live.panels import nav
-
     return render(request, "live/panels/nav.html", nav(request))
 
 

@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django_q.tasks import async_task
@@ -199,6 +200,15 @@ def notify(
         )
     transaction.on_commit(lambda: _push_unread_count(user.pk))
     return notification
+
+
+def notify_staff(*, kind: str, title: str, body: str = "", about: models.Model) -> list[Notification]:
+    """Tell every active staff member (and superuser) about `about`, linking to its page
+    in the staff portal; no email of their own kind is forced (their preferences apply)."""
+    opts = about._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[about.pk])
+    staff = User.objects.filter(models.Q(role=Role.STAFF) | models.Q(is_superuser=True), is_active=True)
+    return [notify(user=member, kind=kind, title=title, body=body, url=url) for member in staff]
 
 
 def _push_unread_count(user_id: int) -> None:

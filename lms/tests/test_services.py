@@ -159,3 +159,21 @@ def test_notify_without_email_for_callers_that_send_their_own(student, django_ca
     with django_capture_on_commit_callbacks(execute=True):
         notification = services.notify(user=student, kind="live", title="Confirmed", email=False)
     assert mail.outbox == [] and not notification.email_wanted and Notification.objects.count() == 1
+
+
+class TestNotifyStaff:
+    def test_every_active_staff_member_and_superuser_hears_with_a_link_to_the_admin(
+        self, staff_user, superuser, student, teacher
+    ):
+        gone = make_user(Role.STAFF, email="gone@example.com")
+        gone.is_active = False
+        gone.save()
+
+        sent = services.notify_staff(kind="account", title="Look at this account", about=student)
+
+        assert sorted(n.user.email for n in sent) == ["root@example.com", "staff@example.com"]
+        url = f"/admin/lms/user/{student.pk}/change/"
+        assert set(Notification.objects.values_list("user__email", "url")) == {
+            ("root@example.com", url),
+            ("staff@example.com", url),
+        }
