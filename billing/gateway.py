@@ -1,8 +1,10 @@
 """The one module that talks to the payment provider (Stripe, through the official library).
 
-With `STRIPE_SECRET_KEY` unset, the built-in test provider answers instead: sessions are
-local pages (`/billing/test-checkout/<id>/`) and nothing leaves the machine. Everything
-else in billing calls these functions and never imports `stripe` itself.
+With `STRIPE_SECRET_KEY` unset, the built-in test provider answers instead — only where it
+is allowed (DEBUG, or the loud staging switch; see settings): sessions are local pages
+(`/billing/test-checkout/<id>/`) and nothing leaves the machine. With neither, every call
+raises `PaymentsNotConfigured` before anything is stored. Everything else in billing calls
+these functions and never imports `stripe` itself.
 
 `STRIPE_API_BASE` moves the API (tests point it at a local Stripe-compatible stub).
 """
@@ -17,7 +19,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from billing.exceptions import BillingError, GatewayError
+from billing.exceptions import BillingError, GatewayError, PaymentsNotConfigured
 from billing.money import percent_of
 
 TEST_SESSION_SALT = "billing.test-checkout"
@@ -39,11 +41,22 @@ class ChargeDetails:
 
 
 def test_mode() -> bool:
-    """True when no Stripe key is configured: the local test provider is in charge."""
-    return not settings.STRIPE_SECRET_KEY
+    """True when the local test provider is in charge: no Stripe key, and it is allowed here."""
+    return not settings.STRIPE_SECRET_KEY and settings.BILLING_TEST_PROVIDER_ALLOWED
+
+
+def configured() -> bool:
+    """True when some provider (Stripe or the allowed test provider) can take a payment."""
+    return bool(settings.STRIPE_SECRET_KEY) or test_mode()
+
+
+def ensure_configured() -> None:
+    if not configured():
+        raise PaymentsNotConfigured("Payments are not configured on this site yet, so nothing can be bought.")
 
 
 def _client() -> stripe.StripeClient:
+    ensure_configured()
     return stripe.StripeClient(
         settings.STRIPE_SECRET_KEY,
         base_addresses={"api": settings.STRIPE_API_BASE},

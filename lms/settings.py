@@ -224,6 +224,13 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
 }
+# Behind reverse proxies every request comes from the nearest proxy's address. Each proxy of
+# ours appends the address it was reached from to X-Forwarded-For, so with N proxies the
+# client is the Nth entry from the right; anything a client wrote into the header itself
+# sits further left and is ignored. 0 (no proxy, `make run`): REMOTE_ADDR is the client.
+# allauth's rate limits and our audit log (lms.admin_site.client_ip) both read it this way.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Lyceum"
 
@@ -304,6 +311,9 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = MAX_UPLOAD_IMAGE_BYTES
+# The admin calls no outside host: no gravatar avatars, no release check.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAILUSERS_PASSWORD_ENABLED = False
@@ -341,8 +351,12 @@ LOGGING = {
 }
 
 # --- billing ---
-# No STRIPE_SECRET_KEY: the built-in test payment provider (local checkout page, no network).
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+# No STRIPE_SECRET_KEY: the built-in test payment provider (a local checkout page whose Pay
+# button grants the course) — with DEBUG on only, unless this loud switch turns it on for a
+# staging site. Otherwise checkout says payments are not configured. `check --deploy` fails
+# while it is on with DEBUG off (billing/checks.py).
+BILLING_TEST_PROVIDER_ALLOWED = DEBUG or env.bool("BILLING_TEST_PROVIDER_IN_PRODUCTION_I_UNDERSTAND", default=False)
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 # The webhook refuses every request while this is unset.
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
