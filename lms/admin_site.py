@@ -7,8 +7,8 @@ written to the audit log with each field's before → after.
 
 import functools
 
-from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.urls import reverse
 
 from lms.services import audit_record
 
@@ -102,5 +102,7 @@ class LyceumAdminSite(admin.AdminSite):
         super().register(model_or_iterable, admin_class, **options)
 
     def login(self, request, extra_context=None):
-        # Staff sign in through allauth, so two-factor authentication applies here too.
-        return secure_admin_login(super().login)(request, extra_context)
+        # No password form here: staff sign in through allauth (two-factor, rate limits).
+        from lms.views import login_elsewhere
+
+        return login_elsewhere(request, default_next=reverse("admin:index", current_app=self.name))
