@@ -7,7 +7,9 @@ written to the audit log with each field's before → after.
 
 import functools
 
+from allauth.account.adapter import get_adapter
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from lms.services import audit_record
@@ -16,7 +18,12 @@ MASKED_FIELDS = {"password", "password1", "password2", "secret", "key", "client_
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address exactly as allauth's rate limits see it: REMOTE_ADDR, or behind
+    TRUSTED_PROXY_COUNT proxies the entry the outermost of ours added to X-Forwarded-For."""
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except PermissionDenied:  # no usable address at all
+        return None
 
 
 class AuditedAdminMixin:
