@@ -10,6 +10,7 @@ these functions and never imports `stripe` itself.
 """
 
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -204,6 +205,21 @@ def portal_session_create(*, customer_id: str, return_url: str) -> str:
     return session.url
 
 
+# Seconds a webhook signature's timestamp may differ from our clock, either way.
+WEBHOOK_TOLERANCE = stripe.Webhook.DEFAULT_TOLERANCE
+
+
+def _refuse_future_signature(signature: str) -> None:
+    """The library refuses signatures older than the tolerance but not ones dated ahead of
+    it, which a stolen secret could pre-sign for replay later; refuse those too. Called
+    after verification, so the header holds a valid `t=` (the library reads the first)."""
+    timestamp = next(
+        int(value) for key, _, value in (part.partition("=") for part in signature.split(",")) if key == "t"
+    )
+    if timestamp > time.time() + WEBHOOK_TOLERANCE:
+        raise BillingError("Rejected webhook: signature timestamp is in the future.")
+
+
 def event_verify(*, payload: bytes, signature: str) -> dict:
     """The event in a webhook request, if its signature is Stripe's; BillingError otherwise.
 
@@ -213,10 +229,11 @@ def event_verify(*, payload: bytes, signature: str) -> dict:
     if not secret:
         raise BillingError("The webhook is not configured (STRIPE_WEBHOOK_SECRET is unset).")
     try:
-        stripe.Webhook.construct_event(payload, signature or "", secret)
+        stripe.Webhook.construct_event(payload, signature or "", secret, tolerance=WEBHOOK_TOLERANCE)
         event = json.loads(payload)
     except (ValueError, stripe.SignatureVerificationError) as exc:
         raise BillingError(f"Rejected webhook: {exc}") from exc
+    _refuse_future_signature(signature)
     if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
         raise BillingError("Rejected webhook: not an event.")
     return event
