@@ -404,5 +404,9 @@ WAGTAILEMBEDS_FINDERS = [{"class": "courses.embeds.LocalVideoFinder"}]
 # (courses/wagtail_hooks.py) checks the viewer may open the lesson that uses it — also on S3,
 # where the view streams the private object instead of redirecting to a public URL.
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# Every document is a download (Content-Disposition: attachment), PDFs included: a browser's
+# PDF viewer would run a script hidden in one. Wagtail adds nosniff and a `default-src 'none'`
+# policy to each. Videos still play in <video>, which ignores the disposition.
+WAGTAILDOCS_INLINE_CONTENT_TYPES = []
 WAGTAILDOCS_EXTENSIONS = [*WAGTAILDOCS_EXTENSIONS, "mp4", "webm"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 200 * 1024 * 1024
