@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.openid_connect",
     # Front end and jobs
+    "csp",
     "django_htmx",
     "template_partials",
     "tailwind",
@@ -79,6 +81,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "lms.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -336,6 +339,61 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     # The `/healthz` probe comes from the load balancer over plain HTTP.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# --- Content-Security-Policy (django-csp; lms.middleware.ContentSecurityPolicyMiddleware) ---
+# The site's own pages run only our static scripts: no inline script, no eval, no outside
+# host. Inline <script> must carry the request's nonce ({% load csp %}{% script %}).
+# Pages cached whole must not carry a nonce, so none uses one today.
+_media_origins = env.list("CSP_MEDIA_ORIGINS", default=[])  # where private media URLs point (S3)
+if AWS_STORAGE_BUCKET_NAME and not _media_origins:
+    if AWS_S3_CUSTOM_DOMAIN:
+        _media_origins = [f"https://{AWS_S3_CUSTOM_DOMAIN}"]
+    elif AWS_S3_ENDPOINT_URL:
+        _endpoint = AWS_S3_ENDPOINT_URL.rstrip("/")
+        _scheme, _, _host = _endpoint.partition("://")
+        _media_origins = [_endpoint, f"{_scheme}://{AWS_STORAGE_BUCKET_NAME}.{_host}"]
+    else:
+        _media_origins = [
+            f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com",
+            f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{AWS_S3_REGION_NAME or 'us-east-1'}.amazonaws.com",
+        ]
+_VIDEO_PLAYERS = ["https://www.youtube-nocookie.com", "https://player.vimeo.com"]  # courses/embeds.py
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", *_media_origins],
+        "media-src": [SELF, *_media_origins],
+        "font-src": [SELF],
+        "connect-src": [SELF],  # htmx and the WebSockets (same origin)
+        "frame-src": _VIDEO_PLAYERS,
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        # Forms post here; some then redirect out (Stripe checkout, sign-in providers, the
+        # meeting host of a live class, which staff configure), so any https: target.
+        "form-action": [SELF, "https:"],
+        "frame-ancestors": [NONE],
+    }
+}
+# The staff areas render third-party templates: Wagtail's widgets and panels write inline
+# scripts and styles (wagtail/wagtail#1288), Django admin and our reports inline styles.
+# Still no outside host, no eval, no plugins, and only the CMS may frame itself (previews).
+CSP_AREA_POLICIES = {
+    "/cms/": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        "script-src": [SELF, UNSAFE_INLINE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", *_media_origins],
+        "frame-src": [SELF, *_VIDEO_PLAYERS],
+        "frame-ancestors": [SELF],
+    },
+    "/admin/": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+    },
+}
 
 LOGGING = {
     "version": 1,
