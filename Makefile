@@ -4,13 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: help install run serve test test-fast lint format css migrations check-deploy bench clean
+.PHONY: help install run serve test test-fast lint format css migrations check-deploy audit bench clean
 
 help:
 	@echo "make run      set everything up and serve the site with demo data on http://127.0.0.1:8000"
 	@echo "make test     run the whole test suite"
 	@echo "make lint     ruff check + format check"
 	@echo "make css      rebuild the Tailwind CSS (needs Node/npm; the built file is committed)"
+	@echo "make audit    check the installed packages against known vulnerabilities (pip-audit)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +58,10 @@ migrations: install
 check-deploy: install
 	DEBUG=0 SECRET_KEY=check-deploy-$$(date +%s)-long-random-enough-0123456789abcdef ALLOWED_HOSTS=lyceum.example.com \
 		$(MANAGE) check --deploy --fail-level WARNING
+
+# Fails on a known vulnerability; says so (and passes) when no advisory source is reachable.
+audit: install
+	$(BIN)/python .ci/audit.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .test-db.sqlite3* .test-media

@@ -19,7 +19,7 @@ class BillingConfig(AppConfig):
     name = "billing"
 
     def ready(self):
-        from billing import panels
+        from billing import checks, panels  # noqa: F401 (checks registers itself)
         from lms import pagecache
         from lms import panels as slots
 

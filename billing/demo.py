@@ -46,7 +46,7 @@ def load(*, stdout) -> None:
         stdout.write("billing: plans ready (no demo student or paid course, so no purchase).")
         return
     if not gateway.test_mode():
-        stdout.write("billing: plans ready; STRIPE_SECRET_KEY is set, so no demo purchase is made.")
+        stdout.write("billing: plans ready; no demo purchase (it needs the test payment provider).")
         return
     if Payment.objects.filter(user=student, kind=Payment.Kind.COURSE, status=Payment.Status.SUCCEEDED).exists():
         stdout.write("billing: demo purchase already there.")

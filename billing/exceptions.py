@@ -19,3 +19,7 @@ class EventParked(BillingError):
 
 class GatewayError(BillingError):
     """The payment provider failed or refused the call."""
+
+
+class PaymentsNotConfigured(GatewayError):
+    """No payment provider: no Stripe key, and the test provider is not allowed (DEBUG off)."""

@@ -1,13 +1,16 @@
 """The one module that talks to the payment provider (Stripe, through the official library).
 
-With `STRIPE_SECRET_KEY` unset, the built-in test provider answers instead: sessions are
-local pages (`/billing/test-checkout/<id>/`) and nothing leaves the machine. Everything
-else in billing calls these functions and never imports `stripe` itself.
+With `STRIPE_SECRET_KEY` unset, the built-in test provider answers instead — only where it
+is allowed (DEBUG, or the loud staging switch; see settings): sessions are local pages
+(`/billing/test-checkout/<id>/`) and nothing leaves the machine. With neither, every call
+raises `PaymentsNotConfigured` before anything is stored. Everything else in billing calls
+these functions and never imports `stripe` itself.
 
 `STRIPE_API_BASE` moves the API (tests point it at a local Stripe-compatible stub).
 """
 
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,7 +20,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from billing.exceptions import BillingError, GatewayError
+from billing.exceptions import BillingError, GatewayError, PaymentsNotConfigured
 from billing.money import percent_of
 
 TEST_SESSION_SALT = "billing.test-checkout"
@@ -39,11 +42,22 @@ class ChargeDetails:
 
 
 def test_mode() -> bool:
-    """True when no Stripe key is configured: the local test provider is in charge."""
-    return not settings.STRIPE_SECRET_KEY
+    """True when the local test provider is in charge: no Stripe key, and it is allowed here."""
+    return not settings.STRIPE_SECRET_KEY and settings.BILLING_TEST_PROVIDER_ALLOWED
+
+
+def configured() -> bool:
+    """True when some provider (Stripe or the allowed test provider) can take a payment."""
+    return bool(settings.STRIPE_SECRET_KEY) or test_mode()
+
+
+def ensure_configured() -> None:
+    if not configured():
+        raise PaymentsNotConfigured("Payments are not configured on this site yet, so nothing can be bought.")
 
 
 def _client() -> stripe.StripeClient:
+    ensure_configured()
     return stripe.StripeClient(
         settings.STRIPE_SECRET_KEY,
         base_addresses={"api": settings.STRIPE_API_BASE},
@@ -191,6 +205,21 @@ def portal_session_create(*, customer_id: str, return_url: str) -> str:
     return session.url
 
 
+# Seconds a webhook signature's timestamp may differ from our clock, either way.
+WEBHOOK_TOLERANCE = stripe.Webhook.DEFAULT_TOLERANCE
+
+
+def _refuse_future_signature(signature: str) -> None:
+    """The library refuses signatures older than the tolerance but not ones dated ahead of
+    it, which a stolen secret could pre-sign for replay later; refuse those too. Called
+    after verification, so the header holds a valid `t=` (the library reads the first)."""
+    timestamp = next(
+        int(value) for key, _, value in (part.partition("=") for part in signature.split(",")) if key == "t"
+    )
+    if timestamp > time.time() + WEBHOOK_TOLERANCE:
+        raise BillingError("Rejected webhook: signature timestamp is in the future.")
+
+
 def event_verify(*, payload: bytes, signature: str) -> dict:
     """The event in a webhook request, if its signature is Stripe's; BillingError otherwise.
 
@@ -200,10 +229,11 @@ def event_verify(*, payload: bytes, signature: str) -> dict:
     if not secret:
         raise BillingError("The webhook is not configured (STRIPE_WEBHOOK_SECRET is unset).")
     try:
-        stripe.Webhook.construct_event(payload, signature or "", secret)
+        stripe.Webhook.construct_event(payload, signature or "", secret, tolerance=WEBHOOK_TOLERANCE)
         event = json.loads(payload)
     except (ValueError, stripe.SignatureVerificationError) as exc:
         raise BillingError(f"Rejected webhook: {exc}") from exc
+    _refuse_future_signature(signature)
     if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
         raise BillingError("Rejected webhook: not an event.")
     return event

@@ -71,6 +71,7 @@ def checkout_start(*, user: User, course: CoursePage, base_url: str) -> tuple[Pa
         raise BillingError("This course is free: enrol from the course page.")
     if course_selectors.course_access(user=user, course=course):
         raise AlreadyOwned("You already have access to this course.")
+    gateway.ensure_configured()  # before anything is stored
     amount = to_minor(course.price, course.currency)
     customer = customer_ensure(user=user)
     with transaction.atomic():
@@ -465,6 +466,7 @@ def subscription_checkout_start(*, user: User, plan: Plan, base_url: str) -> str
         raise BillingError("This plan is no longer offered.")
     if Subscription.objects.filter(user=user, plan=plan, has_access=True).exists():
         raise AlreadyOwned("You already subscribe to this plan.")
+    gateway.ensure_configured()  # before anything is stored
     customer = customer_ensure(user=user)
     session = gateway.checkout_session_create_subscription(
         user_id=user.pk,

@@ -30,7 +30,7 @@ def _event(event_id: str, type_: str, obj: dict):
 def session_target(*, session_id: str, user):
     """(payment, None) or (None, plan) for a test session the user opened; BillingError otherwise."""
     if not gateway.test_mode():
-        raise BillingError("The test payment provider is off: Stripe is configured.")
+        raise BillingError("The test payment provider is off on this site.")
     data = gateway.test_session_read(session_id)
     if "payment" in data:
         payment = Payment.objects.select_related("course").filter(pk=data["payment"], user=user).first()
@@ -134,7 +134,7 @@ def subscribe(*, user, plan: Plan, session_id: str):
 def set_cancel_at_period_end(*, user, subscription: Subscription, cancel: bool):
     """What the customer portal's "Cancel plan" (or "Renew") does, as Stripe reports it."""
     if not gateway.test_mode():
-        raise BillingError("The test payment provider is off: Stripe is configured.")
+        raise BillingError("The test payment provider is off on this site.")
     if subscription.user_id != user.pk:
         raise BillingError("That is not your subscription.")
     period_end = int(subscription.current_period_end.timestamp()) if subscription.current_period_end else None

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from billing import gateway, selectors, services, testprovider
-from billing.exceptions import BillingError
+from billing.exceptions import BillingError, PaymentsNotConfigured
 from billing.forms import DisputeForm, ReportForm
 from billing.models import Payment, Plan, Subscription, WebhookEvent
 from billing.receipts import receipt_pdf
@@ -47,6 +47,11 @@ def course_entry_url(request, course: CoursePage) -> str:
     return page.get_url(request) or course.get_url(request) or "/"
 
 
+def _not_configured(request):
+    """No payment provider on this site: say so plainly (503: the operator has to act)."""
+    return render(request, "billing/not_configured.html", status=503)
+
+
 # --- Buying a course --------------------------------------------------------------------
 
 
@@ -56,6 +61,8 @@ def checkout_start(request, course_id: int):
     course = get_object_or_404(CoursePage.objects.live().specific(), pk=course_id)
     try:
         _payment, url = services.checkout_start(user=request.user, course=course, base_url=_base_url(request))
+    except PaymentsNotConfigured:
+        return _not_configured(request)
     except BillingError as exc:
         messages.error(request, str(exc))
         return redirect(course.get_url(request) or "/")
@@ -247,6 +254,7 @@ def plans(request):
             "subscriptions": subscriptions,
             "subscribed_plan_ids": {s.plan_id for s in subscriptions if s.has_access},
             "test_mode": gateway.test_mode(),
+            "payments_configured": gateway.configured(),
         },
     )
 
@@ -257,6 +265,8 @@ def subscribe(request, plan_id: int):
     plan = get_object_or_404(Plan, pk=plan_id, is_active=True)
     try:
         url = services.subscription_checkout_start(user=request.user, plan=plan, base_url=_base_url(request))
+    except PaymentsNotConfigured:
+        return _not_configured(request)
     except BillingError as exc:
         messages.error(request, str(exc))
         return redirect("billing:plans")

@@ -1,8 +1,10 @@
 """Checking an uploaded attachment by its content, not its name or declared type.
 
-Images must open and verify with Pillow; PDFs must start with the `%PDF-` magic and have
-the structure of a PDF (a cross-reference pointer and an end-of-file marker), and may not
-carry scripts or launch actions. Anything else is refused.
+Images must open and verify with Pillow. PDFs must start with the `%PDF-` magic, parse
+with pypdf, and carry no scripts, launch actions or embedded files anywhere in the object
+graph — read by a real parser, so names written with escapes (`/J#61vaScript`) and objects
+packed in compressed object streams are seen as a reader sees them. Anything else is
+refused. Whatever passes is still only ever served as a download (chat/views.py).
 """
 
 import io
@@ -14,9 +16,14 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.files.base import ContentFile
 from PIL import Image, UnidentifiedImageError
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
-PDF_FORBIDDEN = re.compile(rb"/(?:JavaScript|JS|Launch|EmbeddedFile|RichMedia)\b")
+# Keys that carry or point at code or files, and the action types that run or fetch something.
+PDF_FORBIDDEN_KEYS = {"/JS", "/JavaScript", "/Launch", "/EmbeddedFile", "/EmbeddedFiles", "/RichMedia", "/XFA"}
+PDF_FORBIDDEN_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/RichMediaExecute", "/Rendition"}
+PDF_MAX_OBJECTS = 200_000
 
 
 class AttachmentRejected(ValueError):
@@ -43,13 +50,41 @@ def _display_name(name: str) -> str:
 def _check_pdf(data: bytes) -> None:
     if not data.startswith(b"%PDF-") or not re.match(rb"%PDF-\d\.\d", data[:8]):
         raise AttachmentRejected("That file is not a PDF.")
-    tail = data[-2048:]
-    if b"%%EOF" not in tail or b"startxref" not in tail:
-        raise AttachmentRejected("That PDF is damaged or incomplete.")
-    if b" obj" not in data and b"\nobj" not in data:
-        raise AttachmentRejected("That PDF is damaged or incomplete.")
-    if PDF_FORBIDDEN.search(data):
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise AttachmentRejected("Password-protected PDFs are not accepted.")
+        active = _pdf_has_active_content(reader.trailer)
+    except AttachmentRejected:
+        raise
+    except Exception as exc:  # a parser fed hostile bytes may raise anything: refuse the file
+        raise AttachmentRejected("That PDF is damaged or incomplete.") from exc
+    if active:
         raise AttachmentRejected("PDFs with scripts, launch actions or embedded files are not accepted.")
+
+
+def _pdf_has_active_content(trailer) -> bool:
+    """Walk every object reachable from the trailer (what a reader can reach) once."""
+    stack, seen = [trailer], set()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            key = (node.idnum, node.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            if len(seen) > PDF_MAX_OBJECTS:
+                raise AttachmentRejected("That PDF is too complex to check.")
+            node = node.get_object()
+        if isinstance(node, DictionaryObject):
+            action = node.get("/S")
+            action = action.get_object() if isinstance(action, IndirectObject) else action
+            if PDF_FORBIDDEN_KEYS.intersection(node.keys()) or action in PDF_FORBIDDEN_ACTIONS:
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, ArrayObject):
+            stack.extend(node)
+    return False
 
 
 def _check_image(data: bytes) -> str:

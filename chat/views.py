@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 from wagtail.models import Page
 
@@ -17,6 +18,7 @@ CONTENT_TYPES = {
     "gif": "image/gif",
     "webp": "image/webp",
 }
+IMAGE_EXTENSIONS = {"png", "jpg", "gif", "webp"}  # shown in the conversation; anything else is downloaded
 
 
 def _wants_json(request) -> bool:
@@ -140,18 +142,23 @@ def attachment(request, message_id: int):
     if not message.attachment or not message.conversation.has_participant(request.user) or not visible:
         raise Http404("No such attachment.")
     storage = message.attachment.storage
+    # The type comes from the checked content (the stored name), never from the sender's name.
+    extension = message.attachment.name.rsplit(".", 1)[-1].lower()
+    # A PDF is only ever downloaded: a browser's own viewer would run a script hidden in one.
+    download = extension not in IMAGE_EXTENSIONS
     try:
         storage.path(message.attachment.name)
     except NotImplementedError:
         # Remote storage (S3): a short-lived signed URL (AWS_QUERYSTRING_EXPIRE seconds).
+        if download:
+            disposition = {"ResponseContentDisposition": content_disposition_header(True, message.attachment_name)}
+            return redirect(storage.url(message.attachment.name, parameters=disposition))
         return redirect(message.attachment.url)
-    # The type comes from the checked content (the stored name), never from the sender's name.
-    extension = message.attachment.name.rsplit(".", 1)[-1].lower()
     content_type = CONTENT_TYPES.get(extension, "application/octet-stream")
     response = FileResponse(
         message.attachment.open("rb"),
         content_type=content_type,
-        as_attachment=False,
+        as_attachment=download,
         filename=message.attachment_name,
     )
     response["Content-Security-Policy"] = "sandbox"

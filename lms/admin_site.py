@@ -7,8 +7,10 @@ written to the audit log with each field's before → after.
 
 import functools
 
-from allauth.account.decorators import secure_admin_login
+from allauth.account.adapter import get_adapter
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 
 from lms.services import audit_record
 
@@ -16,7 +18,12 @@ MASKED_FIELDS = {"password", "password1", "password2", "secret", "key", "client_
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address exactly as allauth's rate limits see it: REMOTE_ADDR, or behind
+    TRUSTED_PROXY_COUNT proxies the entry the outermost of ours added to X-Forwarded-For."""
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except PermissionDenied:  # no usable address at all
+        return None
 
 
 class AuditedAdminMixin:
@@ -102,5 +109,7 @@ class LyceumAdminSite(admin.AdminSite):
         super().register(model_or_iterable, admin_class, **options)
 
     def login(self, request, extra_context=None):
-        # Staff sign in through allauth, so two-factor authentication applies here too.
-        return secure_admin_login(super().login)(request, extra_context)
+        # No password form here: staff sign in through allauth (two-factor, rate limits).
+        from lms.views import login_elsewhere
+
+        return login_elsewhere(request, default_next=reverse("admin:index", current_app=self.name))

@@ -1,5 +1,7 @@
 import zoneinfo
 
+from csp.middleware import CSPMiddleware
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
@@ -43,3 +45,17 @@ class StaffAreaGuardMiddleware:
                 # Roles change only through the audited staff portal actions.
                 raise PermissionDenied("People and roles are managed in the staff portal (/admin/).")
         return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware (its documented extension point), giving the staff areas
+    their own policy from `CSP_AREA_POLICIES`; every other page gets the site's strict one."""
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only)
+        if not report_only and parts.config is None:
+            for prefix, policy in settings.CSP_AREA_POLICIES.items():
+                if request.path_info.startswith(prefix):
+                    parts.config = policy
+                    break
+        return parts

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.openid_connect",
     # Front end and jobs
+    "csp",
     "django_htmx",
     "template_partials",
     "tailwind",
@@ -79,6 +81,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "lms.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -224,6 +227,13 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
 }
+# Behind reverse proxies every request comes from the nearest proxy's address. Each proxy of
+# ours appends the address it was reached from to X-Forwarded-For, so with N proxies the
+# client is the Nth entry from the right; anything a client wrote into the header itself
+# sits further left and is ignored. 0 (no proxy, `make run`): REMOTE_ADDR is the client.
+# allauth's rate limits and our audit log (lms.admin_site.client_ip) both read it this way.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Lyceum"
 
@@ -304,6 +314,9 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = MAX_UPLOAD_IMAGE_BYTES
+# The admin calls no outside host: no gravatar avatars, no release check.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAILUSERS_PASSWORD_ENABLED = False
@@ -327,6 +340,61 @@ if not DEBUG:
     # The `/healthz` probe comes from the load balancer over plain HTTP.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# --- Content-Security-Policy (django-csp; lms.middleware.ContentSecurityPolicyMiddleware) ---
+# The site's own pages run only our static scripts: no inline script, no eval, no outside
+# host. Inline <script> must carry the request's nonce ({% load csp %}{% script %}).
+# Pages cached whole must not carry a nonce, so none uses one today.
+_media_origins = env.list("CSP_MEDIA_ORIGINS", default=[])  # where private media URLs point (S3)
+if AWS_STORAGE_BUCKET_NAME and not _media_origins:
+    if AWS_S3_CUSTOM_DOMAIN:
+        _media_origins = [f"https://{AWS_S3_CUSTOM_DOMAIN}"]
+    elif AWS_S3_ENDPOINT_URL:
+        _endpoint = AWS_S3_ENDPOINT_URL.rstrip("/")
+        _scheme, _, _host = _endpoint.partition("://")
+        _media_origins = [_endpoint, f"{_scheme}://{AWS_STORAGE_BUCKET_NAME}.{_host}"]
+    else:
+        _media_origins = [
+            f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com",
+            f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{AWS_S3_REGION_NAME or 'us-east-1'}.amazonaws.com",
+        ]
+_VIDEO_PLAYERS = ["https://www.youtube-nocookie.com", "https://player.vimeo.com"]  # courses/embeds.py
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", *_media_origins],
+        "media-src": [SELF, *_media_origins],
+        "font-src": [SELF],
+        "connect-src": [SELF],  # htmx and the WebSockets (same origin)
+        "frame-src": _VIDEO_PLAYERS,
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        # Forms post here; some then redirect out (Stripe checkout, sign-in providers, the
+        # meeting host of a live class, which staff configure), so any https: target.
+        "form-action": [SELF, "https:"],
+        "frame-ancestors": [NONE],
+    }
+}
+# The staff areas render third-party templates: Wagtail's widgets and panels write inline
+# scripts and styles (wagtail/wagtail#1288), Django admin and our reports inline styles.
+# Still no outside host, no eval, no plugins, and only the CMS may frame itself (previews).
+CSP_AREA_POLICIES = {
+    "/cms/": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        "script-src": [SELF, UNSAFE_INLINE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", *_media_origins],
+        "frame-src": [SELF, *_VIDEO_PLAYERS],
+        "frame-ancestors": [SELF],
+    },
+    "/admin/": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+    },
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -341,8 +409,12 @@ LOGGING = {
 }
 
 # --- billing ---
-# No STRIPE_SECRET_KEY: the built-in test payment provider (local checkout page, no network).
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+# No STRIPE_SECRET_KEY: the built-in test payment provider (a local checkout page whose Pay
+# button grants the course) — with DEBUG on only, unless this loud switch turns it on for a
+# staging site. Otherwise checkout says payments are not configured. `check --deploy` fails
+# while it is on with DEBUG off (billing/checks.py).
+BILLING_TEST_PROVIDER_ALLOWED = DEBUG or env.bool("BILLING_TEST_PROVIDER_IN_PRODUCTION_I_UNDERSTAND", default=False)
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 # The webhook refuses every request while this is unset.
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
@@ -390,5 +462,9 @@ WAGTAILEMBEDS_FINDERS = [{"class": "courses.embeds.LocalVideoFinder"}]
 # (courses/wagtail_hooks.py) checks the viewer may open the lesson that uses it — also on S3,
 # where the view streams the private object instead of redirecting to a public URL.
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# Every document is a download (Content-Disposition: attachment), PDFs included: a browser's
+# PDF viewer would run a script hidden in one. Wagtail adds nosniff and a `default-src 'none'`
+# policy to each. Videos still play in <video>, which ignores the disposition.
+WAGTAILDOCS_INLINE_CONTENT_TYPES = []
 WAGTAILDOCS_EXTENSIONS = [*WAGTAILDOCS_EXTENSIONS, "mp4", "webm"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 200 * 1024 * 1024

@@ -10,6 +10,8 @@ from lms import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # Before Wagtail's own login form, which would take a password past allauth (no MFA).
+    path("cms/login/", views.login_elsewhere, {"default_next": "/cms/"}, name="cms_login"),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
@@ -45,5 +47,9 @@ if settings.DEBUG and settings.MEDIA_URL.startswith("/"):
         )
     ]
 
-# Wagtail serves every other path from its page tree; it must come last.
-urlpatterns += [path("", include(wagtail_urls))]
+# Wagtail serves every other path from its page tree; it must come last. Its front-end
+# login form (for private pages) would take a password past allauth too.
+urlpatterns += [
+    path("_util/login/", views.login_elsewhere, name="frontend_login"),
+    path("", include(wagtail_urls)),
+]

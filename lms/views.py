@@ -1,5 +1,7 @@
+from allauth.account.utils import get_next_redirect_url
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +17,16 @@ from lms.notifications import KINDS
 @require_GET
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+def login_elsewhere(request, *, default_next: str = "/"):
+    """Wagtail's /cms/login/ and Django admin's /admin/login/: they take no password and
+    send everyone to allauth's sign-in, so two-factor codes, rate limits and email
+    verification apply to every sign-in."""
+    next_url = get_next_redirect_url(request) or default_next
+    if request.user.is_authenticated:
+        return redirect(next_url)
+    return redirect_to_login(next_url)
 
 
 # --- Dashboards ------------------------------------------------------------------------

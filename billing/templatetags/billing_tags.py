@@ -1,5 +1,6 @@
 from django import template
 
+from billing import gateway
 from billing.models import Payment, Plan
 from billing.money import format_minor
 from courses import selectors as course_selectors
@@ -19,7 +20,7 @@ def money(amount, currency):
 def buy_state(context, course):
     """What the Buy button should say to this viewer about this course."""
     user = context["request"].user
-    state = {"owned": False, "pending": None, "plans": []}
+    state = {"owned": False, "pending": None, "plans": [], "payments_configured": gateway.configured()}
     if user.is_authenticated:
         state["owned"] = course_selectors.course_access(user=user, course=course)
         state["pending"] = (

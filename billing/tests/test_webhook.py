@@ -292,3 +292,18 @@ def test_an_expired_checkout_is_cancelled(stripe_stub, student, course):
     payment.refresh_from_db()
     assert payment.status == Payment.Status.CANCELLED
     assert not active_enrollments(student, course).exists()
+
+
+@pytest.mark.parametrize(("offset", "status"), [(-3600, 400), (-60, 200), (60, 200), (3600, 400), (10**9, 400)])
+def test_signatures_outside_the_tolerance_either_way_are_refused(stripe_stub, student, course, offset, status):
+    import time
+
+    payment = start_checkout(student, course)
+    payload = as_json(checkout_completed_event(payment))
+    signature = sign(payload, WEBHOOK_SECRET, timestamp=int(time.time()) + offset)
+    response = Client().post(URL, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature)
+    assert response.status_code == status
+    payment.refresh_from_db()
+    paid = payment.status == Payment.Status.SUCCEEDED
+    assert paid == (status == 200) and WebhookEvent.objects.exists() == (status == 200)
+    assert active_enrollments(student, course).exists() == (status == 200)

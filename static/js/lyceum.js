@@ -26,6 +26,9 @@
     document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
       if (!menu.contains(event.target)) menu.removeAttribute("open");
     });
+    // A read-only field to copy (the calendar feed URL) selects itself when clicked.
+    var field = event.target.closest && event.target.closest("[data-select-on-click]");
+    if (field) field.select();
   });
 
   // One WebSocket per page keeps the bell's unread count live; it reconnects by itself.
