@@ -124,8 +124,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # Each process keeps a pool of connections (psycopg_pool, built into Django): a request,
+    # task or socket call borrows one and gives it back when it ends. Persistent connections
+    # (CONN_MAX_AGE) are per thread, and under ASGI every request runs in a thread of its
+    # own, so they piled up, one per concurrent request, until PostgreSQL ran out.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
+        "max_size": env.int("DB_POOL_MAX_SIZE", default=8),
+        # Seconds a request waits for a free connection before it fails.
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10),
+        # Connections above min_size unused this long are closed, one per period.
+        "max_idle": env.float("DB_POOL_MAX_IDLE", default=60),
+    }
+    # Nothing here streams a query with .iterator(); plain cursors keep a transaction-mode
+    # PgBouncer in front of PostgreSQL working (Django already prepares no statements).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 # Connections each `ws` process keeps for the statements it runs on its event loop (lms/aio.py).
 ASYNC_DB_POOL_SIZE = env.int("WS_DB_POOL_SIZE", default=8)
 # Their statements are prepared once per connection. Turn this off behind a pooler that
