@@ -85,16 +85,14 @@ def pytest_runtest_setup(item):
 def _isolated_cache_and_media(settings, tmp_path):
     """Each test starts with an empty cache (rate limits!) and its own media folder."""
     from django.core.cache import caches
-    from django.core.cache.backends.redis import RedisCache
+    from django_redis.cache import RedisCache
 
     for alias in settings.CACHES:
         cache = caches[alias]
         if isinstance(cache, RedisCache):
-            # Only this run's keys: the Redis database may be shared with the channel
-            # layer, the task broker, or another run.
-            client = cache._cache.get_client(write=True)
-            for key in client.scan_iter(f"{cache.key_prefix}:*"):
-                client.delete(key)
+            # Only this run's keys (the pattern takes the key prefix): the Redis database
+            # may be shared with the channel layer or another run.
+            cache.delete_pattern("*")
         else:
             cache.clear()
     settings.MEDIA_ROOT = str(tmp_path / "media")

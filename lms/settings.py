@@ -150,14 +150,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "lms.redis_cache.RedisCache", "LOCATION": REDIS_URL},
-        "renditions": {
-            "BACKEND": "lms.redis_cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "renditions",
-        },
+    # While Redis is unreachable every cache call is a logged miss instead of an error
+    # (django-redis' IGNORE_EXCEPTIONS; docs/deploy.md, "When Redis is down").
+    _redis_cache = {
+        "BACKEND": "lms.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
     }
+    CACHES = {"default": _redis_cache, "renditions": {**_redis_cache, "KEY_PREFIX": "renditions"}}
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
@@ -173,9 +174,10 @@ else:
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-# django-q2: Redis broker when Redis is there, the database otherwise. A task that raises
-# is not acknowledged, so the broker presents it again after `retry` seconds, up to
-# `max_attempts` times — that is how a failed email send is retried.
+# django-q2 with the database as its broker, Redis or not: a task is a row, queued by the
+# same PostgreSQL that holds the write it follows, so a Redis outage loses no email. A task
+# that raises is not acknowledged, so the broker presents it again after `retry` seconds, up
+# to `max_attempts` times — that is how a failed email send is retried.
 Q_CLUSTER = {
     "name": "lyceum",
     "workers": env.int("Q_WORKERS", default=2),
@@ -186,11 +188,8 @@ Q_CLUSTER = {
     "catch_up": False,
     "poll": 0.5,
     "label": "Background tasks",
+    "orm": "default",
 }
-if REDIS_URL:
-    Q_CLUSTER["redis"] = REDIS_URL
-else:
-    Q_CLUSTER["orm"] = "default"
 if env.bool("Q_SYNC", default=False):
     Q_CLUSTER["sync"] = True
 
@@ -207,8 +206,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Sessions read from the cache (Redis in production), written through to the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions in the database only (one primary-key read a request): they survive a Redis
+# outage, and no cached copy can outlive a sign-out made while Redis was unreachable.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "/"
