@@ -8,6 +8,7 @@ else in billing calls these functions and never imports `stripe` itself.
 """
 
 import json
+import math
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -191,6 +192,14 @@ def portal_session_create(*, customer_id: str, return_url: str) -> str:
     return session.url
 
 
+def _finite(text: str) -> float:
+    """A JSON number PostgreSQL's jsonb can store again (no Infinity, no NaN)."""
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is not a finite number")
+    return number
+
+
 def event_verify(*, payload: bytes, signature: str) -> dict:
     """The event in a webhook request, if its signature is Stripe's; BillingError otherwise.
 
@@ -200,10 +209,21 @@ def event_verify(*, payload: bytes, signature: str) -> dict:
     if not secret:
         raise BillingError("The webhook is not configured (STRIPE_WEBHOOK_SECRET is unset).")
     try:
-        stripe.Webhook.construct_event(payload, signature or "", secret)
-        event = json.loads(payload)
+        # The signature only (construct_event would also build a stripe.Event, and fails
+        # with a TypeError on a signed body that is JSON but not an object).
+        stripe.WebhookSignature.verify_header(payload, signature or "", secret, stripe.Webhook.DEFAULT_TOLERANCE)
+        event = json.loads(payload, parse_float=_finite, parse_constant=_finite)
     except (ValueError, stripe.SignatureVerificationError) as exc:
         raise BillingError(f"Rejected webhook: {exc}") from exc
-    if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
+    data = event.get("data") if isinstance(event, dict) else None
+    if not (
+        isinstance(data, dict)  # so the event is an object too
+        and isinstance(data.get("object"), dict)
+        and isinstance(event.get("id"), str)
+        and event["id"]
+        and isinstance(event.get("type"), str)
+    ):
         raise BillingError("Rejected webhook: not an event.")
+    if b"\\u0000" in payload:  # JSON's NUL, which PostgreSQL's jsonb cannot store
+        raise BillingError("Rejected webhook: it contains a NUL character.")
     return event
