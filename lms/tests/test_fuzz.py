@@ -258,7 +258,12 @@ class Fuzzer:
             exc = (getattr(response, "exc_info", None) or (None, None))[1]
             self.failures.append(f"{self.role} {method} {path} {what}: {response.status_code} {exc!r:.200}")
         elif response.status_code >= 400:
-            writes = [q["sql"][:120] for q in queries.captured_queries if WRITES.match(q["sql"])]
+            writes = []
+            for query in queries.captured_queries:
+                if query["sql"].upper().startswith("ROLLBACK"):
+                    writes = []  # undone: the request's transaction (a savepoint here) rolled back
+                elif WRITES.match(query["sql"]):
+                    writes.append(query["sql"][:120])
             if response.status_code == 404:  # "delete it" of what is already gone deletes nothing
                 writes = [sql for sql in writes if not sql.upper().startswith("DELETE")]
             if writes:
