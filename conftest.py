@@ -85,16 +85,14 @@ def pytest_runtest_setup(item):
 def _isolated_cache_and_media(settings, tmp_path):
     """Each test starts with an empty cache (rate limits!) and its own media folder."""
     from django.core.cache import caches
-    from django.core.cache.backends.redis import RedisCache
+    from django_redis.cache import RedisCache
 
     for alias in settings.CACHES:
         cache = caches[alias]
         if isinstance(cache, RedisCache):
-            # Only this run's keys: the Redis database may be shared with the channel
-            # layer, the task broker, or another run.
-            client = cache._cache.get_client(write=True)
-            for key in client.scan_iter(f"{cache.key_prefix}:*"):
-                client.delete(key)
+            # Only this run's keys (the pattern takes the key prefix): the Redis database
+            # may be shared with the channel layer or another run.
+            cache.delete_pattern("*")
         else:
             cache.clear()
     settings.MEDIA_ROOT = str(tmp_path / "media")
@@ -197,68 +195,27 @@ class AsgiServer:
             path.unlink()
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture(scope="session")
 def _asgi_server(django_db_setup, django_db_blocker, tmp_path_factory):
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
+    from lms.tests import servers
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     root = tmp_path_factory.mktemp("asgi")
     mail_dir = root / "mail"
     mail_dir.mkdir()
     log_path = root / "server.log"
     with django_db_blocker.unblock():
-        database_url = _database_url()
+        database_url = servers.database_url()
     env = {
-        **os.environ,
         "DJANGO_SETTINGS_MODULE": "lms.settings_test",
         "DATABASE_URL": database_url,
-        "CONN_MAX_AGE": "0",
         "TEST_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "TEST_EMAIL_DIR": str(mail_dir),
         "TEST_MEDIA_ROOT": str(root / "media"),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
     }
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "lms.asgi:application", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=settings.BASE_DIR,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"The ASGI server did not start:\n{log_path.read_text()[-3000:]}")
-        time.sleep(0.25)
+    process, url = servers.start_asgi(env, log_path)
     yield AsgiServer(url, mail_dir, log_path)
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    servers.stop(process)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from django import forms
 
 from billing.money import to_minor
 from billing.selectors import GROUPS
+from lms.validators import validate_calendar_date
 
 
 class DisputeForm(forms.Form):
@@ -24,9 +25,17 @@ class DisputeForm(forms.Form):
 
 class ReportForm(forms.Form):
     start = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date", "class": "input"})
+        label="From",
+        required=False,
+        validators=[validate_calendar_date],
+        widget=forms.DateInput(attrs={"type": "date", "class": "input"}),
     )
-    end = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date", "class": "input"}))
+    end = forms.DateField(
+        label="To",
+        required=False,
+        validators=[validate_calendar_date],
+        widget=forms.DateInput(attrs={"type": "date", "class": "input"}),
+    )
     group = forms.ChoiceField(label="By", choices=list(GROUPS.items()), required=False)
 
     def clean(self):

@@ -10,6 +10,7 @@ these functions and never imports `stripe` itself.
 """
 
 import json
+import math
 import time
 import uuid
 from dataclasses import dataclass
@@ -220,6 +221,14 @@ def _refuse_future_signature(signature: str) -> None:
         raise BillingError("Rejected webhook: signature timestamp is in the future.")
 
 
+def _finite(text: str) -> float:
+    """A JSON number PostgreSQL's jsonb can store again (no Infinity, no NaN)."""
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is not a finite number")
+    return number
+
+
 def event_verify(*, payload: bytes, signature: str) -> dict:
     """The event in a webhook request, if its signature is Stripe's; BillingError otherwise.
 
@@ -229,11 +238,22 @@ def event_verify(*, payload: bytes, signature: str) -> dict:
     if not secret:
         raise BillingError("The webhook is not configured (STRIPE_WEBHOOK_SECRET is unset).")
     try:
-        stripe.Webhook.construct_event(payload, signature or "", secret, tolerance=WEBHOOK_TOLERANCE)
-        event = json.loads(payload)
+        # The signature only (construct_event would also build a stripe.Event, and fails
+        # with a TypeError on a signed body that is JSON but not an object).
+        stripe.WebhookSignature.verify_header(payload, signature or "", secret, WEBHOOK_TOLERANCE)
+        event = json.loads(payload, parse_float=_finite, parse_constant=_finite)
     except (ValueError, stripe.SignatureVerificationError) as exc:
         raise BillingError(f"Rejected webhook: {exc}") from exc
     _refuse_future_signature(signature)
-    if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
+    data = event.get("data") if isinstance(event, dict) else None
+    if not (
+        isinstance(data, dict)  # so the event is an object too
+        and isinstance(data.get("object"), dict)
+        and isinstance(event.get("id"), str)
+        and event["id"]
+        and isinstance(event.get("type"), str)
+    ):
         raise BillingError("Rejected webhook: not an event.")
+    if b"\\u0000" in payload:  # JSON's NUL, which PostgreSQL's jsonb cannot store
+        raise BillingError("Rejected webhook: it contains a NUL character.")
     return event

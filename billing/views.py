@@ -25,15 +25,15 @@ from courses import selectors as course_selectors
 from courses.models import CoursePage
 from lms.decorators import role_required
 from lms.models import Role, User
+from lms.validators import parse_id
 
 logger = logging.getLogger(__name__)
 
 
 def _int_or_404(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError) as exc:
-        raise Http404 from exc
+    if (number := parse_id(value)) is None:
+        raise Http404
+    return number
 
 
 def _base_url(request) -> str:

@@ -210,6 +210,10 @@ def _run(event_id: str) -> WebhookEvent:
                 stored.status, stored.error = WebhookEvent.Status.REJECTED, str(exc)
             except BillingError as exc:
                 stored.status, stored.error = WebhookEvent.Status.FAILED, str(exc)
+            except (AttributeError, TypeError, ValueError, OverflowError) as exc:
+                # A signed event whose fields have the wrong shape: a retry cannot mend it.
+                logger.exception("Rejected malformed provider event %s", event_id)
+                stored.status, stored.error = WebhookEvent.Status.REJECTED, f"Malformed event: {exc}"
             else:
                 stored.status, stored.error = WebhookEvent.Status.PROCESSED, ""
         stored.processed_at = timezone.now()

@@ -11,6 +11,7 @@ from chat import services
 from chat.models import Announcement, ChatSettings, Conversation, Message, MessageStatus, Report
 from lms.admin_site import client_ip
 from lms.services import audit_record
+from lms.validators import parse_id
 
 
 def _moderate_action(action: str, label: str):
@@ -112,7 +113,7 @@ class ConversationAdmin(ReadOnlyAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
-        conversation = Conversation.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        conversation = Conversation.objects.filter(pk=pk).first() if (pk := parse_id(str(object_id))) else None
         if conversation is not None and response.status_code == 200:
             audit_record(
                 actor=request.user,
@@ -166,7 +167,7 @@ class MessageAdmin(ReadOnlyAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
-        message = Message.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        message = Message.objects.filter(pk=pk).first() if (pk := parse_id(str(object_id))) else None
         if message is not None and response.status_code == 200:
             audit_record(actor=request.user, action="chat.message.view", target=message, ip_address=client_ip(request))
         return response

@@ -10,6 +10,7 @@ from chat import realtime, selectors, services
 from chat.forms import AnnouncementForm, MessageForm, ReportForm
 from chat.models import Announcement, Message, MessageStatus
 from lms.models import User
+from lms.validators import parse_id
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -36,7 +37,7 @@ def conversation_start(request):
     """Open the conversation with a person (the "Message" buttons); staff may give an email."""
     other = None
     if user_id := request.POST.get("user_id", "").strip():
-        other = User.objects.filter(pk=user_id, is_active=True).first() if user_id.isdigit() else None
+        other = User.objects.filter(pk=pk, is_active=True).first() if (pk := parse_id(user_id)) else None
     elif (email := request.POST.get("email", "").strip()) and request.user.is_platform_staff:
         other = User.objects.filter(email__iexact=email, is_active=True).first()
     if other is None:
@@ -87,9 +88,7 @@ def conversation_detail(request, conversation_id: int):
             return JsonResponse({"error": " ".join(e for errors in form.errors.values() for e in errors)}, status=400)
 
     before = request.GET.get("before", "")
-    page, has_more = selectors.message_page(
-        user=user, conversation=conversation, before_id=int(before) if before.isdigit() else None
-    )
+    page, has_more = selectors.message_page(user=user, conversation=conversation, before_id=parse_id(before))
     other = conversation.other(user)
     context = {
         "conversation": conversation,

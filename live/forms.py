@@ -1,6 +1,7 @@
 from django import forms
 
 from live.models import Availability, LivePreferences, WeeklyHours
+from lms.validators import validate_calendar_date
 
 
 class AvailabilityForm(forms.ModelForm):
@@ -23,7 +24,9 @@ class WeeklyHoursForm(forms.Form):
 
 
 class DateExceptionForm(forms.Form):
-    day = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(
+        label="Date", validators=[validate_calendar_date], widget=forms.DateInput(attrs={"type": "date"})
+    )
     start_time = forms.TimeField(
         label="From", required=False, widget=forms.TimeInput(attrs={"type": "time"}), help_text="Blank for a day off."
     )
@@ -32,7 +35,7 @@ class DateExceptionForm(forms.Form):
 
 class GroupClassForm(forms.Form):
     title = forms.CharField(max_length=140, required=False, help_text="Blank: “Live class: <course>”.")
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(validators=[validate_calendar_date], widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), help_text="In your own time zone.")
     minutes = forms.TypedChoiceField(
         label="Length",

@@ -151,7 +151,7 @@ def redis_url() -> str:
     """The server of the default cache if it is Redis, else "": keys written here are the
     cache's own keys (`cache.make_and_validate_key`), which sync code reads through it."""
     from django.core.cache import caches
-    from django.core.cache.backends.redis import RedisCache
+    from django_redis.cache import RedisCache
 
     if not isinstance(caches["default"], RedisCache):
         return ""

@@ -35,7 +35,9 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             return
         await super().dispatch(message)
 
-    async def receive_json(self, content, **kwargs):
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        # Every frame gets the same answer, undecoded: a frame that is not JSON must not
+        # take the socket down.
         await self.send_json({"type": "error", "error": "This socket only sends; it takes no messages."})
 
     async def notifications_unread(self, event):

@@ -3,7 +3,10 @@ import zoneinfo
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lms.validators import time_zone_names
 
@@ -59,3 +62,46 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
                     parts.config = policy
                     break
         return parts
+
+
+class MalformedInputMiddleware:
+    """A request with a NUL character in its path, query string or form data gets a 400
+    before its view runs, and a path id no database column can hold a 404.
+
+    PostgreSQL text cannot hold NUL, so one reaching a query or a row was a 500; no page,
+    form or script of ours ever sends one. Django's form fields refuse it, but views also
+    read the path, request.GET and request.POST directly: this is the one place that
+    covers them all, and nothing is stored. Views exempt from CSRF (the Stripe webhook)
+    read their raw body themselves, so their form data is left unparsed, as CSRF leaves it.
+    An `<int:…>` path segment is any run of digits; past a bigint SQLite cannot even bind it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if any(isinstance(value, int) and not -(2**63) <= value < 2**63 for value in view_kwargs.values()):
+            raise Http404
+        if _carries_nul(request, form_data=not getattr(view_func, "csrf_exempt", False)):
+            message = _("The request contained a character that is not allowed (NUL).")
+            return render(request, "400.html", {"exception": message}, status=400)
+        return None
+
+
+def _carries_nul(request, *, form_data: bool) -> bool:
+    if "\x00" in request.path_info:
+        return True
+    data = [request.GET]
+    if form_data and request.method == "POST" and request.content_type in _FORM_TYPES:
+        data.append(request.POST)
+        if any("\x00" in (upload.name or "") for _, uploads in request.FILES.lists() for upload in uploads):
+            return True
+    return any(
+        "\x00" in key or any("\x00" in value for value in values) for query in data for key, values in query.lists()
+    )
+
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "lms.middleware.MalformedInputMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "lms.middleware.UserTimezoneMiddleware",
@@ -127,8 +128,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # Each process keeps a pool of connections (psycopg_pool, built into Django): a request,
+    # task or socket call borrows one and gives it back when it ends. Persistent connections
+    # (CONN_MAX_AGE) are per thread, and under ASGI every request runs in a thread of its
+    # own, so they piled up, one per concurrent request, until PostgreSQL ran out.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
+        "max_size": env.int("DB_POOL_MAX_SIZE", default=8),
+        # Seconds a request waits for a free connection before it fails.
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10),
+        # Connections above min_size unused this long are closed, one per period.
+        "max_idle": env.float("DB_POOL_MAX_IDLE", default=60),
+    }
+    # Nothing here streams a query with .iterator(); plain cursors keep a transaction-mode
+    # PgBouncer in front of PostgreSQL working (Django already prepares no statements).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 # Connections each `ws` process keeps for the statements it runs on its event loop (lms/aio.py).
 ASYNC_DB_POOL_SIZE = env.int("WS_DB_POOL_SIZE", default=8)
 # Their statements are prepared once per connection. Turn this off behind a pooler that
@@ -138,14 +154,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "lms.redis_cache.RedisCache", "LOCATION": REDIS_URL},
-        "renditions": {
-            "BACKEND": "lms.redis_cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "renditions",
-        },
+    # While Redis is unreachable every cache call is a logged miss instead of an error
+    # (django-redis' IGNORE_EXCEPTIONS; docs/deploy.md, "When Redis is down").
+    _redis_cache = {
+        "BACKEND": "lms.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
     }
+    CACHES = {"default": _redis_cache, "renditions": {**_redis_cache, "KEY_PREFIX": "renditions"}}
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
@@ -161,9 +178,10 @@ else:
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-# django-q2: Redis broker when Redis is there, the database otherwise. A task that raises
-# is not acknowledged, so the broker presents it again after `retry` seconds, up to
-# `max_attempts` times — that is how a failed email send is retried.
+# django-q2 with the database as its broker, Redis or not: a task is a row, queued by the
+# same PostgreSQL that holds the write it follows, so a Redis outage loses no email. A task
+# that raises is not acknowledged, so the broker presents it again after `retry` seconds, up
+# to `max_attempts` times — that is how a failed email send is retried.
 Q_CLUSTER = {
     "name": "lyceum",
     "workers": env.int("Q_WORKERS", default=2),
@@ -174,11 +192,8 @@ Q_CLUSTER = {
     "catch_up": False,
     "poll": 0.5,
     "label": "Background tasks",
+    "orm": "default",
 }
-if REDIS_URL:
-    Q_CLUSTER["redis"] = REDIS_URL
-else:
-    Q_CLUSTER["orm"] = "default"
 if env.bool("Q_SYNC", default=False):
     Q_CLUSTER["sync"] = True
 
@@ -195,8 +210,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Sessions read from the cache (Redis in production), written through to the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions in the database only (one primary-key read a request): they survive a Redis
+# outage, and no cached copy can outlive a sign-out made while Redis was unreachable.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "/"

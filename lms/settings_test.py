@@ -21,8 +21,12 @@ SECURE_SSL_REDIRECT = False
 SITE_URL = "http://testserver"
 WAGTAILADMIN_BASE_URL = SITE_URL
 MEDIA_ROOT = os.environ.get("TEST_MEDIA_ROOT", str(BASE_DIR / ".test-media"))
-# No persistent connections: threads and async consumers in tests close theirs.
+# No persistent connections: threads and async consumers in tests close theirs. No pool
+# either: a thread a test starts keeps its connection until the thread ends, and a pooled
+# connection never given back is lost to the pool for the rest of the run. The pool is
+# tested on a real server with the production settings (lms/tests/test_db_pool.py).
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a browser test's server process can share it.
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_SQLITE_PATH", str(BASE_DIR / ".test-db.sqlite3"))}

@@ -1,3 +1,4 @@
+import datetime
 import zoneinfo
 from functools import cache
 
@@ -40,3 +41,29 @@ def validate_image_upload(file) -> None:
             file.seek(position)
     if image_format not in ALLOWED_IMAGE_FORMATS:
         raise ValidationError("Please upload a JPEG, PNG, WebP or GIF image.", code="image_type")
+
+
+def parse_id(value) -> int | None:
+    """A database id from request input (a query parameter, a form field, an admin URL), or
+    None when it is not one. Only ASCII digits, within a bigint: `str.isdigit` also accepts
+    "²", which `int()` then refuses, and a longer run of digits fits no id column."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        number = int(value)
+        if 0 < number < 2**63:
+            return number
+    return None
+
+
+# Dates people may enter: wide enough for any real date, narrow enough that converting one
+# between time zones or adding a day or a class length never leaves Python's calendar.
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2999, 12, 31)
+
+
+def validate_calendar_date(value) -> None:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationError(
+            "Choose a date between %(earliest)s and %(latest)s.",
+            params={"earliest": EARLIEST_DATE.year, "latest": LATEST_DATE.year},
+            code="date_range",
+        )

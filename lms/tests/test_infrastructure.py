@@ -12,17 +12,17 @@ from lms.models import AuditLogEntry, Notification, Role
 
 
 @pytest.mark.redis
-def test_redis_url_switches_cache_channels_and_broker_to_redis():
+def test_redis_url_switches_cache_and_channels_to_redis(db):
     from django.core.cache import cache
     from django_q.brokers import get_broker
 
-    assert settings.CACHES["default"]["BACKEND"] == "lms.redis_cache.RedisCache"  # Django's, one client per pool
+    assert settings.CACHES["default"]["BACKEND"] == "lms.cache.RedisCache"  # django-redis
     assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
-    assert type(get_broker()).__name__ == "Redis"
+    # The task queue stays in the database, so a Redis outage loses no task.
+    assert type(get_broker()).__name__ == "ORM"
 
     cache.set("infra-check", {"ok": 1}, 30)
     assert cache.get("infra-check") == {"ok": 1}
-    assert cache._cache.get_client("infra-check") is cache._cache.get_client("other-key")
 
 
 @pytest.mark.redis
@@ -52,18 +52,16 @@ async def test_two_processes_channel_layers_reach_each_other():
     assert await exchange() == {"type": "hello", "n": 1}
 
 
-@pytest.mark.redis
-def test_the_task_broker_round_trips_through_redis():
+def test_the_task_broker_round_trips_through_the_database(db):
     from django_q.brokers import get_broker
     from django_q.signing import SignedPackage
 
     broker = get_broker(list_key="lyceum-infra-test")
-    broker.purge_queue()
     broker.enqueue(SignedPackage.dumps({"id": "t1", "func": "lms.tasks.email_message_send"}))
     [(task_id, payload)] = broker.dequeue()
     assert SignedPackage.loads(payload)["id"] == "t1"
     broker.acknowledge(task_id)
-    broker.delete_queue()
+    assert broker.queue_size() == 0
 
 
 @pytest.mark.postgres

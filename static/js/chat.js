@@ -54,6 +54,11 @@
     return "c" + Date.now().toString(36) + Math.random().toString(36).slice(2);
   }
 
+  // Shown (and announced: role="status") while the socket is down and being retried.
+  function setConnectionStatus(text) {
+    document.querySelectorAll("[data-connection-status]").forEach(function (box) { box.textContent = text; });
+  }
+
   function openSocket(path, handlers) {
     // Reconnects by itself with exponential backoff (1 s … 30 s, with jitter).
     var delay = 1000, socket = null, pingTimer = null, closedByUs = false;
@@ -69,6 +74,7 @@
       socket = new WebSocket(scheme + location.host + path);
       socket.addEventListener("open", function () {
         delay = 1000;
+        setConnectionStatus("");
         if (handlers.open) handlers.open();
         pingTimer = setInterval(function () { api.send({ type: "chat.ping" }); }, PING_MS);
       });
@@ -84,6 +90,7 @@
         clearInterval(pingTimer);
         if (handlers.close) handlers.close();
         if (closedByUs || event.code === 4401 || event.code === 4403) return;
+        setConnectionStatus("Reconnecting…");
         setTimeout(connect, delay + Math.random() * 500);
         delay = Math.min(delay * 2, 30000);
       });

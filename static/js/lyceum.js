@@ -41,6 +41,14 @@
       bell.setAttribute("aria-label", count ? "Notifications, " + count + " unread" : "Notifications");
     });
   }
+  // While the socket is down the bell's count may be stale: say so on the bell.
+  function setReconnecting(on) {
+    document.querySelectorAll("[data-bell]").forEach(function (bell) {
+      var label = (bell.getAttribute("aria-label") || "Notifications").replace(/ \(reconnecting…\)$/, "");
+      bell.setAttribute("aria-label", on ? label + " (reconnecting…)" : label);
+      bell.title = on ? "Reconnecting…" : "";
+    });
+  }
 
   var socketPath = document.body && document.body.dataset.userSocket;
   if (!socketPath || !("WebSocket" in window)) return;
@@ -48,13 +56,14 @@
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + location.host + socketPath);
-    socket.addEventListener("open", function () { delay = 1000; });
+    socket.addEventListener("open", function () { delay = 1000; setReconnecting(false); });
     socket.addEventListener("message", function (event) {
       var data = JSON.parse(event.data);
       if (data.type === "notifications.unread") setUnread(data.count);
       document.dispatchEvent(new CustomEvent("lyceum:socket", { detail: data }));
     });
     socket.addEventListener("close", function () {
+      setReconnecting(true);
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 30000);
     });
