@@ -1,10 +1,13 @@
-"""Settings for the courses benchmark: production settings plus the floor view's URL."""
+"""Settings for the courses benchmark: production settings plus the floor view's URL and the
+bench's query counter."""
 
 import os
 
 from lms.settings import *  # noqa: F403
+from lms.settings import MIDDLEWARE
 
 ROOT_URLCONF = "bench.courses_urls"
+MIDDLEWARE = ["bench.courses_urls.count_queries", *MIDDLEWARE]
 STATIC_ROOT = os.environ.get("BENCH_STATIC_ROOT", "/tmp/lyceum-courses-bench-static")
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
