@@ -170,7 +170,7 @@ def main() -> None:
     if not args.reuse:
         print("Creating the database…", flush=True)
         recreate_database(args.database_url)
-        run([str(BIN / "python"), "manage.py", "migrate", "--noinput"], env)
+    run([str(BIN / "python"), "manage.py", "migrate", "--noinput"], env)
     run([str(BIN / "python"), "manage.py", "collectstatic", "--noinput"], env)
     print(f"Seeding (scale {args.scale}) and planning the requests…", flush=True)
     seed = [str(BIN / "python"), "bench/courses_seed.py", "--scale", str(args.scale), "--plan", str(work)]
