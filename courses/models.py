@@ -202,7 +202,7 @@ class CourseIndexPage(Page):
         return context
 
     def serve(self, request, *args, **kwargs):
-        return pagecache.share_with_visitors(request, super().serve(request, *args, **kwargs))
+        return pagecache.share_with_visitors(request, super().serve(request, *args, **kwargs), self)
 
 
 class Level(models.TextChoices):
@@ -505,7 +505,7 @@ class CoursePage(CoursePermissionMixin, Page):
         return context
 
     def serve(self, request, *args, **kwargs):
-        return pagecache.share_with_visitors(request, super().serve(request, *args, **kwargs))
+        return pagecache.share_with_visitors(request, super().serve(request, *args, **kwargs), self)
 
 
 class ModulePage(CoursePermissionMixin, Page):

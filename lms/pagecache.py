@@ -10,12 +10,13 @@ whose data shows on a cached page or fragment adds its model here, and nowhere e
 also name what they show (a lesson and its revision, a course), so unrelated entries never
 collide.
 
-Visitors' pages: the page's model opts in with `share_with_visitors(request, response)` in
-its `serve()`; `VisitorPageCacheMiddleware` answers later visitors from the cache before any
-routing or query. The key holds the host and full path and every request header the view
-selects its response by (`SELECTED_BY`: htmx's partial and history-restore requests) and the
-visitor's time zone (times are shown in it); the response's `Vary` names the same headers.
-Only GETs of visitors without pending flash messages are served or stored.
+Visitors' pages: the page's model opts in with `share_with_visitors(request, response, page)`
+in its `serve()` (never for a page behind a view restriction); `VisitorPageCacheMiddleware`
+answers later visitors from the cache before any routing or query. The key holds the host,
+the full path, every request header the view selects its response by (`SELECTED_BY`: htmx's
+partial and history-restore requests) and the visitor's time zone (times are shown in it);
+the response's `Vary` names the same headers. Only GETs of visitors without pending flash
+messages are served or stored.
 """
 
 import hashlib
@@ -172,10 +173,11 @@ def _for_visitor(request) -> bool:
     return request.method == "GET" and not request.user.is_authenticated and not messages_pending(request)
 
 
-def share_with_visitors(request, response):
-    """Let the visitors' cache keep this page's response (for requests of visitors only)."""
+def share_with_visitors(request, response, page):
+    """Let the visitors' cache keep `page`'s response to a visitor's request — unless a view
+    restriction guards the page (the cache answers before Wagtail checks restrictions)."""
     patch_vary_headers(response, SELECTED_BY)
-    if _for_visitor(request):
+    if _for_visitor(request) and not page.get_view_restrictions().exists():
         response.shared_with_visitors = True
     return response
 

@@ -166,6 +166,20 @@ def test_a_view_restriction_added_later_applies_at_once(client, course):
     assert "LESSON-BODY-1" in client.get(lesson.url).content.decode()
 
 
+def test_a_page_behind_a_password_is_never_shared(client, course):
+    from wagtail.models import PageViewRestriction
+
+    restriction = PageViewRestriction.objects.create(
+        page=course, restriction_type=PageViewRestriction.PASSWORD, password="s3cret"
+    )
+    assert "Sign in to enroll" not in client.get(course.url).content.decode()  # the password form
+    action = f"/_util/authenticate_with_password/{restriction.pk}/{course.pk}/"
+    client.post(action, {"password": "s3cret", "return_url": course.url})
+    assert "Sign in to enroll" in client.get(course.url).content.decode()  # this visitor passed
+    other = Client().get(course.url)
+    assert not _hit(other) and "Sign in to enroll" not in other.content.decode()  # the next did not
+
+
 def test_a_new_lesson_revision_replaces_the_shared_body(client, course, teacher):
     import json
     import uuid
