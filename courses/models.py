@@ -75,7 +75,7 @@ class Category(models.Model):
             node = node.parent
 
     @classmethod
-    def choices(cls) -> list["Category"]:
+    def for_catalog(cls) -> list["Category"]:
         """Every category, for the catalog's filter (shared: lms/pagecache.py)."""
         return pagecache.shared(
             "categories", lambda: list(cls.objects.select_related("parent").order_by("parent__name", "name"))
@@ -84,7 +84,7 @@ class Category(models.Model):
     @classmethod
     def subtree_ids(cls, slug: str) -> list[int]:
         """The category called `slug` and every category nested inside it."""
-        rows = [(c.pk, c.slug, c.parent_id) for c in cls.choices()]
+        rows = [(c.pk, c.slug, c.parent_id) for c in cls.for_catalog()]
         root = next((pk for pk, s, _ in rows if s == slug), None)
         if root is None:
             return []
@@ -194,7 +194,7 @@ class CourseIndexPage(Page):
             filters=filters,
             result=result,
             querystring=query.urlencode(),
-            categories=Category.choices(),
+            categories=Category.for_catalog(),
             levels=Level.choices,
             prices=self.PRICES,
             sorts={k: v for k, v in self.SORTS.items() if k != "relevance" or q},
