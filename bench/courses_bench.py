@@ -14,8 +14,8 @@ workers, Redis cache and sessions) and drives it with wrk at 32 connections:
 
 Scenarios take turns in rounds of a few seconds, the floor once per round, so a slow spell of
 a shared machine falls on all of them alike; the share of the floor is the figure to compare.
-Before the rounds, requests from the end of each scenario's list run once with a header that
-makes the server count their SQL queries (bench/courses_urls.py). Writes a Markdown table:
+After the warm-up round, requests from the end of each scenario's list run once with a header
+that makes the server count their SQL queries (bench/courses_urls.py). Writes a Markdown table:
 
   /work/main/.venv/bin/python bench/courses_bench.py \\
       --database-url postgres://postgres@127.0.0.1:5432/lyceum_courses_bench \\
@@ -174,7 +174,8 @@ def main() -> None:
     run([str(BIN / "python"), "manage.py", "collectstatic", "--noinput"], env)
     print(f"Seeding (scale {args.scale}) and planning the requests…", flush=True)
     seed = [str(BIN / "python"), "bench/courses_seed.py", "--scale", str(args.scale), "--plan", str(work)]
-    seeded = subprocess.run(seed, env=env, cwd=ROOT, check=True, text=True, stdout=subprocess.PIPE)
+    seed_env = {**env, "BENCH_CACHE_PREFIX": "bench-seed"}
+    seeded = subprocess.run(seed, env=seed_env, cwd=ROOT, check=True, text=True, stdout=subprocess.PIPE)
     planned = json.loads(seeded.stdout.strip().splitlines()[-1])
     print(f"Ready in {time.monotonic() - started:.0f} s: {planned}", flush=True)
     subprocess.run(["redis-cli", "-u", args.redis_url, "FLUSHDB"], check=True, capture_output=True)
@@ -196,17 +197,18 @@ def main() -> None:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.3)
-        files, offsets = {}, {}
+        files, offsets, samples = {}, {}, {}
         for name in scenarios:
             requests = raw_requests(work / f"{name}.jsonl", host)
-            sample = requests[-SAMPLE:] if len(requests) > SAMPLE else requests
-            queries[name] = count_queries(base, sample)
+            samples[name] = requests[-SAMPLE:] if len(requests) > SAMPLE else requests
             runnable = requests[:-SAMPLE] if len(requests) > SAMPLE else requests
             files[name] = work / f"{name}.http"
             files[name].write_bytes(b"".join(raw + b"\0" for raw in runnable))
             offsets[name] = 0
             results[name]["planned"] = len(runnable)
         for round_ in range(args.rounds + 1):  # round 0 warms the caches and is not counted
+            if round_ == 1:
+                queries = {name: count_queries(base, samples[name]) for name in scenarios}
             for name in scenarios:
                 seconds = 2 if round_ == 0 else args.seconds
                 found = wrk(base, files[name], offset=offsets[name], seconds=seconds, connections=args.connections)
