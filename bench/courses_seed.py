@@ -346,13 +346,16 @@ def plan(directory: Path) -> dict:
                 scenarios["write"].append(["POST", f"/courses/enroll/{course_id}/", form, ""])
     for path, headers in _searches(rng, min(len(scenarios["lesson"]) // 2, MAX_PLANNED)):
         scenarios["search"].append(["GET", path, headers, ""])
-    anon = ["/courses/", *(f"/courses/?page={p}" for p in range(2, 8))]
-    anon += [f"/courses/?category={slug}" for slug in categories]
-    anon += [f"/courses/?level={level}" for level in LEVELS] + ["/courses/?price=free", "/courses/?sort=popular"]
-    for url in course_urls:
-        scenarios["anon"] += [["GET", url, {}, ""]] * 3  # visitors read course pages more than the catalog
-    scenarios["anon"] += [["GET", url, {}, ""] for url in anon]
-    for name in ("lesson", "dashboard", "search", "anon", "write"):
+    catalog = ["/courses/", *(f"/courses/?page={p}" for p in range(2, 8))]
+    catalog += [f"/courses/?category={slug}" for slug in categories]
+    catalog += [f"/courses/?level={level}" for level in LEVELS] + ["/courses/?price=free", "/courses/?sort=popular"]
+    # Visitors' pages, each once to warm the cache as a running site has it, then visits in
+    # proportion to popularity (a Zipf spread: the n-th page 1/n as often as the first).
+    pages = [*catalog[:1], *rng.sample(course_urls, len(course_urls)), *catalog[1:]]
+    scenarios["warm"] = [["GET", url, {}, ""] for url in pages]
+    weights = [1 / rank for rank in range(1, len(pages) + 1)]
+    scenarios["anon"] = [["GET", url, {}, ""] for url in rng.choices(pages, weights, k=MAX_PLANNED)]
+    for name in ("lesson", "dashboard", "search", "write"):
         rng.shuffle(scenarios[name])
         del scenarios[name][MAX_PLANNED:]  # more than any run sends
     directory.mkdir(parents=True, exist_ok=True)

@@ -186,11 +186,20 @@ class CourseIndexPage(Page):
             "price": get.get("price", "") if get.get("price") in self.PRICES else "",
             "sort": get.get("sort", "") if get.get("sort") in self.SORTS else ("relevance" if q else "newest"),
         }
-        result = CoursePage.objects.catalog(**filters)
+        courses = Paginator(CoursePage.objects.catalog(**filters), self.PAGE_SIZE).get_page(get.get("page"))
+        result = CatalogResult(query=q)
+        if q and not courses.paginator.count:
+            # Nothing matched: try again with the typos corrected (courses/search.py).
+            result.suggestion = search.suggestion(q, terms=SearchTerm.objects.all())
+            if result.suggestion:
+                corrected = CoursePage.objects.catalog(**{**filters, "q": result.suggestion})
+                corrected_page = Paginator(corrected, self.PAGE_SIZE).get_page(get.get("page"))
+                if corrected_page.paginator.count:
+                    courses, result.used_suggestion = corrected_page, True
         query = get.copy()
         query.pop("page", None)
         context.update(
-            courses=Paginator(result.courses, self.PAGE_SIZE).get_page(get.get("page")),
+            courses=courses,
             filters=filters,
             result=result,
             querystring=query.urlencode(),
@@ -235,7 +244,9 @@ class OutlineModule:
 
 @dataclass
 class CatalogResult:
-    courses: models.QuerySet
+    """What the catalog says about a search besides the courses: a corrected query, and
+    whether the courses shown are the corrected query's."""
+
     query: str
     suggestion: str = ""
     used_suggestion: bool = False
@@ -246,8 +257,7 @@ CARD_RENDITION = "fill-640x360"
 
 class CoursePageQuerySet(PageQuerySet):
     def catalog(self, *, q: str = "", category: str = "", level: str = "", price: str = "", sort: str = "newest"):
-        """The published courses matching the catalog's filters, ready to paginate; a query
-        that matches nothing is tried again with its typos corrected (courses/search.py)."""
+        """The published courses matching the catalog's filters and query, sorted, ready to paginate."""
         courses = (
             self.live()
             .defer_streamfields()
@@ -266,28 +276,17 @@ class CoursePageQuerySet(PageQuerySet):
             courses = courses.filter(price__lte=0)
         elif price == "paid":
             courses = courses.filter(price__gt=0)
-        result = CatalogResult(courses=courses, query=q)
         if q:
-            found = search.matching(courses, q)
-            if not found.exists():
-                result.suggestion = search.suggestion(q, terms=SearchTerm.objects.all())
-                if result.suggestion:
-                    corrected = search.matching(courses, result.suggestion)
-                    result.used_suggestion = corrected.exists()
-                    found = corrected
-            courses = found
+            courses = search.matching(courses, q)
         if sort == "popular":
-            courses = courses.annotate(
+            return courses.annotate(
                 n_students=Count("enrollments", filter=Q(enrollments__status=Enrollment.Status.ACTIVE), distinct=True)
             ).order_by("-n_students", "-first_published_at", "pk")
-        elif sort == "title":
-            courses = courses.order_by("title", "pk")
-        elif sort == "newest" or not (q and search.postgres()):
-            courses = courses.order_by("-first_published_at", "-pk")
-        else:  # relevance: search.matching's rank, then the newest
-            courses = courses.order_by("-rank", "-first_published_at", "-pk")
-        result.courses = courses
-        return result
+        if sort == "title":
+            return courses.order_by("title", "pk")
+        if sort == "relevance" and q and search.postgres():
+            return courses.order_by("-rank", "-first_published_at", "-pk")  # search.matching's rank
+        return courses.order_by("-first_published_at", "-pk")
 
 
 class CoursePage(CoursePermissionMixin, Page):
