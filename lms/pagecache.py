@@ -49,6 +49,12 @@ def _teacher_shown(instance, update_fields=None, **kwargs) -> bool:
     return instance.role == "teacher" and set(update_fields or ()) != {"last_login"}
 
 
+def _seat_in_a_group_class(instance, **kwargs) -> bool:
+    # Asked by id: in a cascade the class may go in the same delete.
+    classes = instance._meta.get_field("live_class").related_model.objects
+    return classes.filter(pk=instance.live_class_id, course__isnull=False).exists()
+
+
 @dataclass(frozen=True)
 class Change:
     signal: Signal
@@ -83,10 +89,7 @@ CHANGES = (
         Change(signal, "live.LiveClass", when=lambda instance, **kwargs: instance.course_id is not None)
         for signal in (post_save, post_delete)
     ),
-    *(
-        Change(signal, "live.Participant", when=lambda instance, **kwargs: instance.live_class.course_id is not None)
-        for signal in (post_save, post_delete)
-    ),
+    *(Change(signal, "live.Participant", when=_seat_in_a_group_class) for signal in (post_save, post_delete)),
 )
 
 
