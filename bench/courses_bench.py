@@ -1,33 +1,67 @@
-"""Courses benchmark: throughput and latency of the catalog, course, search, lesson and
-dashboard pages against the floor (a fixed 20 KB page through the project's middleware).
+"""Courses benchmark: what many users do, each scenario against the floor in the same run.
 
-Seeds a fresh PostgreSQL database (200 courses × 10 lessons, 1,000 students), serves the
-site as in production (DEBUG off, gunicorn with 2 sync workers, Redis cache) and drives
-each page with wrk at 32 connections for 10 s. Writes a Markdown table:
+Seeds a PostgreSQL database (bench/courses_seed.py: 200×scale courses of 10 lessons, 1,000×scale
+students with enrolments and progress), serves it as in production (DEBUG off, gunicorn sync
+workers, Redis cache and sessions) and drives it with wrk at 32 connections:
 
-  .venv/bin/python bench/courses_bench.py \\
+- floor: a fixed 20 KB page through all of the project's middleware (bench/courses_urls.py);
+- lesson: signed-in students opening lessons of their own courses, no (student, lesson) twice;
+- dashboard: students' dashboards, student after student;
+- search: distinct catalog searches (words, two words, prefixes, typos, no match; some with
+  filters; 70 % htmx partials);
+- anon: visitors' catalog and course pages, as often as they are popular (a Zipf spread;
+  the visitors' page cache serves them, warmed with every page once before the rounds);
+- write: marking lessons complete and submitting quizzes (htmx), enrolling in free courses.
+
+Scenarios take turns in rounds of a few seconds, the floor once per round, so a slow spell of
+a shared machine falls on all of them alike; the share of the floor is the figure to compare.
+After the warm-up round, requests from the end of each scenario's list run once with a header
+that makes the server count their SQL queries (bench/courses_urls.py). Writes a Markdown table:
+
+  /work/main/.venv/bin/python bench/courses_bench.py \\
       --database-url postgres://postgres@127.0.0.1:5432/lyceum_courses_bench \\
       --redis-url redis://127.0.0.1:6379/12 --out bench/courses_results.md
 
-Needs PostgreSQL, Redis and wrk (apt-get install -y wrk). Every request goes to
-127.0.0.1 only; each wrk run is bounded in time.
+Add --scale 10 for ten times the courses and students, --reuse to keep a seeded database.
+Needs PostgreSQL, Redis and wrk (apt-get install -y wrk); every request goes to 127.0.0.1.
+
+wrk (C, with bench/courses_wrk.lua choosing each request from a precomputed list) rather than
+a Python load generator: on a 2-core machine the generator shares the CPU with the server, and
+wrk costs a fraction of what a Python client needs to keep 32 connections busy.
 """
 
 import argparse
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
-GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+BIN = Path(sys.executable).parent
+SCENARIOS = ["floor", "lesson", "dashboard", "search", "anon", "write"]
+LABELS = {
+    "floor": "floor (fixed 20 KB page)",
+    "lesson": "lesson (student, own courses)",
+    "dashboard": "dashboard (student)",
+    "search": "catalog search (distinct)",
+    "anon": "catalog and course pages (visitor)",
+    "write": "writes (complete, quiz, enroll)",
+}
+# share of the floor, p99 ceiling in ms
+TARGETS = {
+    "lesson": (0.20, 100),
+    "dashboard": (0.20, 100),
+    "search": (0.20, 100),
+    "anon": (0.50, None),
+    "write": (0.10, None),
+}
+SAMPLE = 40  # requests per scenario whose SQL queries are counted (kept out of the wrk runs)
 
 
 def free_port() -> int:
@@ -41,43 +75,86 @@ def run(cmd, env, **kwargs):
 
 
 def recreate_database(url: str) -> None:
-    parsed = urllib.parse.urlparse(url)
-    name = parsed.path.lstrip("/")
+    name = urllib.parse.urlparse(url).path.lstrip("/")
     admin = url.rsplit("/", 1)[0] + "/postgres"
     subprocess.run(["psql", admin, "-qc", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)
     subprocess.run(["psql", admin, "-qc", f'CREATE DATABASE "{name}"'], check=True)
 
 
-def wrk(url: str, *, cookie: str = "", duration: int, connections: int) -> dict:
-    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
-    if cookie:
-        cmd += ["-H", f"Cookie: {cookie}"]
-    out = subprocess.run([*cmd, url], check=True, text=True, capture_output=True, timeout=duration + 30).stdout
+def raw_requests(plan_file: Path, host: str) -> list[bytes]:
+    """The plan's [method, path, headers, body] lines as HTTP/1.1 requests."""
+    found = []
+    for line in plan_file.read_text().splitlines():
+        method, path, headers, body = json.loads(line)
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {host}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        if method == "POST":
+            lines.append(f"Content-Length: {len(body.encode())}")
+        found.append(("\r\n".join(lines) + "\r\n\r\n" + body).encode())
+    return found
 
-    def latency(label: str) -> float:
-        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
-        value, unit = float(match.group(1)), match.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50": latency("50"),
-        "p99": latency("99"),
-        "errors": int(non_2xx.group(1)) if non_2xx else 0,
-    }
+def count_queries(base: str, requests: list[bytes]) -> list[int]:
+    """Send each request once with the counting header; the SQL queries each ran."""
+    counts = []
+    for raw in requests:
+        head, body = raw.split(b"\r\n\r\n", 1)
+        first, *header_lines = head.decode().split("\r\n")
+        method, path, _ = first.split(" ")
+        headers = dict(line.split(": ", 1) for line in header_lines)
+        headers.pop("Host")
+        headers.pop("Content-Length", None)
+        headers["X-Bench-Count-Queries"] = "1"
+        request = urllib.request.Request(base + path, data=body or None, method=method, headers=headers)
+        opener = urllib.request.build_opener(NoRedirect)
+        try:
+            response = opener.open(request, timeout=30)
+        except urllib.error.HTTPError as exc:  # a redirect (enroll) or an error page
+            response = exc
+        if response.status >= 400:
+            raise RuntimeError(f"{method} {path} answered {response.status}")
+        counts.append(int(response.headers["X-Bench-Queries"]))
+    return counts
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def wrk(base: str, requests_file: Path, *, offset: int, seconds: float, connections: int) -> dict:
+    threads = 2
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s"]
+    cmd += ["-s", str(ROOT / "bench" / "courses_wrk.lua"), base, "--", str(requests_file), str(offset), str(threads)]
+    out = subprocess.run(cmd, check=True, text=True, capture_output=True, timeout=seconds + 60).stdout
+    line = next(line for line in out.splitlines() if line.startswith("BENCH_JSON "))
+    return json.loads(line.removeprefix("BENCH_JSON "))
+
+
+def percentile(histogram: dict[int, int], fraction: float) -> float:
+    total = sum(histogram.values())
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen >= fraction * total:
+            return value / 1000
+    return 0.0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/lyceum_courses_bench")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
-    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--scale", type=int, default=1, help="×200 courses, ×1,000 students")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=5, help="per scenario and round")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS[1:]))
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
     parser.add_argument("--out", default=str(ROOT / "bench" / "courses_results.md"))
     args = parser.parse_args()
+    scenarios = ["floor", *[s for s in args.scenarios.split(",") if s != "floor"]]
 
     env = {
         **os.environ,
@@ -89,35 +166,31 @@ def main() -> None:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "PYTHONPATH": str(ROOT),
     }
+    work = Path(tempfile.mkdtemp(prefix="courses-bench-"))
     started = time.monotonic()
     if not args.reuse:
         print("Creating the database…", flush=True)
         recreate_database(args.database_url)
-        run([PYTHON, "manage.py", "migrate", "--noinput"], env)
-    run([PYTHON, "manage.py", "collectstatic", "--noinput"], env)
+    run([str(BIN / "python"), "manage.py", "migrate", "--noinput"], env)
+    run([str(BIN / "python"), "manage.py", "collectstatic", "--noinput"], env)
+    print(f"Seeding (scale {args.scale}) and planning the requests…", flush=True)
+    seed = [str(BIN / "python"), "bench/courses_seed.py", "--scale", str(args.scale), "--plan", str(work)]
+    seed_env = {**env, "BENCH_CACHE_PREFIX": "bench-seed"}
+    seeded = subprocess.run(seed, env=seed_env, cwd=ROOT, check=True, text=True, stdout=subprocess.PIPE)
+    planned = json.loads(seeded.stdout.strip().splitlines()[-1])
+    # Fresh statistics, as autovacuum keeps them on a running database (else the planner
+    # guesses the page tables' sizes from before the seed).
+    subprocess.run(["psql", args.database_url, "-qc", "ANALYZE"], check=True)
+    print(f"Ready in {time.monotonic() - started:.0f} s: {planned}", flush=True)
     subprocess.run(["redis-cli", "-u", args.redis_url, "FLUSHDB"], check=True, capture_output=True)
-    print("Seeding 200 courses × 10 lessons and 1,000 students (a few minutes)…", flush=True)
-    seeded = json.loads(run([PYTHON, "bench/courses_seed.py"], env).stdout.strip().splitlines()[-1])
-    print(f"Seeded in {time.monotonic() - started:.0f} s", flush=True)
 
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [
-            GUNICORN,
-            "lms.wsgi:application",
-            "--workers",
-            str(args.workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--worker-class",
-            "sync",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
+    base, host = f"http://127.0.0.1:{port}", f"127.0.0.1:{port}"
+    gunicorn = [str(BIN / "gunicorn"), "lms.wsgi:application", "--workers", str(args.workers)]
+    gunicorn += ["--bind", host, "--worker-class", "sync", "--log-level", "warning"]
+    server = subprocess.Popen(gunicorn, env=env, cwd=ROOT)
+    results = {name: {"requests": 0, "duration_us": 0, "errors": 0, "histogram": {}} for name in scenarios}
+    queries = {}
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -128,50 +201,78 @@ def main() -> None:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.3)
-        pages = [
-            ("floor (fixed 20 KB page)", "/bench/floor/", "", None),
-            ("catalog (anonymous)", "/courses/", "", 0.5),
-            ("course page (anonymous)", seeded["course"], "", 0.5),
-            ("search (anonymous)", "/courses/?q=chemistry", "", 0.2),
-            ("lesson page (student)", seeded["lesson"], seeded["cookie"], 0.2),
-            ("dashboard (student)", "/dashboard/student/", seeded["cookie"], 0.2),
-        ]
-        rows = []
-        floor_rps = None
-        for name, path, cookie, target in pages:
-            with urllib.request.urlopen(urllib.request.Request(base + path, headers={"Cookie": cookie})) as r:
-                assert r.status == 200, (path, r.status)  # also warms the caches
-            result = wrk(base + path, cookie=cookie, duration=args.duration, connections=args.connections)
-            floor_rps = floor_rps or result["rps"]
-            result.update(name=name, path=path, target=target, fraction=result["rps"] / floor_rps)
-            rows.append(result)
-            print(
-                f"{name:<28} {result['rps']:8.0f} req/s  p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms"
-                f"  {100 * result['fraction']:5.1f}% of floor",
-                flush=True,
-            )
+        files, offsets, samples = {}, {}, {}
+        for name in scenarios:
+            requests = raw_requests(work / f"{name}.jsonl", host)
+            samples[name] = requests[-SAMPLE:] if len(requests) > SAMPLE else requests
+            runnable = requests[:-SAMPLE] if len(requests) > SAMPLE else requests
+            files[name] = work / f"{name}.http"
+            files[name].write_bytes(b"".join(raw + b"\0" for raw in runnable))
+            offsets[name] = 0
+            results[name]["planned"] = len(runnable)
+        # As a running site has them: every visitor's page and course outline once, then a
+        # short round of every scenario (neither is counted).
+        warm = raw_requests(work / "warm.jsonl", host)
+        (work / "warm.http").write_bytes(b"".join(raw + b"\0" for raw in warm))
+        wrk(base, work / "warm.http", offset=0, seconds=2 + len(warm) // 50, connections=args.connections)
+        for round_ in range(args.rounds + 1):  # round 0 warms the caches and is not counted
+            if round_ == 1:
+                queries = {name: count_queries(base, samples[name]) for name in scenarios}
+            for name in scenarios:
+                seconds = 2 if round_ == 0 else args.seconds
+                found = wrk(base, files[name], offset=offsets[name], seconds=seconds, connections=args.connections)
+                # Requests cut off at the end may have reached the server: skip past them too.
+                offsets[name] += found["requests"] + args.connections
+                if round_ == 0:
+                    continue
+                total = results[name]
+                total["requests"] += found["requests"]
+                total["duration_us"] += found["duration_us"]
+                total["errors"] += found["non_2xx_3xx"] + found["socket_errors"]
+                for value, count in found["latency_us"]:
+                    total["histogram"][value] = total["histogram"].get(value, 0) + count
+                rps = found["requests"] / found["duration_us"] * 1e6
+                print(f"round {round_} {name:<10} {rps:8.0f} req/s", flush=True)
+        for name in scenarios:
+            results[name]["sent"] = offsets[name]
     finally:
         server.terminate()
         server.wait(timeout=20)
 
-    lines = [
-        "# Courses benchmark — latest result",
-        "",
-        f"`{' '.join(['.venv/bin/python', 'bench/courses_bench.py', *sys.argv[1:]])}` on "
-        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: PostgreSQL, Redis cache, gunicorn "
-        f"{args.workers} sync workers, DEBUG off; wrk {args.connections} connections × {args.duration} s per page; "
-        "200 courses × 10 lessons, 1,000 students.",
-        "",
-        "| page | req/s | p50 ms | p99 ms | of floor | target | non-2xx |",
-        "| --- | ---: | ---: | ---: | ---: | --- | ---: |",
-    ]
-    for r in rows:
-        target = "—" if r["target"] is None else f"≥ {r['target']:.0%}, p99 ≤ 100 ms"
-        met = "" if r["target"] is None else (" ✔" if r["fraction"] >= r["target"] and r["p99"] <= 100 else " ✘")
-        lines.append(
-            f"| {r['name']} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {100 * r['fraction']:.1f}% | "
-            f"{target}{met} | {r['errors']} |"
+    floor_rps = results["floor"]["requests"] / results["floor"]["duration_us"] * 1e6
+    rows = []
+    for name in scenarios:
+        r = results[name]
+        rps = r["requests"] / r["duration_us"] * 1e6
+        p50, p99 = percentile(r["histogram"], 0.5), percentile(r["histogram"], 0.99)
+        share = rps / floor_rps
+        target, verdict = "—", ""
+        if name in TARGETS:
+            want, ceiling = TARGETS[name]
+            target = f"≥ {want:.0%}" + (f", p99 ≤ {ceiling} ms" if ceiling else "")
+            verdict = " ✔" if share >= want and (ceiling is None or p99 <= ceiling) else " ✘"
+        q = queries[name]
+        repeats = "" if r["sent"] <= r["planned"] or name in ("floor", "anon") else " (list repeated)"
+        rows.append(
+            f"| {LABELS[name]} | {rps:.0f} | {100 * share:.1f}% | {p50:.1f} | {p99:.1f} | "
+            f"{sum(q) / len(q):.1f} ({min(q)}–{max(q)}) | {target}{verdict} | {r['errors']} | "
+            f"{r['planned']:,}{repeats} |"
         )
+        print(rows[-1], flush=True)
+    command = " ".join(["python", "bench/courses_bench.py", *sys.argv[1:]])
+    lines = [
+        "| scenario | req/s | of floor | p50 ms | p99 ms | SQL queries per request: mean (min–max) | target "
+        "| errors | requests planned |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
+        *rows,
+        "",
+        f"`{command}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: scale {args.scale} "
+        f"({200 * args.scale} courses × 10 lessons, {1000 * args.scale} students), PostgreSQL, Redis, gunicorn "
+        f"{args.workers} sync workers, DEBUG off; wrk {args.connections} connections, {args.rounds} rounds × "
+        f"{args.seconds:g} s per scenario after a warm-up (every visitor's page once, then 2 s of each "
+        f"scenario); {os.cpu_count()} CPUs. Lesson visits, searches and writes are each planned once; "
+        "dashboards one per student; visitors' pages by popularity.",
+    ]
     Path(args.out).write_text("\n".join(lines) + "\n")
     print(f"Wrote {args.out}")
 

@@ -1,5 +1,5 @@
 from django.apps import AppConfig, apps
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.db.models.signals import post_migrate
 
 
 def _schedule_ensure(sender=None, **kwargs) -> None:
@@ -20,24 +20,9 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         from billing import checks, panels  # noqa: F401 (checks registers itself)
-        from lms import pagecache
         from lms import panels as slots
 
         post_migrate.connect(_schedule_ensure, dispatch_uid="billing.schedule_ensure")
-        # Cached pages (lms/pagecache.py): everyone's navigation shows whether plans are on
-        # sale; a user's dashboard shows their payments and subscriptions.
-        for signal in (post_save, post_delete):
-            suffix = "saved" if signal is post_save else "deleted"
-            signal.connect(
-                pagecache.site_changed, sender="billing.Plan", dispatch_uid=f"billing.pagecache_plan_{suffix}"
-            )
-            for model in ("Payment", "Subscription"):
-                signal.connect(
-                    pagecache.user_row_changed("user_id"),
-                    sender=f"billing.{model}",
-                    dispatch_uid=f"billing.pagecache_{model}_{suffix}",
-                    weak=False,
-                )
         slots.register(
             "staff_dashboard", template="billing/_staff_panel.html", context=panels.staff_dashboard, order=30
         )

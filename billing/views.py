@@ -42,9 +42,8 @@ def _base_url(request) -> str:
 
 def course_entry_url(request, course: CoursePage) -> str:
     """Where a new owner of the course goes: its first lesson, else the course page."""
-    lessons = course_selectors.flat_lessons(course_selectors.course_outline(course=course))
-    page = lessons[0] if lessons else course
-    return page.get_url(request) or course.get_url(request) or "/"
+    lessons = course.lessons()
+    return lessons[0].url if lessons else (course.get_url(request) or "/")
 
 
 def _not_configured(request):

@@ -31,7 +31,7 @@ from chat.models import (
     Report,
 )
 from chat.moderation import find_contact_details, mask
-from lms import aio, pagecache
+from lms import aio
 from lms.models import Notification, User
 from lms.services import audit_record, notify
 
@@ -498,7 +498,6 @@ def message_events(message: Message) -> list[tuple[str, dict]]:
     if message.status != MessageStatus.VISIBLE:
         return events
     recipient_id = _recipient_id(message.conversation, message.sender_id)
-    pagecache.user_changed(recipient_id)  # their cached pages show the unread badge
     events.append(_unread_event(recipient_id, selectors.unread_total(user_id=recipient_id)))
     _notify_those_away([(message, recipient_id)])
     return events
@@ -519,7 +518,6 @@ def _unread_event(user_id: int, count: int) -> tuple[str, dict]:
 
 
 def _push_unread(user_id: int) -> None:
-    pagecache.user_changed(user_id)  # their cached pages show the unread badge
     realtime.send(*_unread_event(user_id, selectors.unread_total(user_id=user_id)))
 
 
@@ -663,7 +661,6 @@ async def _push_unread_totals(pending: dict[int, dict[int, Message]]) -> None:
     try:
         totals, _ = await _afetchall(_unread_totals_sql(), {"users": users, "visible": MessageStatus.VISIBLE.value})
         await _publish([_unread_event(user_id, total) for user_id, total in totals])
-        await pagecache.auser_changed(*users)  # their cached pages show the unread badge
         recipients = [user_id for user_id in users if batch[user_id]]
         online = await realtime.ais_online(*recipients)
     except Exception:
@@ -748,8 +745,6 @@ def message_moderate(*, actor: User, message: Message, action: str) -> Message:
         changes={"status": (before, message.status)},
     )
     if before != message.status:
-        for user_id in message.conversation.participant_ids:
-            pagecache.user_changed(user_id)  # the unread badge counts visible messages only
         if message.status == MessageStatus.VISIBLE:
             transaction.on_commit(lambda: _announce_message(message))
         else:

@@ -1,32 +1,51 @@
 """Courses: the page tree editors write, and the records the system keeps about learners.
 
-Pages (written in the Wagtail admin): CourseIndexPage (the catalog at /courses/) →
-CoursePage → ModulePage → LessonPage. Snippet: Category. Records (never pages):
-Enrollment, LessonProgress, QuizAttempt, Certificate. Domain writes live in
-`courses/services.py`, reads in `courses/selectors.py`.
+Pages (written in the Wagtail admin, served by Wagtail): CourseIndexPage (the catalog at
+/courses/) → CoursePage → ModulePage → LessonPage. Each page builds what its template shows
+in `get_context()`; `serve()` adds what only a live request does (a locked lesson's 403, the
+"last lesson opened" bookmark, sharing visitors' pages with the cache of lms/pagecache.py).
+Snippet: Category. Records (never pages): Enrollment, LessonProgress, QuizAttempt,
+Certificate; the reads the pages need are methods of their querysets. Other writes live in
+`courses/services.py`, other careful reads in `courses/selectors.py` (both import this module,
+never the other way round).
 """
 
 import secrets
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import AbstractGroupApprovalTask, Page, PagePermissionTester
+from wagtail.images import get_image_model
+from wagtail.models import AbstractGroupApprovalTask, Page, PageManager, PagePermissionTester, PageViewRestriction
+from wagtail.query import PageQuerySet
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
+from wagtail.url_routing import RouteResult
 
+from courses import search
 from courses.blocks import LESSON_BLOCKS
+from courses.moderation import moderation_decided, moderation_submitted
+from lms import pagecache
+from lms.models import User
+
+STEP = Page.steplen  # characters per level of a page's tree path
+
 
 # --- Snippets -----------------------------------------------------------------------------
 
@@ -54,6 +73,26 @@ class Category(models.Model):
                 raise ValidationError({"parent": "A category cannot be inside itself."})
             seen.add(node.pk)
             node = node.parent
+
+    @classmethod
+    def for_catalog(cls) -> list["Category"]:
+        """Every category, for the catalog's filter (shared: lms/pagecache.py)."""
+        return pagecache.shared(
+            "categories", lambda: list(cls.objects.select_related("parent").order_by("parent__name", "name"))
+        )
+
+    @classmethod
+    def subtree_ids(cls, slug: str) -> list[int]:
+        """The category called `slug` and every category nested inside it."""
+        rows = [(c.pk, c.slug, c.parent_id) for c in cls.for_catalog()]
+        root = next((pk for pk, s, _ in rows if s == slug), None)
+        if root is None:
+            return []
+        found, frontier = {root}, {root}
+        while frontier:
+            frontier = {pk for pk, _, parent in rows if parent in frontier and pk not in found}
+            found |= frontier
+        return list(found)
 
 
 register_snippet(Category)
@@ -92,28 +131,19 @@ class CoursePermissionMixin:
     def permissions_for_user(self, user):
         return CoursePermissionTester(user, self)
 
-    def serve_preview(self, request, mode_name):
-        # Previews render through the same view as the live page (with its context).
-        return self.serve(request)
-
     def get_view_restrictions(self):
-        # Checked by Wagtail on every view of the page (two queries). Nearly every page has
-        # none; that answer is remembered until a page is published, moved or deleted or a
-        # view restriction is saved or deleted (courses/apps.py). Otherwise Wagtail's query.
-        from wagtail.models import PageViewRestriction
-
-        from courses import cache as page_cache
-
-        if page_cache.shared(
+        # Wagtail checks it on every view of the page (two queries). Nearly every page has
+        # none: that answer is shared until a page moves or a view restriction changes
+        # (lms/pagecache.py); otherwise Wagtail's query.
+        unrestricted = pagecache.shared(
             f"unrestricted:{self.path}",
             lambda: not super(CoursePermissionMixin, self).get_view_restrictions().exists() or None,
-        ):
-            return PageViewRestriction.objects.none()
-        return super().get_view_restrictions()
+        )
+        return PageViewRestriction.objects.none() if unrestricted else super().get_view_restrictions()
 
 
 class CourseIndexPage(Page):
-    """The catalog at /courses/. Served by `courses.views.catalog` through `serve()`."""
+    """The catalog at /courses/: every published course, searched, filtered and sorted."""
 
     intro = models.TextField(blank=True, default="Courses written and taught by real teachers.")
 
@@ -122,16 +152,66 @@ class CourseIndexPage(Page):
     subpage_types = ["courses.CoursePage"]
     max_count = 1
 
+    SORTS = {"relevance": "Best match", "newest": "Newest", "popular": "Most popular", "title": "Title A–Z"}
+    PRICES = {"free": "Free", "paid": "Paid"}
+    PAGE_SIZE = 12
+
     class Meta:
         verbose_name = "course catalog"
 
-    def serve_preview(self, request, mode_name):
-        return self.serve(request)
+    def route(self, request, path_components):
+        # The course by its slug in one query of its own type (Wagtail's default asks for a
+        # generic page, then again for its type); the course routes the rest.
+        if path_components:
+            course = CoursePage.objects.child_of(self).filter(slug=path_components[0]).first()
+            if course is None:
+                raise Http404
+            return course.route(request, path_components[1:])
+        return super().route(request, path_components)
+
+    def get_template(self, request, *args, **kwargs):
+        htmx = getattr(request, "htmx", None)
+        if htmx and htmx.target == "course-results":
+            return self.template + "#results"
+        return self.template
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        get = request.GET
+        q = get.get("q", "").strip()[:100]
+        filters = {
+            "q": q,
+            "category": get.get("category", "")[:80],
+            "level": get.get("level", "") if get.get("level") in Level.values else "",
+            "price": get.get("price", "") if get.get("price") in self.PRICES else "",
+            "sort": get.get("sort", "") if get.get("sort") in self.SORTS else ("relevance" if q else "newest"),
+        }
+        courses = Paginator(CoursePage.objects.catalog(**filters), self.PAGE_SIZE).get_page(get.get("page"))
+        result = CatalogResult(query=q)
+        if q and not courses.paginator.count:
+            # Nothing matched: try again with the typos corrected (courses/search.py).
+            result.suggestion = search.suggestion(q, terms=SearchTerm.objects.all())
+            if result.suggestion:
+                corrected = CoursePage.objects.catalog(**{**filters, "q": result.suggestion})
+                corrected_page = Paginator(corrected, self.PAGE_SIZE).get_page(get.get("page"))
+                if corrected_page.paginator.count:
+                    courses, result.used_suggestion = corrected_page, True
+        query = get.copy()
+        query.pop("page", None)
+        context.update(
+            courses=courses,
+            filters=filters,
+            result=result,
+            querystring=query.urlencode(),
+            categories=Category.for_catalog(),
+            levels=Level.choices,
+            prices=self.PRICES,
+            sorts={k: v for k, v in self.SORTS.items() if k != "relevance" or q},
+        )
+        return context
 
     def serve(self, request, *args, **kwargs):
-        from courses.views import catalog
-
-        return catalog(request, index_page=self)
+        return pagecache.share_with_visitors(request, super().serve(request, *args, **kwargs), self)
 
 
 class Level(models.TextChoices):
@@ -141,6 +221,72 @@ class Level(models.TextChoices):
 
 
 LANGUAGES = [("en", "English"), ("fr", "French"), ("de", "German"), ("es", "Spanish"), ("it", "Italian")]
+
+
+@dataclass(frozen=True)
+class OutlineLesson:
+    """A lesson as outlines, navigation and dashboards show it (shared by every request)."""
+
+    pk: int
+    title: str
+    url: str
+    duration_minutes: int
+    free_preview: bool
+
+
+@dataclass(frozen=True)
+class OutlineModule:
+    pk: int
+    title: str
+    intro: str
+    lessons: tuple[OutlineLesson, ...]
+
+
+@dataclass
+class CatalogResult:
+    """What the catalog says about a search besides the courses: a corrected query, and
+    whether the courses shown are the corrected query's."""
+
+    query: str
+    suggestion: str = ""
+    used_suggestion: bool = False
+
+
+CARD_RENDITION = "fill-640x360"
+
+
+class CoursePageQuerySet(PageQuerySet):
+    def catalog(self, *, q: str = "", category: str = "", level: str = "", price: str = "", sort: str = "newest"):
+        """The published courses matching the catalog's filters and query, sorted, ready to paginate."""
+        courses = (
+            self.live()
+            .defer_streamfields()
+            .select_related("category", "owner")
+            .prefetch_related(
+                Prefetch("teachers", queryset=User.objects.only("id", "display_name", "email")),
+                # The card's rendition comes with the image: no query per {% image %}.
+                Prefetch("cover_image", queryset=get_image_model().objects.prefetch_renditions(CARD_RENDITION)),
+            )
+        )
+        if category:
+            courses = courses.filter(category_id__in=Category.subtree_ids(category))
+        if level:
+            courses = courses.filter(level=level)
+        if price == "free":
+            courses = courses.filter(price__lte=0)
+        elif price == "paid":
+            courses = courses.filter(price__gt=0)
+        if q:
+            courses = search.matching(courses, q)
+        if sort == "popular":
+            return courses.annotate(
+                n_students=Count("enrollments", filter=Q(enrollments__status=Enrollment.Status.ACTIVE), distinct=True)
+            ).order_by("-n_students", "-first_published_at", "pk")
+        if sort == "title":
+            return courses.order_by("title", "pk")
+        if sort == "relevance" and q and search.postgres():
+            return courses.order_by("-rank", "-first_published_at", "-pk")  # search.matching's rank
+        return courses.order_by("-first_published_at", "-pk")
 
 
 class CoursePage(CoursePermissionMixin, Page):
@@ -197,9 +343,9 @@ class CoursePage(CoursePermissionMixin, Page):
             heading="Rules",
         ),
     ]
+    # Wagtail's own index, for the admin's page search (the catalog's is courses/search.py).
     search_fields = Page.search_fields + [
         index.SearchField("summary"),
-        index.SearchField("description"),
         index.AutocompleteField("summary"),
         index.FilterField("level"),
         index.FilterField("price"),
@@ -207,6 +353,8 @@ class CoursePage(CoursePermissionMixin, Page):
     ]
     parent_page_types = ["courses.CourseIndexPage"]
     subpage_types = ["courses.ModulePage"]
+
+    objects = PageManager.from_queryset(CoursePageQuerySet)()
 
     class Meta:
         verbose_name = "course"
@@ -218,6 +366,10 @@ class CoursePage(CoursePermissionMixin, Page):
     @cached_property
     def outcomes(self) -> list[str]:
         return [line.strip() for line in self.learning_outcomes.splitlines() if line.strip()]
+
+    @property
+    def course(self) -> "CoursePage":
+        return self
 
     def teacher_users(self) -> list:
         """The teachers, the page owner first (uses a prefetch of `teachers` when there is one)."""
@@ -231,10 +383,128 @@ class CoursePage(CoursePermissionMixin, Page):
         if self.currency:
             self.currency = self.currency.upper()
 
-    def serve(self, request, *args, **kwargs):
-        from courses.views import course_detail
+    # --- What the course holds -------------------------------------------------------------
 
-        return course_detail(request, course=self)
+    def outline(self) -> list[OutlineModule]:
+        """Live modules with their live lessons, in the editor's order: shared by every request
+        (lms/pagecache.py), else two queries."""
+        return pagecache.shared(f"course-outline:{self.pk}", self._outline_build)
+
+    def _outline_build(self) -> list[OutlineModule]:
+        modules = ModulePage.objects.child_of(self).live().order_by("path").only("id", "title", "path", "intro")
+        lessons = {}
+        for lesson in (
+            LessonPage.objects.descendant_of(self)
+            .live()
+            .defer_streamfields()
+            .order_by("path")
+            .only("id", "title", "path", "url_path", "depth", "duration_minutes", "free_preview", "locale_id")
+        ):
+            lessons.setdefault(lesson.path[:-STEP], []).append(
+                OutlineLesson(lesson.pk, lesson.title, lesson.url, lesson.duration_minutes, lesson.free_preview)
+            )
+        return [OutlineModule(m.pk, m.title, m.intro, tuple(lessons.get(m.path, ()))) for m in modules]
+
+    def lessons(self) -> list[OutlineLesson]:
+        return [lesson for module in self.outline() for lesson in module.lessons]
+
+    def blocking_lesson(self, lesson: "LessonPage", completed: set[int]) -> OutlineLesson | None:
+        """With enforced order: the first lesson before `lesson` not yet completed, else None."""
+        if not self.enforce_order:
+            return None
+        for earlier in self.lessons():
+            if earlier.pk == lesson.pk:
+                return None
+            if earlier.pk not in completed:
+                return earlier
+        return None
+
+    def taught_by(self, user) -> bool:
+        if not getattr(user, "is_authenticated", False) or not user.is_teacher:
+            return False
+        return self.owner_id == user.pk or self.teachers.filter(pk=user.pk).exists()
+
+    def open_to(self, user, *, enrollment: "Enrollment | None" = None) -> bool:
+        """May `user` see every lesson? (an active enrollment, one of its teachers, or staff)"""
+        if not getattr(user, "is_authenticated", False):
+            return False
+        if enrollment is not None or user.is_platform_staff or self.taught_by(user):
+            return True
+        return Enrollment.objects.active_for(user=user, course=self) is not None
+
+    def search_document_update(self) -> None:
+        """Rebuild this course's search document from what every visitor may read (its own
+        texts, its live lessons' titles, its free-preview lessons' text; never a quiz)."""
+        lessons = list(LessonPage.objects.live().descendant_of(self).order_by("path"))
+        titles = " ".join(lesson.title for lesson in lessons)
+        preview = " ".join(lesson.public_text() for lesson in lessons if lesson.free_preview)
+        description = search.plain(self.description)
+        if search.postgres():
+            vector = search.vector(
+                title=self.title, summary=self.summary, description=f"{description} {titles}", preview=preview
+            )
+            CourseSearchDocument.objects.update_or_create(course_id=self.pk, defaults={"vector": vector})
+        terms = search.words(self.title, self.summary, description, titles, preview)
+        SearchTerm.objects.bulk_create([SearchTerm(word=w) for w in terms], ignore_conflicts=True)
+
+    # --- Serving ----------------------------------------------------------------------------
+
+    def route(self, request, path_components):
+        # A module (its own page redirects to the outline) or a lesson, in one query each; the
+        # lesson is served with this course, so it need not look it up again.
+        if len(path_components) == 1:
+            module = ModulePage.objects.child_of(self).filter(slug=path_components[0]).first()
+            if module is None:
+                raise Http404
+            return module.route(request, [])
+        if len(path_components) == 2:
+            url_path = f"{self.url_path}{path_components[0]}/{path_components[1]}/"
+            lesson = LessonPage.objects.filter(url_path=url_path, depth=self.depth + 2).first()
+            if lesson is None or not lesson.live:
+                raise Http404
+            return RouteResult(lesson, kwargs={"course": self})
+        if path_components:
+            raise Http404
+        return super().route(request, path_components)
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        user = request.user
+        lessons = self.lessons()
+        enrollment = Enrollment.objects.active_for(user=user, course=self)
+        prefetch_related_objects(
+            [self],
+            Prefetch("teachers", queryset=User.objects.select_related("teacher_profile")),
+            "owner__teacher_profile",
+        )
+        teachers = self.teacher_users()
+        is_teacher = user.is_authenticated and user.is_teacher and any(t.pk == user.pk for t in teachers)
+        has_access = enrollment is not None or is_teacher or (user.is_authenticated and user.is_platform_staff)
+        completed = LessonProgress.objects.completed_ids(user=user, course=self) if enrollment else set()
+        context.update(
+            course=self,
+            outline=self.outline(),
+            lesson_count=len(lessons),
+            minutes=sum(lesson.duration_minutes for lesson in lessons),
+            teachers=teachers,
+            # .all(), not .live(): in a preview this is modelcluster's in-memory relation.
+            prerequisites=[p for p in self.prerequisites.all() if p.live],
+            enrollment=enrollment,
+            has_access=has_access,
+            is_teacher=is_teacher,
+            completed=completed,
+            done_count=len(completed & {lesson.pk for lesson in lessons}),
+            continue_lesson=enrollment.continue_lesson(lessons, completed) if enrollment else None,
+            certificate=(
+                Certificate.objects.filter(student=user, course=self, revoked_at__isnull=True).first()
+                if enrollment and enrollment.completed_at
+                else None
+            ),
+        )
+        return context
+
+    def serve(self, request, *args, **kwargs):
+        return pagecache.share_with_visitors(request, super().serve(request, *args, **kwargs), self)
 
 
 class ModulePage(CoursePermissionMixin, Page):
@@ -249,11 +519,14 @@ class ModulePage(CoursePermissionMixin, Page):
     class Meta:
         verbose_name = "module"
 
+    @cached_property
+    def course(self) -> CoursePage | None:
+        return CoursePage.objects.filter(path=self.path[:-STEP]).first()
+
     def serve(self, request, *args, **kwargs):
-        parent = self.get_parent()
-        if parent is None:
+        if self.course is None:
             raise Http404
-        return redirect(f"{parent.url}#module-{self.pk}")
+        return redirect(f"{self.course.url}#module-{self.pk}")
 
 
 class LessonPage(CoursePermissionMixin, Page):
@@ -266,6 +539,7 @@ class LessonPage(CoursePermissionMixin, Page):
         FieldPanel("free_preview"),
         FieldPanel("body"),
     ]
+    # Wagtail's own index, for the admin's page search (the catalog's is courses/search.py).
     search_fields = Page.search_fields + [index.SearchField("body")]
     parent_page_types = ["courses.ModulePage"]
     subpage_types = []
@@ -274,20 +548,123 @@ class LessonPage(CoursePermissionMixin, Page):
         verbose_name = "lesson"
 
     @cached_property
+    def course(self) -> CoursePage | None:
+        """The course two levels up, in one query."""
+        return CoursePage.objects.filter(path=self.path[: -2 * STEP]).first()
+
+    @cached_property
     def quiz(self):
         """The lesson's quiz block (a bound block with `.id` and `.value`), or None."""
-        for block in self.body:
-            if block.block_type == "quiz":
-                return block
-        return None
+        if not any(block["type"] == "quiz" for block in self.body.raw_data):
+            return None  # known without loading the blocks' images and documents
+        return next(block for block in self.body if block.block_type == "quiz")
 
-    def serve(self, request, *args, **kwargs):
-        from courses.views import lesson_detail
+    def public_text(self) -> str:
+        """The lesson's text, for the search document of a free preview (not its quiz)."""
+        body = self._meta.get_field("body")
+        return " ".join(
+            text
+            for block in self.body
+            if block.block_type != "quiz"
+            for text in body.stream_block.child_blocks[block.block_type].get_searchable_content(block.value)
+        )
 
-        return lesson_detail(request, lesson=self)
+    def get_context(self, request, *args, course: CoursePage | None = None, **kwargs):
+        """The lesson for `request.user`: their enrolment and ticks (two indexed queries), where
+        they are in the course (its shared outline), the quiz and their attempts."""
+        context = super().get_context(request, *args, **kwargs)
+        course = course or self.course
+        user = request.user
+        lessons = course.lessons()
+        enrollment = Enrollment.objects.active_for(user=user, course=course)
+        completed = LessonProgress.objects.completed_ids(user=user, course=course) if enrollment else set()
+        has_access = course.open_to(user, enrollment=enrollment)
+        index = next((i for i, item in enumerate(lessons) if item.pk == self.pk), None)
+        blocked_by = course.blocking_lesson(self, completed) if enrollment and not self.free_preview else None
+        context.update(
+            lesson=self,
+            course=course,
+            outline=course.outline(),
+            enrollment=enrollment,
+            has_access=has_access,
+            can_view=(has_access or self.free_preview) and blocked_by is None,
+            blocked_by=blocked_by,
+            completed=completed,
+            is_done=self.pk in completed,
+            done_count=len(completed & {item.pk for item in lessons}),
+            lesson_count=len(lessons),
+            previous_lesson=lessons[index - 1] if index else None,
+            next_lesson=lessons[index + 1] if index is not None and index + 1 < len(lessons) else None,
+        )
+        quiz = self.quiz
+        if quiz is not None:
+            attempts = QuizAttempt.objects.of(user=user, lesson=self) if enrollment else []
+            limit = quiz.value["max_attempts"]
+            passed = any(a.passed for a in attempts)
+            context.update(
+                quiz_attempts=attempts,
+                quiz_last=attempts[0] if attempts else None,
+                quiz_passed=passed,
+                quiz_remaining=(limit - len(attempts)) if limit else None,
+                quiz_open=bool(enrollment) and not passed and (not limit or len(attempts) < limit),
+            )
+        elif not getattr(request, "is_preview", False):
+            # The same for every viewer, kept per revision (a quiz shows each viewer's attempts).
+            context["body_html"] = pagecache.shared(
+                f"lesson-body:{self.pk}:{self.live_revision_id}",
+                lambda: render_to_string("courses/_lesson_body.html", {"lesson": self}),
+            )
+        return context
+
+    def serve(self, request, *args, course: CoursePage | None = None, **kwargs):
+        course = course or self.course
+        if course is None or not course.live:
+            raise Http404("This lesson is not part of a published course.")
+        request.is_preview = False
+        context = self.get_context(request, *args, course=course, **kwargs)
+        if not context["can_view"]:
+            return TemplateResponse(request, "courses/lesson_locked.html", context, status=403)
+        if context["enrollment"] is not None:
+            context["enrollment"].bookmark(self)
+        return TemplateResponse(request, self.get_template(request, *args, **kwargs), context)
+
+
+# --- Search ----------------------------------------------------------------------------------
+
+
+class CourseSearchDocument(models.Model):
+    """A course's weighted search document on PostgreSQL (courses/search.py), GIN-indexed
+    (migration 0002). Kept apart from the page so page revisions never carry it."""
+
+    course = models.OneToOneField(
+        CoursePage, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    vector = SearchVectorField(null=True)
+
+    def __str__(self):
+        return f"search document of {self.course_id}"
+
+
+class SearchTerm(models.Model):
+    """A word of some course's search document: what a misspelt query is corrected to
+    (courses/search.py). On PostgreSQL a trigram (GiST) index serves the nearest-word search
+    (migration 0002)."""
+
+    word = models.CharField(max_length=64, primary_key=True)
+
+    def __str__(self):
+        return self.word
 
 
 # --- Records --------------------------------------------------------------------------------
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def active_for(self, *, user, course) -> "Enrollment | None":
+        """The user's active enrollment in the course (one indexed query; none for visitors)."""
+        if not getattr(user, "is_authenticated", False):
+            return None
+        return self.filter(student=user, course=course, status=Enrollment.Status.ACTIVE).first()
 
 
 class Enrollment(models.Model):
@@ -314,6 +691,8 @@ class Enrollment(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     last_lesson = models.ForeignKey(LessonPage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
+    objects = EnrollmentQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -330,6 +709,32 @@ class Enrollment(models.Model):
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
 
+    def bookmark(self, lesson: LessonPage) -> None:
+        """Remember the last lesson opened, for "continue where you left off" (written by the
+        lesson page as it is viewed; nothing else depends on it)."""
+        if self.last_lesson_id != lesson.pk:
+            Enrollment.objects.filter(pk=self.pk).update(last_lesson=lesson)
+            self.last_lesson_id = lesson.pk
+
+    def continue_lesson(self, lessons: list[OutlineLesson], completed: set[int]) -> OutlineLesson | None:
+        """Where to continue: the first lesson not done from the last one opened on, else the first not done."""
+        if not lessons:
+            return None
+        ids = [lesson.pk for lesson in lessons]
+        start = ids.index(self.last_lesson_id) if self.last_lesson_id in ids else 0
+        for lesson in lessons[start:] + lessons[:start]:
+            if lesson.pk not in completed:
+                return lesson
+        return lessons[start]
+
+
+class LessonProgressQuerySet(models.QuerySet):
+    def completed_ids(self, *, user, course) -> set[int]:
+        """The ids of the lessons of `course` the user completed (one indexed query)."""
+        if not getattr(user, "is_authenticated", False):
+            return set()
+        return set(self.filter(student=user, course=course).values_list("lesson_id", flat=True))
+
 
 class LessonProgress(models.Model):
     """A lesson a student has completed."""
@@ -339,12 +744,22 @@ class LessonProgress(models.Model):
     lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="progress")
     completed_at = models.DateTimeField(default=timezone.now)
 
+    objects = LessonProgressQuerySet.as_manager()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["student", "lesson"], name="one_progress_per_lesson")]
         indexes = [models.Index(fields=["student", "course"], name="progress_student_course_idx")]
 
     def __str__(self):
         return f"{self.student_id} completed {self.lesson_id}"
+
+
+class QuizAttemptQuerySet(models.QuerySet):
+    def of(self, *, user, lesson) -> list["QuizAttempt"]:
+        """The user's attempts at the lesson's quiz, newest first."""
+        if not getattr(user, "is_authenticated", False):
+            return []
+        return list(self.filter(student=user, lesson=lesson))
 
 
 class QuizAttempt(models.Model):
@@ -359,6 +774,8 @@ class QuizAttempt(models.Model):
     score = models.PositiveSmallIntegerField(help_text="Percent.")
     passed = models.BooleanField()
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = QuizAttemptQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -408,16 +825,12 @@ class CourseReviewTask(AbstractGroupApprovalTask):
 
     def start(self, workflow_state, user=None):
         task_state = super().start(workflow_state, user=user)
-        from courses.services import moderation_submitted
-
         moderation_submitted(task=self, page=workflow_state.content_object, submitter=user)
         return task_state
 
     @transaction.atomic
     def on_action(self, task_state, user, action_name, **kwargs):
         super().on_action(task_state, user, action_name, **kwargs)
-        from courses.services import moderation_decided
-
         moderation_decided(
             page=task_state.workflow_state.content_object,
             requested_by=task_state.workflow_state.requested_by,

@@ -12,7 +12,6 @@ from wagtail.models import (
     Collection,
     GroupCollectionPermission,
     GroupPagePermission,
-    Page,
     Workflow,
     WorkflowPage,
     WorkflowTask,
@@ -28,9 +27,9 @@ from courses.models import (
     Enrollment,
     LessonPage,
     LessonProgress,
+    OutlineLesson,
     QuizAttempt,
 )
-from lms import pagecache
 from lms.models import HomePage, Role, User
 from lms.services import audit_record, notify
 
@@ -141,14 +140,6 @@ def missing_prerequisites(*, student: User, course: CoursePage) -> list[CoursePa
 # --- Learning ---------------------------------------------------------------------------------
 
 
-def lesson_visit(*, student: User, lesson: LessonPage, enrollment: Enrollment | None) -> None:
-    """Remember the last lesson opened, for "continue where you left off"."""
-    if enrollment is not None and enrollment.last_lesson_id != lesson.pk:
-        Enrollment.objects.filter(pk=enrollment.pk).update(last_lesson=lesson)
-        enrollment.last_lesson_id = lesson.pk
-        pagecache.user_changed(student.pk)  # .update() sends no signal
-
-
 def _lesson_gate(*, student: User, lesson: LessonPage, course: CoursePage) -> Enrollment:
     enrollment = selectors.active_enrollment(user=student, course=course)
     if enrollment is None:
@@ -160,18 +151,9 @@ def _lesson_gate(*, student: User, lesson: LessonPage, course: CoursePage) -> En
     return enrollment
 
 
-def lesson_blocked_by(*, student: User, lesson: LessonPage, course: CoursePage) -> LessonPage | None:
+def lesson_blocked_by(*, student: User, lesson: LessonPage, course: CoursePage) -> OutlineLesson | None:
     """With enforced order: the first earlier lesson not yet completed, else None."""
-    if not course.enforce_order:
-        return None
-    lessons = selectors.flat_lessons(selectors.course_outline(course=course))
-    done = selectors.completed_lesson_ids(user=student, course=course)
-    for earlier in lessons:
-        if earlier.pk == lesson.pk:
-            return None
-        if earlier.pk not in done:
-            return earlier
-    return None
+    return course.blocking_lesson(lesson, selectors.completed_lesson_ids(user=student, course=course))
 
 
 @transaction.atomic
@@ -327,40 +309,6 @@ def certificate_revoke(*, certificate: Certificate, actor: User, reason: str) ->
         certificate.save(update_fields=["revoked_at"])
         audit_record(actor=actor, action="certificate.revoke", target=certificate, message=reason)
     return certificate
-
-
-# --- Moderation -------------------------------------------------------------------------------
-
-
-def moderation_submitted(*, task, page: Page, submitter: User | None) -> None:
-    """Tell the reviewers (staff) that a course page waits for them."""
-    reviewers = User.objects.filter(is_active=True, groups__in=task.groups.all()).distinct()
-    who = submitter.name if submitter else "A teacher"
-    for reviewer in reviewers:
-        if submitter is not None and reviewer.pk == submitter.pk:
-            continue
-        notify(
-            user=reviewer,
-            kind="moderation",
-            title=f"{who} submitted “{page.title}” for review",
-            body="Approve it to publish, or request changes with a comment.",
-            url=f"/cms/pages/{page.pk}/edit/",
-        )
-
-
-def moderation_decided(
-    *, page: Page, requested_by: User | None, reviewer: User, approved: bool, comment: str = ""
-) -> None:
-    """Tell the teacher who submitted the page what the reviewer decided."""
-    if requested_by is None:
-        return
-    if approved:
-        title, body = f"“{page.title}” was approved", "It is published now."
-    else:
-        title, body = f"Changes requested on “{page.title}”", "Edit the page and submit it again."
-    if comment:
-        body = f"{body}\n\n{reviewer.name}: {comment}"
-    notify(user=requested_by, kind="moderation", title=title, body=body, url=f"/cms/pages/{page.pk}/edit/")
 
 
 # --- Site set-up ------------------------------------------------------------------------------

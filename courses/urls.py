@@ -4,6 +4,7 @@ from courses import views
 
 app_name = "courses"
 
+# The catalog, course and lesson pages are Wagtail pages, served by Wagtail (courses/models.py).
 urlpatterns = [
     path("courses/enroll/<int:course_id>/", views.enroll, name="enroll"),
     path("courses/lessons/<int:lesson_id>/complete/", views.lesson_complete, name="lesson_complete"),
@@ -12,10 +13,4 @@ urlpatterns = [
     path("courses/teach/<int:course_id>/students.csv", views.course_students_csv, name="course_students_csv"),
     path("certificates/<str:code>/", views.certificate_verify, name="certificate_verify"),
     path("certificates/<str:code>/download/", views.certificate_download, name="certificate_download"),
-    # Last: the course tree's pages, found in one query (and, for visitors, from the page
-    # cache); a path that is no page there falls through to Wagtail's own routing.
-    path("courses/", views.cached_page, name="catalog"),
-    path("courses/<slug:course_slug>/", views.cached_page, name="course"),
-    path("courses/<slug:course_slug>/<slug:module_slug>/", views.cached_page, name="module"),
-    path("courses/<slug:course_slug>/<slug:module_slug>/<slug:lesson_slug>/", views.cached_page, name="lesson"),
 ]

@@ -1,15 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
-
-
-def _class_changed(sender=None, instance=None, **kwargs) -> None:
-    """A class's teacher and students see it on their cached pages (lms/pagecache.py)."""
-    from live.models import Participant
-    from lms import pagecache
-
-    pagecache.user_changed(instance.teacher_id)
-    for student_id in Participant.objects.filter(live_class_id=instance.pk).values_list("student_id", flat=True):
-        pagecache.user_changed(student_id)
 
 
 class LiveConfig(AppConfig):
@@ -20,17 +9,7 @@ class LiveConfig(AppConfig):
     def ready(self):
         from live import panels as live_panels
         from live.services import live_group
-        from lms import pagecache, panels, realtime
-
-        for signal in (post_save, post_delete):
-            suffix = "saved" if signal is post_save else "deleted"
-            signal.connect(_class_changed, sender="live.LiveClass", dispatch_uid=f"live.pagecache_class_{suffix}")
-            signal.connect(
-                pagecache.user_row_changed("student_id"),
-                sender="live.Participant",
-                dispatch_uid=f"live.pagecache_participant_{suffix}",
-                weak=False,
-            )
+        from lms import panels, realtime
 
         # Booking changes ride on every page's shared socket (static/js/live.js listens).
         realtime.register(group=live_group, event_types={"live.booking"})

@@ -1,60 +1,135 @@
-"""Whole pages of signed-in users, cached per user until something they would see changes.
+"""What every visitor sees alike, cached once and shared: whole pages for visitors who are not
+signed in (the catalog and course pages), and fragments of anyone's pages (a lesson's body, a
+course's outline). Nothing personal is ever stored: signed-in pages are rendered for each
+request, with their own part read in a query or two.
 
-Two numbers in the shared cache decide whether a stored page is still right:
+Every key starts with the **generation**, a number in the shared cache. Any change listed in
+`CHANGES` below moves it on, so no entry of the old generation is read again (they expire).
+That registry is the one place that says what invalidates the shared caches: a new feature
+whose data shows on a cached page or fragment adds its model here, and nowhere else. Keys
+also name what they show (a lesson and its revision, a course), so unrelated entries never
+collide.
 
-- the **site generation**, bumped by any change every visitor sees: a page published,
-  unpublished, moved or deleted, a site, view restriction, image or document saved, a
-  plan switched on or off (the apps connect `site_changed` to those signals);
-- each user's **version**, bumped by any change to what that user's own pages show: their
-  profile, notifications, enrollments and progress, quiz attempts, certificates, classes,
-  payments, chat unread count (the apps call `user_changed` from signals, or explicitly
-  where a service updates rows in bulk).
-
-A page is stored under the numbers read *before* it was rendered, and `user_changed`
-bumps both at once and again after the transaction commits, so a render that read rows
-while a change was in flight can never be stored under the new number. A number that was
-evicted restarts from the clock, never from one an older entry could still carry.
-
-A cached page must not carry a CSRF token or a flash message: pages are rendered for the
-cache with a placeholder wherever a CSRF token goes (`lms.context_processors`), and every
-serve puts in a fresh token; nothing is cached or served from the cache while the user
-has messages pending, or if the render queued one.
+Visitors' pages: the page's model opts in with `share_with_visitors(request, response, page)`
+in its `serve()` (never for a page behind a view restriction); `VisitorPageCacheMiddleware`
+answers later visitors from the cache before any routing or query. The key holds the host,
+the full path, every request header the view selects its response by (`SELECTED_BY`: htmx's
+partial and history-restore requests) and the visitor's time zone (times are shown in it);
+the response's `Vary` names the same headers. Only GETs of visitors without pending flash
+messages are served or stored.
 """
 
 import hashlib
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from asgiref.sync import sync_to_async
+from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import Signal
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from wagtail.documents import get_document_model_string
+from wagtail.images import get_image_model_string
+from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from lms import aio
+GENERATION_KEY = "lms:pagecache:generation"
+TIMEOUT = 60 * 5  # also bounds what changes with the clock alone (a class that has ended)
+SELECTED_BY = ("HX-Request", "HX-Target", "HX-History-Restore-Request")
 
-CSRF_PLACEHOLDER = "lyceum-csrf-placeholder-7f3c1e9a"
-_CSRF_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
-RENDERING_ATTR = "_lyceum_pagecache_rendering"
 
-GENERATION_KEY = "lms:site-generation"
-USER_VERSION_KEY = "lms:user-version:{}"
-PAGE_TIMEOUT = 60 * 10
+# --- What invalidates the shared caches ----------------------------------------------------------
 
-# The generation is read from the shared cache at most once a second per process, so a
-# page hit costs one round trip for it less; another process sees a publish within a second.
+
+def _teacher_shown(instance, update_fields=None, **kwargs) -> bool:
+    # Teachers' names are on course cards and pages; a login's `last_login` save is not.
+    return instance.role == "teacher" and set(update_fields or ()) != {"last_login"}
+
+
+def _seat_in_a_group_class(instance, **kwargs) -> bool:
+    # Asked by id: in a cascade the class may go in the same delete.
+    classes = instance._meta.get_field("live_class").related_model.objects
+    return classes.filter(pk=instance.live_class_id, course__isnull=False).exists()
+
+
+@dataclass(frozen=True)
+class Change:
+    signal: Signal
+    sender: str | None = None  # "app_label.ModelName"; None for Wagtail's page signals (any page)
+    when: Callable[..., bool] | None = None  # given the signal's arguments: does this change show?
+
+
+CHANGES = (
+    # Pages: the catalog, course pages, outlines and lesson bodies show only what is live.
+    Change(page_published),
+    Change(page_unpublished),  # Wagtail also sends it for a live page being deleted
+    Change(post_page_move),
+    # What pages show besides their own fields.
+    *(
+        Change(signal, sender)
+        for sender in (
+            "wagtailcore.Site",
+            "wagtailcore.PageViewRestriction",
+            get_image_model_string(),
+            get_document_model_string(),
+            "courses.Category",
+            "lms.TeacherProfile",
+            "live.Availability",  # a course page lists the teachers who take bookings
+            "billing.Plan",  # the navigation links the plans while one is on sale
+        )
+        for signal in (post_save, post_delete)
+    ),
+    Change(post_save, "lms.User", when=_teacher_shown),
+    Change(post_delete, "lms.User", when=lambda instance, **kwargs: instance.role == "teacher"),
+    # A course page lists its upcoming group classes and their free seats.
+    *(
+        Change(signal, "live.LiveClass", when=lambda instance, **kwargs: instance.course_id is not None)
+        for signal in (post_save, post_delete)
+    ),
+    *(Change(signal, "live.Participant", when=_seat_in_a_group_class) for signal in (post_save, post_delete)),
+)
+
+
+def connect() -> None:
+    """Connect every change in `CHANGES` to `changed` (called once, in LmsConfig.ready)."""
+    for number, change in enumerate(CHANGES):
+        change.signal.connect(
+            _receiver(change), sender=change.sender, weak=False, dispatch_uid=f"lms.pagecache.{number}"
+        )
+
+
+def _receiver(change: Change):
+    def receiver(sender=None, **kwargs) -> None:
+        if change.when is None or change.when(**kwargs):
+            changed()
+
+    return receiver
+
+
+# --- The generation ------------------------------------------------------------------------------
+
+# Read from the shared cache at most once a second per process (a request may use it several
+# times); this process sees its own changes at once, other processes within a second.
 _local = {"generation": None, "read_at": 0.0}
 GENERATION_LOCAL_TTL = 1.0
 
 
-# --- Site generation ---------------------------------------------------------------------------
+def changed() -> None:
+    """Something shared caches show changed: start a new generation, now and again when the
+    transaction commits (a page rendered in between from the old rows is left behind)."""
+    _bump()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(_bump)
 
 
-def site_changed(sender=None, **kwargs) -> None:
-    """Signal receiver (or plain call): every cached page and fragment starts afresh."""
+def _bump() -> None:
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:
+        # Evicted (or never set): restart from the clock, never from a number an older entry carries.
         cache.set(GENERATION_KEY, time.time_ns(), None)
     _local["generation"] = None
 
@@ -71,152 +146,75 @@ def generation() -> int:
     return value
 
 
-# --- Per-user versions -------------------------------------------------------------------------
+# --- Shared fragments ----------------------------------------------------------------------------
 
 
-def user_version(user_id: int) -> int:
-    key = USER_VERSION_KEY.format(user_id)
-    value = cache.get(key)
-    if value is None:
-        cache.add(key, time.time_ns(), None)
-        value = cache.get(key, 0)
-    return value
-
-
-def _bump(user_id: int) -> None:
-    key = USER_VERSION_KEY.format(user_id)
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, time.time_ns(), None)
-
-
-def user_changed(user_id: int | None) -> None:
-    """Something `user_id` sees on their own pages changed (now, or when this commits).
-
-    Outside a transaction the change is committed already: one bump is enough."""
-    if not user_id:
-        return
-    _bump(user_id)
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: _bump(user_id))
-
-
-async def auser_changed(*user_ids: int) -> None:
-    """`user_changed` from the event loop for each of `user_ids`, for changes already
-    committed: one Redis round trip on the loop's own client for them all (SET NX from the
-    clock, then INCR: what `_bump` does)."""
-    client = aio.redis_client()
-    if client is None:
-        for user_id in user_ids:
-            await sync_to_async(user_changed, thread_sensitive=False)(user_id)
-        return
-    pipe = client.pipeline(transaction=False)
-    for user_id in user_ids:
-        key = cache.make_and_validate_key(USER_VERSION_KEY.format(user_id))
-        pipe.set(key, time.time_ns(), nx=True)
-        pipe.incr(key)
-    await pipe.execute()
-
-
-def user_row_changed(field: str):
-    """A signal receiver that calls `user_changed` for the instance's `field` (a user FK id)."""
-
-    def receiver(sender=None, instance=None, **kwargs) -> None:
-        user_changed(getattr(instance, field, None))
-
-    receiver.__name__ = f"user_row_changed_{field}"
-    return receiver
-
-
-def user_data(user_id: int, name: str, build):
-    """`build()`'s result for this user, cached until their data or the site changes."""
-    key = f"lms:user-data:{user_id}:{user_version(user_id)}:{generation()}:{name}"
+def shared(name: str, build: Callable):
+    """`build()`'s result, shared by every request until the generation moves on. `name` says
+    what it shows, e.g. f"lesson-body:{lesson.pk}:{lesson.live_revision_id}". None is not kept."""
+    key = f"lms:shared:{generation()}:{name}"
     found = cache.get(key)
     if found is None:
         found = build()
-        cache.set(key, found, PAGE_TIMEOUT)
+        if found is not None:
+            cache.set(key, found, TIMEOUT)
     return found
 
 
-# --- Pages -------------------------------------------------------------------------------------
+# --- Visitors' pages -----------------------------------------------------------------------------
 
 
 def messages_pending(request) -> bool:
-    """Flash messages wait for this request's page (it must be rendered, not cached)."""
+    """Flash messages wait for this request's page (it must be rendered, not served from the cache)."""
     if "messages" in request.COOKIES:
         return True
     session = getattr(request, "session", None)
     return bool(session is not None and session.get("_messages"))
 
 
-def cacheable(request) -> bool:
-    return (
-        request.method in ("GET", "HEAD")
-        and getattr(request, "user", None) is not None
-        and request.user.is_authenticated
-        and not messages_pending(request)
-    )
+def _for_visitor(request) -> bool:
+    return request.method == "GET" and not request.user.is_authenticated and not messages_pending(request)
 
 
-def _page_key(request, name: str, max_age: int | None) -> str:
-    user = request.user
-    # The current time bucket, for pages that show what changes with the clock alone
-    # (e.g. a class's Join button opening): such a page is re-rendered at least that often.
-    bucket = int(time.time() // max_age) if max_age else 0
-    # Read when the user was loaded (lms/backends.py), else now; either way before rendering.
-    version = getattr(user, "page_cache_version", None) or user_version(user.pk)
-    variant = f"{request.get_full_path()}|{bool(getattr(request, 'htmx', False))}|{bucket}"
-    digest = hashlib.sha256(variant.encode()).hexdigest()[:32]
-    return f"lms:page:{user.pk}:{version}:{generation()}:{name}:{digest}"
-
-
-def _with_fresh_token(request, content: bytes) -> bytes:
-    if _CSRF_PLACEHOLDER_BYTES not in content:
-        return content
-    return content.replace(_CSRF_PLACEHOLDER_BYTES, get_token(request).encode())
-
-
-def _personal(response):
-    patch_vary_headers(response, ["Cookie", "HX-Request"])
-    patch_cache_control(response, private=True, no_cache=True)
+def share_with_visitors(request, response, page):
+    """Let the visitors' cache keep `page`'s response to a visitor's request — unless a view
+    restriction guards the page (the cache answers before Wagtail checks restrictions)."""
+    patch_vary_headers(response, SELECTED_BY)
+    if _for_visitor(request) and not page.get_view_restrictions().exists():
+        response.shared_with_visitors = True
     return response
 
 
-def rendering_for_cache(request) -> bool:
-    return getattr(request, RENDERING_ATTR, False)
+def _page_key(request) -> str:
+    selected_by = "|".join(request.headers.get(name, "") for name in SELECTED_BY)
+    variant = f"{request.get_host()}|{request.get_full_path()}|{selected_by}|{timezone.get_current_timezone_name()}"
+    return f"lms:visitor-page:{generation()}:{hashlib.sha256(variant.encode()).hexdigest()[:32]}"
 
 
-def personal_page(request, name: str, render, *, max_age: int | None = None):
-    """The response `render()` gives this signed-in user, from the cache when neither
-    their own data nor the site changed since it was stored (see the module docstring).
+class VisitorPageCacheMiddleware:
+    """Answers visitors from the cache; keeps the pages their models share (see the module
+    docstring). After the authentication, message and time zone middleware."""
 
-    `render()` runs the view (and any side effects it has) only on a miss: a view whose
-    side effect changes what it shows must bump the user's version itself, so a hit
-    implies the side effect was already done. `max_age` (seconds) bounds how long a page
-    that shows clock-dependent content is served.
-    """
-    if not cacheable(request):
-        return render()
-    key = _page_key(request, name, max_age)
-    found = cache.get(key)
-    if found is not None:
-        content, content_type = found
-        response = HttpResponse(_with_fresh_token(request, content), content_type=content_type)
-        response["X-Lyceum-Cache"] = "hit"
-        return _personal(response)
-    setattr(request, RENDERING_ATTR, True)
-    try:
-        response = render()
-        if hasattr(response, "render") and not getattr(response, "is_rendered", True):
-            response.render()
-    finally:
-        setattr(request, RENDERING_ATTR, False)
-    if getattr(response, "streaming", False):
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not _for_visitor(request):
+            return self.get_response(request)
+        key = _page_key(request)
+        found = cache.get(key)
+        if found is not None:
+            content, content_type = found
+            response = HttpResponse(content, content_type=content_type)
+            patch_vary_headers(response, SELECTED_BY)
+            response["X-Lyceum-Cache"] = "hit"
+            return response
+        response = self.get_response(request)
+        # Not a page whose render queued a flash message either.
+        if (
+            getattr(response, "shared_with_visitors", False)
+            and response.status_code == 200
+            and not len(get_messages(request))
+        ):
+            cache.set(key, (response.content, response["Content-Type"]), TIMEOUT)
         return response
-    content = response.content
-    storage = getattr(request, "_messages", None)
-    if response.status_code == 200 and not getattr(storage, "_queued_messages", None):
-        cache.set(key, (content, response["Content-Type"]), PAGE_TIMEOUT)
-    response.content = _with_fresh_token(request, content)
-    return _personal(response)

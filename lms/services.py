@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django_q.tasks import async_task
 
-from lms import pagecache
 from lms.consumers import user_group
 from lms.models import AuditLogEntry, Notification, NotificationPreference, Role, TeacherProfile, User
 from lms.notifications import KINDS
@@ -234,7 +233,6 @@ def notification_mark_read(*, user: User, notification_id: int) -> Notification:
 def notifications_mark_all_read(*, user: User) -> int:
     count = Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
     if count:
-        pagecache.user_changed(user.pk)  # .update() sends no signal
         transaction.on_commit(lambda: _push_unread_count(user.pk))
     return count
 

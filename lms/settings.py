@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "lms.middleware.UserTimezoneMiddleware",
     "lms.middleware.StaffAreaGuardMiddleware",
+    # Visitors' shared pages (lms/pagecache.py): keyed by the time zone the middleware above set.
+    "lms.pagecache.VisitorPageCacheMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -199,10 +201,9 @@ if env.bool("Q_SYNC", default=False):
 
 # --- Users and accounts -----------------------------------------------------------------
 AUTH_USER_MODEL = "lms.User"
-# Django's and allauth's backends, reading the signed-in user from the cache (lms/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "lms.backends.ModelBackend",
-    "lms.backends.AuthenticationBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

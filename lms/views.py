@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from lms import pagecache, selectors, services
+from lms import selectors, services
 from lms.decorators import role_required
 from lms.forms import ProfileForm, TeacherProfileForm
 from lms.models import Notification, Role, TeacherProfile, User
@@ -43,11 +43,7 @@ def dashboard(request):
 
 @role_required(Role.STUDENT, Role.STAFF)
 def dashboard_student(request):
-    # Cached for this student until their data or the site changes, and re-rendered at
-    # least every half minute for what moves with the clock (a class's Join button).
-    return pagecache.personal_page(
-        request, "dashboard-student", lambda: render(request, "lms/dashboard_student.html", {}), max_age=30
-    )
+    return render(request, "lms/dashboard_student.html", {})
 
 
 @role_required(Role.TEACHER, Role.STAFF)

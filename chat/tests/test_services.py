@@ -113,8 +113,6 @@ def test_shared_cache_keeps_presence_in_redis():
 async def test_event_loop_presence_and_page_versions_use_the_caches_own_keys():
     """The socket's heartbeat and page-version bump run on the loop's own Redis client
     (lms/aio.py; a thread without Redis): what they write, the sync side reads."""
-    from lms import pagecache
-
     user_id, other_id = 10**9 + 21, 10**9 + 22
     realtime.presence_leave(user_id)
     realtime.presence_beat(other_id)
@@ -123,13 +121,6 @@ async def test_event_loop_presence_and_page_versions_use_the_caches_own_keys():
     assert realtime.is_online(user_id) and await realtime.ais_online(user_id) == [True]
     realtime.presence_leave(other_id)
     assert await realtime.ais_online(other_id, user_id) == [False, True]
-
-    version = pagecache.user_version(user_id)
-    await pagecache.auser_changed(user_id)
-    assert pagecache.user_version(user_id) == version + 1
-    others = pagecache.user_version(other_id)
-    await pagecache.auser_changed(user_id, other_id)  # both in one round trip
-    assert (pagecache.user_version(user_id), pagecache.user_version(other_id)) == (version + 2, others + 1)
 
 
 def test_a_messages_frame_leaves_no_reference_cycle():

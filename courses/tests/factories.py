@@ -64,9 +64,8 @@ def make_course(
     **fields,
 ) -> CoursePage:
     index = services.catalog_page_ensure()
-    course = CoursePage(
-        title=title, summary=f"Summary of {title}", price=Decimal(price), owner=teacher, live=publish, **fields
-    )
+    fields.setdefault("summary", f"Summary of {title}")
+    course = CoursePage(title=title, price=Decimal(price), owner=teacher, live=publish, **fields)
     course.teachers = [teacher]
     index.add_child(instance=course)
     revision = course.save_revision(user=teacher)
