@@ -29,14 +29,12 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
-    async def dispatch(self, message):
-        if realtime.is_forwarded(message.get("type", "")):
-            await self.send_json(message)
-            return
-        await super().dispatch(message)
-
     async def receive_json(self, content, **kwargs):
         await self.send_json({"type": "error", "error": "This socket only sends; it takes no messages."})
 
     async def notifications_unread(self, event):
         await self.send_json({"type": "notifications.unread", "count": event["count"]})
+
+    async def page_event(self, event):
+        """An app's event for open pages (`lms.realtime.page_event`), sent on as it is."""
+        await self.send_json(event["payload"])

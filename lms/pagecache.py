@@ -24,14 +24,11 @@ has messages pending, or if the render queued one.
 import hashlib
 import time
 
-from asgiref.sync import sync_to_async
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.cache import patch_cache_control, patch_vary_headers
-
-from lms import aio
 
 CSRF_PLACEHOLDER = "lyceum-csrf-placeholder-7f3c1e9a"
 _CSRF_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
@@ -100,23 +97,6 @@ def user_changed(user_id: int | None) -> None:
     _bump(user_id)
     if transaction.get_connection().in_atomic_block:
         transaction.on_commit(lambda: _bump(user_id))
-
-
-async def auser_changed(*user_ids: int) -> None:
-    """`user_changed` from the event loop for each of `user_ids`, for changes already
-    committed: one Redis round trip on the loop's own client for them all (SET NX from the
-    clock, then INCR: what `_bump` does)."""
-    client = aio.redis_client()
-    if client is None:
-        for user_id in user_ids:
-            await sync_to_async(user_changed, thread_sensitive=False)(user_id)
-        return
-    pipe = client.pipeline(transaction=False)
-    for user_id in user_ids:
-        key = cache.make_and_validate_key(USER_VERSION_KEY.format(user_id))
-        pipe.set(key, time.time_ns(), nx=True)
-        pipe.incr(key)
-    await pipe.execute()
 
 
 def user_row_changed(field: str):

@@ -3,6 +3,7 @@
 import asyncio
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -94,7 +95,7 @@ async def exchange(port_a: int, port_b: int, conversation_id: int, cookie_a: str
     async def next_of(ws, kind, sender_id=None):
         while True:
             frame = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
-            if frame["type"] == kind and (sender_id is None or frame["message"]["sender_id"] == sender_id):
+            if frame["type"] == kind and (sender_id is None or f'data-sender-id="{sender_id}"' in frame["html"]):
                 return frame
 
     async with open_socket(port_a, cookie_a) as a, open_socket(port_b, cookie_b) as b:
@@ -104,10 +105,10 @@ async def exchange(port_a: int, port_b: int, conversation_id: int, cookie_a: str
             await b.send(json.dumps({"type": "chat.send", "body": f"from B {i}", "client_id": f"b-{i}"}))
             ack = await next_of(b, "chat.ack")
             frame = await next_of(a, "chat.message")
-            assert frame["message"]["id"] == ack["id"]
-            received.append(frame["message"])
+            assert frame["id"] == ack["id"]
+            received.append(frame["html"])
         await a.send(json.dumps({"type": "chat.send", "body": "from A", "client_id": "a-0"}))
-        received.append((await next_of(b, "chat.message", sender_id=user_a))["message"])
+        received.append((await next_of(b, "chat.message", sender_id=user_a))["html"])
         return received
 
 
@@ -121,5 +122,11 @@ def test_two_servers_deliver_each_others_messages(transactional_db):
     connection.close()  # the servers' connections must not wait on ours
     with asgi_servers(2) as (port_a, port_b):
         received = asyncio.run(exchange(port_a, port_b, conversation.pk, cookie_student, cookie_staff))
-    assert [m["body"] for m in received] == ["from B 0", "from B 1", "from B 2", "from A"]
-    assert [m["sender_id"] for m in received] == [staff.pk] * 3 + [student.pk]
+    assert [re.search(r"data-body>(.*?)<", html).group(1) for html in received] == [
+        "from B 0",
+        "from B 1",
+        "from B 2",
+        "from A",
+    ]
+    senders = [int(re.search(r'data-sender-id="(\d+)"', html).group(1)) for html in received]
+    assert senders == [staff.pk] * 3 + [student.pk]
