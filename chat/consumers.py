@@ -9,7 +9,7 @@ Client → server frames, each a JSON object:
   {"type": "chat.ping"}                                       heartbeat (presence; answered with
                                                               the other's presence if it changed)
 Server → client: chat.hello, chat.ack, chat.message and chat.messages (a message travels as
-the HTML the conversation page renders for this socket's user, `chat.views.message_html`),
+the HTML the conversation page renders for this socket's user, `realtime.message_html`),
 chat.typing, chat.read, chat.presence, chat.hidden, chat.unread, chat.announcement, error.
 A frame the socket cannot take gets an error frame, and the socket stays open.
 """
@@ -25,7 +25,6 @@ from django.conf import settings
 from django.utils.translation import gettext
 
 from chat import realtime, selectors, services
-from chat.views import message_html
 
 logger = logging.getLogger(__name__)
 
@@ -184,7 +183,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         message, _ = services.message_post(
             sender=self.user, conversation=self.conversation, body=body, client_id=client_id
         )
-        return message, message_html(message, user=self.user)
+        return message, realtime.message_html(message, user=self.user)
 
     async def on_sync(self, content):
         after_id = _id(content.get("after_id"))
@@ -205,7 +204,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "chat.messages", "messages": messages, "complete": complete})
 
     def _rendered(self, messages) -> list[dict]:
-        return [{"id": message.pk, "html": message_html(message, user=self.user)} for message in messages]
+        return [{"id": message.pk, "html": realtime.message_html(message, user=self.user)} for message in messages]
 
     def _missed(self, after_id: int) -> list[dict]:
         return self._rendered(
@@ -253,10 +252,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if event["id"] in self.acked:
             self.acked.discard(event["id"])  # this tab sent it: the ack carried it
             return
-        # Rendered for this socket's user, if they may see it (a held message: its sender only).
-        visible = selectors.visible_messages(user=self.user, conversation=self.conversation).filter(pk=event["id"])
-        for rendered in await in_thread(self._rendered)(visible):
-            await self.send_json({"type": "chat.message", **rendered})
+        html = event["html"].get(str(self.user.pk))  # rendered for this user, if they may see it
+        if html is not None:
+            await self.send_json({"type": "chat.message", "id": event["id"], "html": html})
 
     async def chat_typing(self, event):
         if event["user_id"] != self.user.pk:

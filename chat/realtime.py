@@ -1,4 +1,5 @@
-"""Group names, sending to them, and presence: the state shared by every server process.
+"""Group names, what a message looks like when it goes out, sending to groups, and
+presence: the state shared by every server process.
 
 Presence lives in the default cache (Redis with REDIS_URL, so it holds across processes;
 without it, within the one process the in-memory channel layer already implies). A tab
@@ -9,11 +10,16 @@ after at most two heartbeats — the one state no process can clean up after its
 """
 
 import logging
+import zoneinfo
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from lms.validators import time_zone_names
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +45,30 @@ def send(group: str, event: dict) -> None:
         async_to_sync(get_channel_layer().group_send)(group, event)
     except Exception:
         logger.warning("Could not send %s to %s", event.get("type"), group, exc_info=True)
+
+
+# --- A message as it goes out -----------------------------------------------------------
+
+
+def message_html(message, *, user) -> str:
+    """A message as `user` sees it in the conversation page: its `#message` partial, in the
+    user's time zone. The page renders the same partial on load, so a message shown live
+    is the one a reload shows."""
+    zone = zoneinfo.ZoneInfo(user.time_zone) if user.time_zone in time_zone_names() else None
+    with timezone.override(zone):  # None: the site's zone, as UserTimezoneMiddleware does
+        return render_to_string("chat/conversation.html#message", {"message": message, "user": user}).strip()
+
+
+def message_event(message) -> dict:
+    """The `chat.message` event for the conversation's group: the message rendered for each
+    participant who may see it (both; a held one, its sender only), so that every open tab
+    gets its own user's HTML without a query of its own."""
+    conversation = message.conversation
+    viewers = [conversation.user_low, conversation.user_high]
+    if message.status != "visible":
+        viewers = [user for user in viewers if user.pk == message.sender_id]
+    html = {str(viewer.pk): message_html(message, user=viewer) for viewer in viewers}
+    return {"type": "chat.message", "id": message.pk, "html": html}
 
 
 # --- Presence ---------------------------------------------------------------------------

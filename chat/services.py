@@ -161,8 +161,12 @@ def message_post(
         if locked.get(pk=sender.pk):
             raise ChatError(SUSPENDED)
         if client_id:
-            stored = Message.objects.filter(sender=sender, client_id=client_id).select_related("sender").first()
-            if stored is not None:
+            try:
+                resent = Message.objects.select_related("sender", "conversation__user_low", "conversation__user_high")
+                stored = resent.get(sender=sender, client_id=client_id)
+            except Message.DoesNotExist:
+                pass
+            else:
                 transaction.on_commit(lambda: _after_post(stored, resent=True), robust=True)
                 return stored, False
         limit, window = rate_limit()
@@ -201,13 +205,13 @@ def message_post(
 def _after_post(message: Message, *, resent: bool) -> None:
     """What follows a stored message, after commit, whichever way it came.
 
-    It goes to every open tab of the conversation: each socket renders it for its own
-    user and sends it only if that user may see it (a held message, its sender only). A
+    It goes to every open tab of the conversation, rendered for each participant who may
+    see it (a held message, its sender only; `realtime.message_event`). A
     new visible message changes its recipient's unread total, and if they are away the
     worker notifies them: queued here, before the sender hears back, so a process that
     dies after the sender's ack loses nothing. A resend only goes out again.
     """
-    realtime.send(realtime.conversation_group(message.conversation_id), {"type": "chat.message", "id": message.pk})
+    realtime.send(realtime.conversation_group(message.conversation_id), realtime.message_event(message))
     if resent or message.status != MessageStatus.VISIBLE:
         return
     recipient_id = next(pk for pk in message.conversation.participant_ids if pk != message.sender_id)
@@ -245,21 +249,29 @@ def _push_unread(user_id: int) -> None:
 
 @transaction.atomic
 def conversation_mark_read(*, user: User, conversation: Conversation, message_id: int) -> int:
-    """Move the user's read marker forward to `message_id` (never back); tell the other side."""
+    """Move the user's read marker to the newest message up to `message_id`, never back;
+    tell the other side ("Seen") and push the reader's unread total. Returns the marker."""
     if not conversation.has_participant(user):
         raise ChatError("You are not part of this conversation.")
-    newest = Message.objects.filter(conversation=conversation, pk__lte=message_id).order_by("-id").first()
+    newest = (
+        Message.objects.filter(conversation=conversation, pk__lte=message_id)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
     if newest is None:
         return 0
-    state, _ = ReadState.objects.select_for_update().get_or_create(conversation=conversation, user=user)
-    if newest.pk <= state.last_read_message_id:
-        return state.last_read_message_id
-    state.last_read_message_id = newest.pk
-    state.save(update_fields=["last_read_message_id"])
-    read = {"type": "chat.read", "user_id": user.pk, "message_id": newest.pk}
+    mine = ReadState.objects.filter(conversation=conversation, user=user)
+    if not mine.filter(last_read_message_id__lt=newest).update(last_read_message_id=newest):
+        state, created = ReadState.objects.get_or_create(
+            conversation=conversation, user=user, defaults={"last_read_message_id": newest}
+        )
+        if not created:  # at or past it already: nothing to tell
+            return state.last_read_message_id
+    read = {"type": "chat.read", "user_id": user.pk, "message_id": newest}
     transaction.on_commit(lambda: realtime.send(realtime.conversation_group(conversation.pk), read))
     transaction.on_commit(lambda: _push_unread(user.pk), robust=True)
-    return newest.pk
+    return newest
 
 
 # --- Reports and moderation ------------------------------------------------------------

@@ -1,11 +1,7 @@
-import zoneinfo
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 from wagtail.models import Page
 
@@ -13,7 +9,6 @@ from chat import realtime, selectors, services
 from chat.forms import AnnouncementForm, MessageForm, ReportForm
 from chat.models import Announcement, Message, MessageStatus
 from lms.models import User
-from lms.validators import time_zone_names
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -22,15 +17,6 @@ CONTENT_TYPES = {
     "gif": "image/gif",
     "webp": "image/webp",
 }
-
-
-def message_html(message: Message, *, user: User) -> str:
-    """A message as `user` sees it in the conversation page (its `#message` partial, in
-    the user's time zone): what the socket and the script's upload send, so that a message
-    shown live is the one the page shows on load."""
-    zone = zoneinfo.ZoneInfo(user.time_zone) if user.time_zone in time_zone_names() else None
-    with timezone.override(zone):  # None: the site's zone, as UserTimezoneMiddleware does
-        return render_to_string("chat/conversation.html#message", {"message": message, "user": user}).strip()
 
 
 def _wants_json(request) -> bool:
@@ -91,7 +77,7 @@ def conversation_detail(request, conversation_id: int):
                 form.add_error(None, str(exc))
             else:
                 if _wants_json(request):
-                    return JsonResponse({"id": message.pk, "html": message_html(message, user=user)})
+                    return JsonResponse({"id": message.pk, "html": realtime.message_html(message, user=user)})
                 if message.status == MessageStatus.HELD:
                     messages.info(request, "Your message is waiting for a moderator's review.")
                 return redirect(conversation)
