@@ -214,6 +214,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU the processes have used so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def wait_for_port(port: int, process, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -276,7 +285,7 @@ def processes(args, *, ws_count: int, floor: bool):
             )
         for port, process in started:
             wait_for_port(port, process)
-        yield ws_ports, web_port
+        yield ws_ports, web_port, [process.pid for _, process in started[:ws_count]]
     finally:
         for _, process in started:
             process.terminate()
@@ -301,6 +310,7 @@ class Result:
     stored: int | None = None
     clients: int = 0
     errors: list[str] = field(default_factory=list)
+    cpu_ms_per_message: float | None = None  # the ws processes' CPU while the run lasted, per message sent
 
     def percentile(self, p: float) -> float:
         lat = sorted(self.latencies_ms)
@@ -315,7 +325,9 @@ class Result:
         return (
             f"| {self.name} | {self.clients} | {self.expected} | {pct(50):.1f} | {pct(99):.1f} | "
             f"{(lat[-1] if lat else float('nan')):.1f} | {statistics.fmean(lat) if lat else float('nan'):.1f} | "
-            f"{lost} | {self.duplicated} |{stored or ' –'} |"
+            f"{lost} | {self.duplicated} |{stored or ' –'} | "
+            + ("–" if self.cpu_ms_per_message is None else f"{self.cpu_ms_per_message:.2f}")
+            + " |"
         )
 
     fanout: int = 1
@@ -368,8 +380,8 @@ class ConversationSide:
     """One server under the conversations load (a RUNS kind: the chat or one of the floors):
     its clients' sockets and what they sent and received."""
 
-    def __init__(self, world: World, ports, *, kind: str, read_receipts: bool):
-        self.world, self.ports, self.kind, self.read_receipts = world, ports, kind, read_receipts
+    def __init__(self, world: World, ports, pids, *, kind: str, read_receipts: bool):
+        self.world, self.ports, self.pids, self.kind, self.read_receipts = world, ports, pids, kind, read_receipts
         self.floor = kind != "chat"  # the floors' clients send and read plain tagged frames
         self.result = Result(RUNS[kind], fanout=1)
         self.active = asyncio.Event()  # set while this side's window is open
@@ -505,6 +517,7 @@ async def run_conversations(
         await side.connect()
     # Let hellos and presence settle before measuring.
     await asyncio.sleep(1)
+    cpu_before = {side.kind: cpu_seconds(side.pids) for side in sides}
     quiet_collector()
     done = asyncio.Event()
     windows = max(1, round(duration / window))
@@ -535,6 +548,8 @@ async def run_conversations(
         task.cancel()
     for side in sides:
         result = side.result
+        # Everything the side's servers did meanwhile (receipts and heartbeats too), per message.
+        result.cpu_ms_per_message = (cpu_seconds(side.pids) - cpu_before[side.kind]) * 1000 / max(1, len(side.sent))
         account_conversations(result, side.sockets, side.receipts, side.senders)
         if not side.floor:
             result.stored = await asyncio.to_thread(count_stored, list(side.sent))
@@ -712,22 +727,17 @@ def run_round(args, world: World, *, ws_count: int, load: str, kinds: list[str])
     seconds)."""
     if load == "conversations":
         with ExitStack() as stack:
-            sides = [
-                ConversationSide(
-                    world,
-                    stack.enter_context(processes(args, ws_count=ws_count, floor=kind != "chat"))[0],
-                    kind=kind,
-                    read_receipts=args.read_receipts,
-                )
-                for kind in kinds
-            ]
+            sides = []
+            for kind in kinds:
+                ports, _, pids = stack.enter_context(processes(args, ws_count=ws_count, floor=kind != "chat"))
+                sides.append(ConversationSide(world, ports, pids, kind=kind, read_receipts=args.read_receipts))
             asyncio.run(
                 run_conversations(world, sides, duration=args.duration, interval=args.interval, window=args.window)
             )
         return [(side.kind, side.result) for side in sides]
     results = []
     for kind in kinds:
-        with processes(args, ws_count=ws_count, floor=kind == "floor") as (ports, web_port):
+        with processes(args, ws_count=ws_count, floor=kind == "floor") as (ports, web_port, _):
             run = run_announcements(world, ports, web_port, floor=kind == "floor", count=args.announcements)
             results.append((kind, asyncio.run(run)))
     return results
@@ -758,8 +768,9 @@ def summary(load: str, by_kind: dict[str, list[Result]]) -> list[str]:
 
 
 HEADER = (
-    "| run | clients | expected deliveries | p50 ms | p99 ms | max ms | mean ms | lost | duplicated | in DB |\n"
-    "|---|---|---|---|---|---|---|---|---|---|"
+    "| run | clients | expected deliveries | p50 ms | p99 ms | max ms | mean ms | lost | duplicated | in DB "
+    "| ws CPU ms / message |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -868,7 +879,7 @@ def main():
                         print("  error:", error, flush=True)
                     lines.append(result.row())
                     if result.errors:
-                        lines.append(f"|  | errors: {len(result.errors)}, first: {result.errors[0][:80]} |||||||||")
+                        lines.append(f"|  | errors: {len(result.errors)}, first: {result.errors[0][:80]} ||||||||||")
             lines += summary(load, by_kind)
             lines += ["", f"Load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}."]
             lines.append("")

@@ -67,7 +67,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             if self.conversation is None:  # not theirs, or no such conversation: same answer
                 await self.close(code=4403)
                 return
-            self.other = self.conversation.other(self.user)
+            # The participants were loaded with it: the user as a plain row from here on.
+            self.user, self.other = (
+                (self.conversation.user_low, self.conversation.user_high)
+                if self.conversation.user_low_id == self.user.pk
+                else (self.conversation.user_high, self.conversation.user_low)
+            )
             await self._join(realtime.conversation_group(self.conversation.pk))
         else:
             # The conversation list's unread counts. A conversation page's badge is kept by
@@ -98,12 +103,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         }
         if self.conversation is None:
             return hello, False
-        came_online = realtime.presence_beat(self.user.pk)
+        came_online, other_online = realtime.presence_beat(self.user.pk, other_id=self.other.pk)
         hello.update(
             conversation_id=self.conversation.pk,
             other={
                 "id": self.other.pk,
-                "online": realtime.is_online(self.other.pk),
+                "online": other_online,
                 "last_read_message_id": selectors.last_read_id(user=self.other, conversation=self.conversation),
             },
         )
@@ -234,7 +239,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if self.conversation is None:
             await self.send_json({"type": "chat.pong"})
             return
-        came_back, online = await in_thread(self._beat)()
+        came_back, online = await in_thread(realtime.presence_beat)(self.user.pk, other_id=self.other.pk)
         if came_back:
             await self._broadcast_presence(online=True)
         # Answered only if it changed: a closed tab is announced when it closes, but a
@@ -242,9 +247,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if online != self.other_online:
             self.other_online = online
             await self.send_json({"type": "chat.presence", "user_id": self.other.pk, "online": online})
-
-    def _beat(self) -> tuple[bool, bool]:
-        return realtime.presence_beat(self.user.pk), realtime.is_online(self.other.pk)
 
     # --- From the groups -----------------------------------------------------------------
 

@@ -82,13 +82,13 @@ def _presence_key(user_id: int) -> str:
     return f"chat:presence:{user_id}"
 
 
-def presence_beat(user_id: int) -> bool:
-    """Keep the user online for two heartbeats; True if they were offline before."""
-    ttl = 2 * heartbeat_seconds()
-    if cache.add(_presence_key(user_id), 1, ttl):
-        return True
-    cache.touch(_presence_key(user_id), ttl)
-    return False
+def presence_beat(user_id: int, *, other_id: int | None = None) -> tuple[bool, bool]:
+    """Keep the user online for two heartbeats. Returns whether they were offline before,
+    and whether `other_id` (their conversation's other person) is online."""
+    mine, other = _presence_key(user_id), _presence_key(other_id or 0)
+    found = cache.get_many([mine, other])
+    cache.set(mine, 1, 2 * heartbeat_seconds())
+    return mine not in found, other in found
 
 
 def presence_leave(user_id: int) -> None:

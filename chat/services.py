@@ -10,6 +10,7 @@ import datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 from django_q.tasks import async_task
@@ -153,53 +154,68 @@ def message_post(
     body, client_id, checked = _message_checked(
         sender=sender, conversation=conversation, body=body, client_id=client_id, attachment=attachment
     )
-    with transaction.atomic():
-        # Suspension as stored now (a socket's user was loaded when it connected). The row
-        # lock makes one sender's messages take turns, so that the resend lookup and the
-        # rate limit below hold across tabs and processes.
-        locked = User.objects.select_for_update(no_key=True).values_list("chat_suspended", flat=True)
-        if locked.get(pk=sender.pk):
-            raise ChatError(SUSPENDED)
-        if client_id:
-            try:
-                resent = Message.objects.select_related("sender", "conversation__user_low", "conversation__user_high")
-                stored = resent.get(sender=sender, client_id=client_id)
-            except Message.DoesNotExist:
-                pass
-            else:
-                transaction.on_commit(lambda: _after_post(stored, resent=True), robust=True)
-                return stored, False
-        limit, window = rate_limit()
-        now = timezone.now()
-        recent = Message.objects.filter(sender=sender, created_at__gt=now - datetime.timedelta(seconds=window))
-        if recent[:limit].count() >= limit:
-            raise _rate_limited()
-        stored_body, status, flags = _moderate(body)
-        message = Message(
-            conversation=conversation,
-            sender=sender,
-            body=stored_body,
-            created_at=now,
-            status=status,
-            flags=flags,
-            client_id=client_id,
+    limit, window = rate_limit()
+    now = timezone.now()
+    theirs = Message.objects.filter(sender=OuterRef("pk"))
+    # What needs the database as it is now, in one query: the suspension (a socket's user
+    # was loaded when it connected), this client_id stored already, and the rate limit (a
+    # limit-th message of theirs within the window). Two tabs of one sender sending in the
+    # same instant can each pass at the limit's edge; one tab's frames come one at a time.
+    suspended, resent_id, at_limit = (
+        User.objects.filter(pk=sender.pk)
+        .values_list(
+            "chat_suspended",
+            Subquery(theirs.filter(client_id=client_id).exclude(client_id="").values("pk")[:1]),
+            Exists(theirs.filter(created_at__gt=now - datetime.timedelta(seconds=window))[limit - 1 : limit]),
         )
-        if checked is not None:
-            message.attachment.save(checked.content.name, checked.content, save=False)
-            message.attachment_name, message.attachment_kind, message.attachment_size = (
-                checked.name,
-                checked.kind,
-                checked.size,
-            )
-        message.save()
-        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
-        # The sender has read what came before their message (both read states exist from
-        # `conversation_start`).
-        ReadState.objects.filter(conversation=conversation, user=sender, last_read_message_id__lt=message.pk).update(
-            last_read_message_id=message.pk
+        .get()
+    )
+    if suspended:
+        raise ChatError(SUSPENDED)
+    if resent_id is not None:
+        return _resent(resent_id), False
+    if at_limit:
+        raise _rate_limited()
+    stored_body, status, flags = _moderate(body)
+    message = Message(
+        conversation=conversation,
+        sender=sender,
+        body=stored_body,
+        created_at=now,
+        status=status,
+        flags=flags,
+        client_id=client_id,
+    )
+    if checked is not None:
+        message.attachment.save(checked.content.name, checked.content, save=False)
+        message.attachment_name, message.attachment_kind, message.attachment_size = (
+            checked.name,
+            checked.kind,
+            checked.size,
         )
-        transaction.on_commit(lambda: _after_post(message, resent=False), robust=True)
+    try:
+        with transaction.atomic():
+            message.save()
+            Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
+            # The sender has read what came before their message (both read states exist
+            # from `conversation_start`).
+            ReadState.objects.filter(
+                conversation=conversation, user=sender, last_read_message_id__lt=message.pk
+            ).update(last_read_message_id=message.pk)
+            transaction.on_commit(lambda: _after_post(message, resent=False), robust=True)
+    except IntegrityError:  # the same client_id stored meanwhile, from another tab or process
+        if not client_id:
+            raise
+        return _resent(Message.objects.get(sender=sender, client_id=client_id).pk), False
     return message, True
+
+
+def _resent(message_id: int) -> Message:
+    """A message its sender sent again (same client_id): it goes out again after commit."""
+    related = ("sender", "conversation__user_low", "conversation__user_high")
+    message = Message.objects.select_related(*related).get(pk=message_id)
+    transaction.on_commit(lambda: _after_post(message, resent=True), robust=True)
+    return message
 
 
 def _after_post(message: Message, *, resent: bool) -> None:
