@@ -263,10 +263,13 @@ def _push_unread(user_id: int) -> None:
     realtime.send(realtime.chat_user_group(user_id), page_event({"type": "chat.unread", "count": count}))
 
 
-@transaction.atomic
 def conversation_mark_read(*, user: User, conversation: Conversation, message_id: int) -> int:
     """Move the user's read marker to the newest message up to `message_id`, never back;
-    tell the other side ("Seen") and push the reader's unread total. Returns the marker."""
+    tell the other side ("Seen") and push the reader's unread total. Returns the marker.
+
+    One UPDATE moves it (atomic by itself: two receipts at once cannot move it back), so
+    this needs no transaction of its own; a tab sends a receipt for about every message
+    it receives."""
     if not conversation.has_participant(user):
         raise ChatError("You are not part of this conversation.")
     newest = (
