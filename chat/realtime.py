@@ -38,13 +38,20 @@ def course_group(course_id: int) -> str:
     return f"chat-course-{course_id}"
 
 
-def send(group: str, event: dict) -> None:
-    """Send to a group from sync code (call it after commit). Best effort: a lost push is
-    recovered by the client's catch-up on reconnect, a resend, or the next page load."""
-    try:
-        async_to_sync(get_channel_layer().group_send)(group, event)
-    except Exception:
-        logger.warning("Could not send %s to %s", event.get("type"), group, exc_info=True)
+def send(*events: tuple[str, dict]) -> None:
+    """Send each (group, event) from sync code, after commit, in one trip to the event loop.
+    Best effort: a lost push is recovered by the client's catch-up on reconnect, a resend,
+    or the next page load."""
+    async_to_sync(_send_each)(events)
+
+
+async def _send_each(events) -> None:
+    layer = get_channel_layer()
+    for group, event in events:
+        try:
+            await layer.group_send(group, event)
+        except Exception:
+            logger.warning("Could not send %s to %s", event.get("type"), group, exc_info=True)
 
 
 # --- A message as it goes out -----------------------------------------------------------

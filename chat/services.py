@@ -227,11 +227,12 @@ def _after_post(message: Message, *, resent: bool) -> None:
     worker notifies them: queued here, before the sender hears back, so a process that
     dies after the sender's ack loses nothing. A resend only goes out again.
     """
-    realtime.send(realtime.conversation_group(message.conversation_id), realtime.message_event(message))
+    events = [(realtime.conversation_group(message.conversation_id), realtime.message_event(message))]
     if resent or message.status != MessageStatus.VISIBLE:
+        realtime.send(*events)
         return
     recipient_id = next(pk for pk in message.conversation.participant_ids if pk != message.sender_id)
-    _push_unread(recipient_id)
+    realtime.send(*events, _unread_event(recipient_id))
     if not realtime.is_online(recipient_id):
         async_task("chat.tasks.message_notify_away", message.pk, recipient_id, task_name=f"chat-away-{message.pk}")
 
@@ -257,10 +258,10 @@ def message_notify_away(*, message: Message, recipient_id: int) -> bool:
     return True
 
 
-def _push_unread(user_id: int) -> None:
-    """The user's unread total, to their open pages (the navigation badge)."""
+def _unread_event(user_id: int) -> tuple[str, dict]:
+    """The user's unread total, for their open pages (the navigation badge)."""
     count = selectors.unread_total(user_id=user_id)
-    realtime.send(realtime.chat_user_group(user_id), page_event({"type": "chat.unread", "count": count}))
+    return realtime.chat_user_group(user_id), page_event({"type": "chat.unread", "count": count})
 
 
 def conversation_mark_read(*, user: User, conversation: Conversation, message_id: int) -> int:
@@ -287,9 +288,8 @@ def conversation_mark_read(*, user: User, conversation: Conversation, message_id
         )
         if not created:  # at or past it already: nothing to tell
             return state.last_read_message_id
-    read = {"type": "chat.read", "user_id": user.pk, "message_id": newest}
-    transaction.on_commit(lambda: realtime.send(realtime.conversation_group(conversation.pk), read))
-    transaction.on_commit(lambda: _push_unread(user.pk), robust=True)
+    read = realtime.conversation_group(conversation.pk), {"type": "chat.read", "user_id": user.pk, "message_id": newest}
+    transaction.on_commit(lambda: realtime.send(read, _unread_event(user.pk)), robust=True)
     return newest
 
 
@@ -331,10 +331,12 @@ def message_moderate(*, actor: User, message: Message, action: str) -> Message:
         if message.status == MessageStatus.VISIBLE:  # new to its recipient, as if just posted
             transaction.on_commit(lambda: _after_post(message, resent=False), robust=True)
         else:
-            hidden = {"type": "chat.hidden", "message_id": message.pk}
-            transaction.on_commit(lambda: realtime.send(realtime.conversation_group(message.conversation_id), hidden))
-            for user_id in message.conversation.participant_ids:  # the unread badge counts visible messages
-                transaction.on_commit(lambda user_id=user_id: _push_unread(user_id), robust=True)
+            group = realtime.conversation_group(message.conversation_id)
+            hidden = group, {"type": "chat.hidden", "message_id": message.pk}
+            participants = message.conversation.participant_ids  # their unread badges count visible messages
+            transaction.on_commit(
+                lambda: realtime.send(hidden, *(_unread_event(user_id) for user_id in participants)), robust=True
+            )
     return message
 
 
@@ -392,7 +394,7 @@ def announcement_post(*, teacher: User, course, body: str) -> Announcement:
                 "url": course.url or "/",
             },
         }
-        transaction.on_commit(lambda: realtime.send(realtime.course_group(course.pk), event))
+        transaction.on_commit(lambda: realtime.send((realtime.course_group(course.pk), event)))
         transaction.on_commit(
             lambda: async_task(
                 "chat.tasks.announcement_notify", announcement.pk, task_name=f"chat-announcement-{announcement.pk}"
