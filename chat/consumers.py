@@ -8,8 +8,9 @@ Client → server frames, each a JSON object:
   {"type": "chat.read", "message_id": N}                      I have read up to N
   {"type": "chat.ping"}                                       heartbeat (presence; answered with
                                                               the other's presence if it changed)
-Server → client: chat.hello, chat.ack, chat.message and chat.messages (a message travels as
-the HTML the conversation page renders for this socket's user, `realtime.message_html`),
+Server → client: chat.hello, chat.ack (client_id → id), chat.message and chat.messages (a
+message travels as the HTML the conversation page renders for this socket's user,
+`realtime.message_html`),
 chat.typing, chat.read, chat.presence, chat.hidden, chat.unread, chat.announcement, error.
 A frame the socket cannot take gets an error frame, and the socket stays open.
 """
@@ -52,7 +53,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self):
         self.groups_joined = []
-        self.acked: set[int] = set()  # ids this tab was acked for; see on_send
         self.syncs: collections.deque[float] = collections.deque()  # times of recent chat.sync
         self.last_typing = 0.0
         self.user = self.scope["user"]
@@ -169,26 +169,18 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         client_id = content.get("client_id") or ""
         echo = {"client_id": client_id} if isinstance(client_id, str) and len(client_id) <= 64 else {}
         try:
-            message, html = await in_thread(self._post)(content.get("body"), client_id)
+            message, _ = await in_thread(services.message_post)(
+                sender=self.user, conversation=self.conversation, body=content.get("body"), client_id=client_id
+            )
         except services.RateLimited as exc:
             await self._error(str(exc), code="rate_limited", **echo)
             return
         except services.ChatError as exc:
             await self._error(str(exc), **echo)
             return
-        # Stored and committed; the group has been sent the message. This tab gets it with
-        # its ack, and so skips the group's copy (`chat_message`): a socket handles one event
-        # at a time, so that copy comes after this.
-        self.acked.add(message.pk)
-        await self.send_json(
-            {"type": "chat.ack", "client_id": client_id, "id": message.pk, "status": message.status, "html": html}
-        )
-
-    def _post(self, body, client_id) -> tuple:
-        message, _ = services.message_post(
-            sender=self.user, conversation=self.conversation, body=body, client_id=client_id
-        )
-        return message, realtime.message_html(message, user=self.user)
+        # Stored and committed, and sent to the conversation's group: this tab shows the
+        # message when its copy arrives from there, like every other tab.
+        await self.send_json({"type": "chat.ack", "client_id": client_id, "id": message.pk, "status": message.status})
 
     async def on_sync(self, content):
         after_id = _id(content.get("after_id"))
@@ -251,9 +243,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     # --- From the groups -----------------------------------------------------------------
 
     async def chat_message(self, event):
-        if event["id"] in self.acked:
-            self.acked.discard(event["id"])  # this tab sent it: the ack carried it
-            return
         html = event["html"].get(str(self.user.pk))  # rendered for this user, if they may see it
         if html is not None:
             await self.send_json({"type": "chat.message", "id": event["id"], "html": html})

@@ -141,8 +141,8 @@
   var typingTimer = null;
   var lastTypingSent = 0;
 
-  function lastId() {
-    var ids = Array.prototype.map.call(list_.querySelectorAll("[data-message-id]"), function (li) {
+  function lastId(selector) {
+    var ids = Array.prototype.map.call(list_.querySelectorAll(selector || "[data-message-id]"), function (li) {
       return Number(li.dataset.messageId);
     });
     return ids.length ? Math.max.apply(null, ids) : 0;
@@ -193,7 +193,8 @@
 
   function sendRead() {
     if (document.visibilityState !== "visible" || olderPage) return;
-    var id = lastId();
+    // The newest message of the other person's (sending one's own moved the marker already).
+    var id = lastId('[data-message-id]:not([data-sender-id="' + userId + '"])');
     if (id && id > (sendRead.sent || 0)) {
       if (chat.send({ type: "chat.read", message_id: id })) sendRead.sent = id;
     }
@@ -237,9 +238,10 @@
           if (!data.complete) sync();
           break;
         case "chat.ack":
-          // The stored message comes with its ack (the group does not send it to this tab again).
+          // Stored. The message itself comes as a chat.message, as to every other tab; if
+          // that send was lost (the channel layer was down), catch up.
           delete pending[data.client_id];
-          if (!olderPage) showMessage(data.id, data.html);
+          setTimeout(function () { if (!document.getElementById("message-" + data.id)) sync(); }, 2000);
           if (data.status === "held") showError("Your message is waiting for a moderator's review.");
           break;
         case "chat.typing":
