@@ -82,16 +82,21 @@ def session_cookie(user) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-async def exchange(port_a: int, port_b: int, conversation_id: int, cookie_a: str, cookie_b: str) -> list[dict]:
+def chat_socket(port: int, conversation_id: int, cookie: str):
+    """A conversation's socket on the server at `port`, signed in with the session `cookie`."""
     from websockets.asyncio.client import connect
 
+    return connect(
+        f"ws://127.0.0.1:{port}/ws/chat/{conversation_id}/",
+        origin=f"http://127.0.0.1:{port}",
+        additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"},
+        open_timeout=10,
+    )
+
+
+async def exchange(port_a: int, port_b: int, conversation_id: int, cookie_a: str, cookie_b: str) -> list[dict]:
     def open_socket(port, cookie):
-        return connect(
-            f"ws://127.0.0.1:{port}/ws/chat/{conversation_id}/",
-            origin=f"http://127.0.0.1:{port}",
-            additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"},
-            open_timeout=10,
-        )
+        return chat_socket(port, conversation_id, cookie)
 
     async def next_of(ws, kind, sender_id=None):
         while True:
@@ -136,15 +141,6 @@ def test_two_servers_deliver_each_others_messages(transactional_db):
 async def presence_after_a_kill(ports, processes, conversation_id: int, cookie_a: str, cookie_b: str) -> list[bool]:
     """A's socket on the first server, B's on the second; the first is killed (no close,
     no goodbye). What B's heartbeats hear of A afterwards, a second apart."""
-    from websockets.asyncio.client import connect
-
-    def open_socket(port, cookie):
-        return connect(
-            f"ws://127.0.0.1:{port}/ws/chat/{conversation_id}/",
-            origin=f"http://127.0.0.1:{port}",
-            additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"},
-            open_timeout=10,
-        )
 
     async def frames_of(ws, kind, seconds):
         found, deadline = [], time.monotonic() + seconds
@@ -157,8 +153,8 @@ async def presence_after_a_kill(ports, processes, conversation_id: int, cookie_a
                 found.append(frame["online"])
         return found
 
-    a = await open_socket(ports[0], cookie_a)
-    async with open_socket(ports[1], cookie_b) as b:
+    a = await chat_socket(ports[0], conversation_id, cookie_a)
+    async with chat_socket(ports[1], conversation_id, cookie_b) as b:
         assert json.loads(await b.recv())["other"]["online"] is True  # A is here
         processes[0].kill()
         heard = []
