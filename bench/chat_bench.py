@@ -363,6 +363,17 @@ async def open_many(specs):
     return dict(await asyncio.gather(*(one(*spec) for spec in specs)))
 
 
+async def next_frame(ws, stop_at: float, result: Result, key) -> dict | None:
+    """The socket's next frame, or None once `stop_at` passed or the socket closed (noted)."""
+    try:
+        return json.loads(await asyncio.wait_for(ws.recv(), timeout=max(0.1, stop_at - time.monotonic())))
+    except TimeoutError:
+        return None
+    except websockets.exceptions.WebSocketException as exc:
+        result.errors.append(f"{key}: {exc!r}")
+        return None
+
+
 def quiet_collector() -> None:
     """No garbage collection in the load generator while it measures: with 1,000 sockets a
     full collection stops it for 100-200 ms, which it would count as delivery latency of
@@ -447,15 +458,9 @@ class ConversationSide:
     async def reader(self, key, ws):
         result = self.result
         while time.monotonic() < self.stop_at:
-            try:
-                raw = await asyncio.wait_for(ws.recv(), timeout=max(0.1, self.stop_at - time.monotonic()))
-            except TimeoutError:
-                break
-            except websockets.exceptions.WebSocketException as exc:
-                result.errors.append(f"{key}: {exc!r}")
+            if (frame := await next_frame(ws, self.stop_at, result, key)) is None:
                 break
             now = time.monotonic()
-            frame = json.loads(raw)
             if self.floor:
                 if "tag" not in frame:  # a relayed read receipt
                     continue
@@ -674,15 +679,9 @@ async def run_announcements(world: World, ports, web_port, *, floor: bool, count
 
     async def reader(key, ws):
         while time.monotonic() < stop_at and len(seen[key]) < count:
-            try:
-                raw = await asyncio.wait_for(ws.recv(), timeout=max(0.1, stop_at - time.monotonic()))
-            except TimeoutError:
-                break
-            except websockets.exceptions.WebSocketException as exc:
-                result.errors.append(f"{key}: {exc!r}")
+            if (frame := await next_frame(ws, stop_at, result, key)) is None:
                 break
             now = time.monotonic()
-            frame = json.loads(raw)
             if floor:
                 tag = frame["tag"]
             elif frame.get("type") == "chat.announcement":
