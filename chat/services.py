@@ -222,10 +222,10 @@ def _after_post(message: Message, *, resent: bool) -> None:
     """What follows a stored message, after commit, whichever way it came.
 
     It goes to every open tab of the conversation, rendered for each participant who may
-    see it (a held message, its sender only; `realtime.message_event`). A
-    new visible message changes its recipient's unread total, and if they are away the
-    worker notifies them: queued here, before the sender hears back, so a process that
-    dies after the sender's ack loses nothing. A resend only goes out again.
+    see it (a held message, its sender only; `realtime.message_event`). A new visible
+    message changes its recipient's unread total, and if they are away the worker notifies
+    them: queued here, before the sender hears back, so a process that dies after the
+    sender's ack loses nothing. A resend only goes out again.
     """
     events = [(realtime.conversation_group(message.conversation_id), realtime.message_event(message))]
     if resent or message.status != MessageStatus.VISIBLE:
