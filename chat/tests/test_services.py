@@ -82,7 +82,6 @@ def test_rate_limit(conversation, student, settings):
     assert Message.objects.count() == 3
 
 
-@pytest.mark.redis
 def test_rate_limit_is_a_sliding_window_over_stored_messages(conversation, student, settings):
     import datetime
 
@@ -302,14 +301,6 @@ def test_a_message_moves_its_conversation_without_rewriting_its_indexes(conversa
     assert (after[0] - before[0], after[1] - before[1]) == (2, 2)  # two updates, both HOT
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
 def test_contact_details_are_masked_by_default(conversation, student):
     message = post(student, conversation, "call 020 7946 0958 or mail me@x.org")
     assert message.status == MessageStatus.VISIBLE
