@@ -100,7 +100,7 @@ def conversation_detail(request, conversation_id: int):
     }
     if request.htmx and before:
         return render(request, "chat/conversation.html#history", context)
-    if page and not before:
+    if page and not before and request.method == "GET":  # opening the page reads it; a refused post does not
         services.conversation_mark_read(user=user, conversation=conversation, message_id=page[-1].pk)
     return render(
         request,

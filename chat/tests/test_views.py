@@ -124,6 +124,17 @@ def test_errors_re_render_the_form(client, conversation, enrolled, settings):
     assert b"far too long" in response.content  # what they typed is kept
 
 
+def test_a_refused_post_changes_nothing_not_even_what_was_read(client, conversation, enrolled, teacher):
+    from chat import selectors
+
+    post(teacher, conversation, "Question 3?")
+    response = login(client, enrolled).post(conversation.get_absolute_url(), {"body": "   "})
+    assert response.status_code == 400 and b"Question 3?" in response.content
+    assert selectors.unread_count(user=enrolled, conversation=conversation) == 1
+    client.get(conversation.get_absolute_url())  # opening the page reads it
+    assert selectors.unread_count(user=enrolled, conversation=conversation) == 0
+
+
 @pytest.mark.parametrize("accept", ["text/html", "application/json"])
 def test_a_nul_byte_is_refused_and_nothing_stored(client, conversation, enrolled, accept):
     response = login(client, enrolled).post(
