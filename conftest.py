@@ -5,7 +5,6 @@ Tests that need PostgreSQL, Redis or chromium are marked `postgres`, `redis` or
 missing service fails them — never a silent skip.
 """
 
-import asyncio
 import os
 import shutil
 
@@ -47,15 +46,10 @@ def pytest_collection_modifyitems(items):
     """Every transactional test restores the migrated data when it starts (see
     `transactional_db` below), however it asked for a transactional database.
 
-    Every async test closes the PostgreSQL pool and Redis client its event loop opened
-    (`lms.aio`), before the loop and the test database go.
-
     Browser tests run last: Playwright's sync API keeps an event loop in the main
     thread from the first browser test on, and async tests cannot run beside it.
     """
     for item in items:
-        if asyncio.iscoroutinefunction(getattr(item, "obj", None)):
-            item.fixturenames.append("_aio_closed")
         marker = item.get_closest_marker("django_db")
         transactional = (marker and marker.kwargs.get("transaction")) or "transactional_db" in item.fixturenames
         if transactional and "django_db_serialized_rollback" not in item.fixturenames:
@@ -63,14 +57,6 @@ def pytest_collection_modifyitems(items):
         if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
             item.add_marker(pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}))
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
-
-
-@pytest.fixture
-async def _aio_closed():
-    yield
-    from lms import aio
-
-    await aio.aclose()
 
 
 def pytest_runtest_setup(item):

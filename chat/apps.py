@@ -7,16 +7,13 @@ class ChatConfig(AppConfig):
     verbose_name = "Chat"
 
     def ready(self):
-        from chat import panels, services
-        from lms import aio, realtime
+        from chat import panels, realtime
         from lms import panels as slots
+        from lms import realtime as pages
 
         # The unread-messages badge rides on every page's shared socket.
-        realtime.register(group=lambda user_id: f"chat-user-{user_id}", event_types={"chat.unread"})
+        pages.register(group=realtime.chat_user_group)
 
         slots.register("nav", template="chat/_nav_link.html", context=panels.nav, order=40)
         slots.register("teacher_profile", template="chat/_message_button.html", context=panels.teacher_profile)
         slots.register("course_page", template="chat/_course_panel.html", context=panels.course_page)
-
-        # The socket's statements are prepared on each connection of the event loop's pool.
-        aio.warm_each_connection(services.aprepare_connection)

@@ -1,43 +1,50 @@
-"""The chat's WebSocket: `/ws/chat/` (the user's own channel: unread counts, announcements)
+"""The chat's WebSocket: `/ws/chat/` (the conversation list: unread counts, announcements)
 and `/ws/chat/<conversation_id>/` (one conversation, for its participants only).
 
-Client → server frames:
+Client → server frames, each a JSON object:
   {"type": "chat.send", "body": "...", "client_id": "..."}   store, then broadcast
   {"type": "chat.sync", "after_id": N}                        what I missed since N
   {"type": "chat.typing"}                                     I am typing
   {"type": "chat.read", "message_id": N}                      I have read up to N
   {"type": "chat.ping"}                                       heartbeat (presence; answered with
                                                               the other's presence if it changed)
-Server → client: chat.hello, chat.message, chat.ack, chat.messages, chat.typing,
-chat.read, chat.presence, chat.hidden, chat.unread, chat.announcement, error.
-Message text travels as plain JSON strings; chat.js inserts it with textContent only.
+Server → client: chat.hello, chat.ack (client_id → id), chat.message and chat.messages (a
+message travels as the HTML the conversation page renders for this socket's user,
+`realtime.message_html`),
+chat.typing, chat.read, chat.presence, chat.hidden, chat.unread, chat.announcement, error.
+A frame the socket cannot take gets an error frame, and the socket stays open.
 """
 
+import collections
+import json
+import logging
 import time
 
-from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.utils.translation import gettext
 
 from chat import realtime, selectors, services
 
+logger = logging.getLogger(__name__)
+
 TYPING_MIN_INTERVAL = 2.0
+ID_LIMIT = 2**63  # no id column holds more
 
 
-def db(func):
-    """Run ORM/cache work in the thread pool, not the single thread-sensitive thread:
-    sockets then do not queue behind each other's queries (each thread has its own
-    connection, closed or reused by Channels as CONN_MAX_AGE says)."""
+def in_thread(func):
+    """ORM and cache work off the event loop, in the thread pool rather than Channels' one
+    thread-sensitive thread: sockets then do not queue behind each other's queries (each
+    pool thread has its own connection, closed or kept as CONN_MAX_AGE says)."""
     return database_sync_to_async(func, thread_sensitive=False)
 
 
-def _int(value) -> int | None:
-    """An id from a frame, or None if it is not a number a database id column can hold."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
+def _id(value) -> int | None:
+    """An id from a frame: a JSON integer an id column can hold, else None."""
+    if isinstance(value, bool) or not isinstance(value, int):
         return None
-    return number if abs(number) < 2**63 else None
+    return value if 0 <= value < ID_LIMIT else None
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
@@ -46,200 +53,199 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self):
         self.groups_joined = []
-        self.acked_client_ids: set[str] = set()  # sent from this tab; see on_send
+        self.syncs: collections.deque[float] = collections.deque()  # times of recent chat.sync
+        self.last_typing = 0.0
         self.user = self.scope["user"]
         if not self.user.is_authenticated:
             await self.close(code=4401)
             return
         conversation_id = self.scope["url_route"]["kwargs"].get("conversation_id")
         if conversation_id is not None:
-            self.conversation = await db(selectors.conversation_for)(user=self.user, conversation_id=conversation_id)
+            self.conversation = await in_thread(selectors.conversation_for)(
+                user=self.user, conversation_id=conversation_id
+            )
             if self.conversation is None:  # not theirs, or no such conversation: same answer
                 await self.close(code=4403)
                 return
-            await services.awarm_up()
-        if self.conversation is None:
-            # The conversation list's socket. A conversation page's unread badge is kept
-            # by the page's own socket (/ws/notifications/ forwards chat.unread), so its
-            # chat socket does not carry the same count a second time.
+            # The participants were loaded with it: the user as a plain row from here on.
+            self.user, self.other = (
+                (self.conversation.user_low, self.conversation.user_high)
+                if self.conversation.user_low_id == self.user.pk
+                else (self.conversation.user_high, self.conversation.user_low)
+            )
+            await self._join(realtime.conversation_group(self.conversation.pk))
+        else:
+            # The conversation list's unread counts. A conversation page's badge is kept by
+            # the page's own socket (/ws/notifications/ joins this group too).
             await self._join(realtime.chat_user_group(self.user.pk))
         # Announcements: one send per course reaches every enrolled student's sockets.
-        for course_id in await db(selectors.student_course_ids)(user=self.user):
+        for course_id in await in_thread(selectors.student_course_ids)(user=self.user):
             await self._join(realtime.course_group(course_id))
-        if self.conversation is not None:
-            await self._join(realtime.conversation_group(self.conversation.pk))
         await self.accept()
-        self.last_typing = 0.0
-        hello = await db(self._hello)()
+        hello, came_online = await in_thread(self._greet)()
         # What this tab was last told of the other person's presence (see on_ping).
         self.other_online = hello.get("other", {}).get("online")
         await self.send_json(hello)
-        if self.conversation is not None and await db(realtime.presence_beat)(self.user.pk):
+        if came_online:
             await self._broadcast_presence(online=True)
-
-    async def dispatch(self, message):
-        """Channels closes stale database connections before every event it dispatches,
-        with a hop to the single thread-sensitive thread: every socket of the process waits
-        in that one line for every message it forwards. Here only connect and disconnect
-        keep that; group events touch no database, and frames from the client reach it only
-        through `db()`, whose `database_sync_to_async` closes stale connections itself."""
-        if message["type"] in ("websocket.connect", "websocket.disconnect"):
-            await super().dispatch(message)
-            return
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
 
     async def _join(self, group: str):
         await self.channel_layer.group_add(group, self.channel_name)
         self.groups_joined.append(group)
 
-    def _hello(self) -> dict:
-        hello = {"type": "chat.hello", "user_id": self.user.pk, "unread": selectors.unread_total(user_id=self.user.pk)}
-        if self.conversation is not None:
-            other = self.conversation.other(self.user)
-            hello.update(
-                conversation_id=self.conversation.pk,
-                other={
-                    "id": other.pk,
-                    "online": realtime.is_online(other.pk),
-                    "last_read_message_id": selectors.last_read_id(user=other, conversation=self.conversation),
-                },
-            )
-        return hello
+    def _greet(self) -> tuple[dict, bool]:
+        """The hello frame, and whether this tab brought its user online."""
+        hello = {
+            "type": "chat.hello",
+            "user_id": self.user.pk,
+            "unread": selectors.unread_total(user_id=self.user.pk),
+            "heartbeat": realtime.heartbeat_seconds(),
+        }
+        if self.conversation is None:
+            return hello, False
+        came_online, other_online = realtime.presence_beat(self.user.pk, other_id=self.other.pk)
+        hello.update(
+            conversation_id=self.conversation.pk,
+            other={
+                "id": self.other.pk,
+                "online": other_online,
+                "last_read_message_id": selectors.last_read_id(user=self.other, conversation=self.conversation),
+            },
+        )
+        return hello, came_online
 
     async def disconnect(self, code):
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
         if self.conversation is not None:
-            await db(realtime.presence_leave)(self.user.pk)
+            await in_thread(realtime.presence_leave)(self.user.pk)
             await self._broadcast_presence(online=False)
 
+    async def _publish(self, group: str, event: dict):
+        """Best effort: a typing hint or a presence change that is lost (the channel layer is
+        down) is not worth this socket."""
+        try:
+            await self.channel_layer.group_send(group, event)
+        except Exception:
+            logger.warning("Could not send %s to %s", event["type"], group, exc_info=True)
+
     async def _broadcast_presence(self, *, online: bool):
-        await self.channel_layer.group_send(
-            realtime.conversation_group(self.conversation.pk),
-            {"type": "chat.presence", "user_id": self.user.pk, "online": online},
-        )
+        event = {"type": "chat.presence", "user_id": self.user.pk, "online": online}
+        await self._publish(realtime.conversation_group(self.conversation.pk), event)
+
+    async def _error(self, text: str, **extra):
+        await self.send_json({"type": "error", "error": text, **extra})
 
     # --- From the client -----------------------------------------------------------------
 
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        try:
+            content = json.loads(text_data) if text_data is not None else None
+        except (ValueError, RecursionError):  # not JSON, or nested beyond reason
+            content = None
+        if not isinstance(content, dict):
+            await self._error(gettext("Frames must be JSON objects."))
+            return
+        await self.receive_json(content)
+
     async def receive_json(self, content, **kwargs):
-        kind = content.get("type") if isinstance(content, dict) else None
+        kind = content.get("type")
         handler = {
             "chat.send": self.on_send,
             "chat.sync": self.on_sync,
             "chat.typing": self.on_typing,
             "chat.read": self.on_read,
             "chat.ping": self.on_ping,
-        }.get(kind)
+        }.get(kind if isinstance(kind, str) else None)
         if handler is None:
-            await self.send_json({"type": "error", "error": f"Unknown message type {kind!r}."})
+            await self._error(f"Unknown message type {str(kind)[:40]!r}.")
             return
         if self.conversation is None and kind != "chat.ping":
-            await self.send_json({"type": "error", "error": "Open a conversation first."})
+            await self._error("Open a conversation first.")
             return
         await handler(content)
 
-    async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        try:
-            await super().receive(text_data=text_data, bytes_data=bytes_data, **kwargs)
-        except ValueError:  # not JSON
-            await self.send_json({"type": "error", "error": "Frames must be JSON objects."})
-
     async def on_send(self, content):
-        client_id = str(content.get("client_id") or "")[:64]
-        body = content.get("body")
-        if not isinstance(body, str):
-            await self.send_json({"type": "error", "error": "A message needs a text body.", "client_id": client_id})
-            return
+        client_id = content.get("client_id") or ""
+        echo = {"client_id": client_id} if isinstance(client_id, str) and len(client_id) <= 64 else {}
         try:
-            message, created = await services.message_send(
-                sender=self.user, conversation=self.conversation, body=body, client_id=client_id
+            message, _ = await in_thread(services.message_post)(
+                sender=self.user, conversation=self.conversation, body=content.get("body"), client_id=client_id
             )
         except services.RateLimited as exc:
-            await self.send_json({"type": "error", "code": "rate_limited", "error": str(exc), "client_id": client_id})
+            await self._error(str(exc), code="rate_limited", **echo)
             return
         except services.ChatError as exc:
-            await self.send_json({"type": "error", "error": str(exc), "client_id": client_id})
+            await self._error(str(exc), **echo)
             return
-        # Stored, committed and announced to every other tab. This tab gets the stored
-        # message with its ack, and so skips its own copy from the group (`chat_message`):
-        # a socket handles one event at a time, so that copy comes after this.
-        if created and client_id:
-            self.acked_client_ids.add(client_id)
-        await self.send_json(
-            {
-                "type": "chat.ack",
-                "client_id": client_id,
-                "id": message.pk,
-                "status": message.status,
-                "message": realtime.message_payload(message),
-            }
-        )
+        # Stored and committed, and sent to the conversation's group: this tab shows the
+        # message when its copy arrives from there, like every other tab.
+        await self.send_json({"type": "chat.ack", "client_id": client_id, "id": message.pk, "status": message.status})
 
     async def on_sync(self, content):
-        after_id = _int(content.get("after_id"))
-        if after_id is None or after_id < 0:
-            await self.send_json({"type": "error", "error": "chat.sync needs a numeric after_id."})
+        after_id = _id(content.get("after_id"))
+        if after_id is None:
+            await self._error("chat.sync needs a numeric after_id.")
             return
-        messages = await db(self._messages_after)(after_id)
-        await self.send_json(
-            {"type": "chat.messages", "messages": messages, "complete": len(messages) < selectors.SYNC_LIMIT}
-        )
+        limit, window = settings.CHAT_SYNC_RATE_LIMIT
+        now = time.monotonic()
+        while self.syncs and now - self.syncs[0] >= window:
+            self.syncs.popleft()
+        if len(self.syncs) >= limit:
+            text = gettext("Too many catch-up requests (at most %(limit)s in %(window)s seconds).")
+            await self._error(text % {"limit": limit, "window": window}, code="rate_limited", retry_after=window)
+            return
+        self.syncs.append(now)
+        messages = await in_thread(self._missed)(after_id)
+        complete = len(messages) < selectors.SYNC_LIMIT
+        await self.send_json({"type": "chat.messages", "messages": messages, "complete": complete})
 
-    def _messages_after(self, after_id: int) -> list[dict]:
-        return [
-            realtime.message_payload(m)
-            for m in selectors.messages_after(user=self.user, conversation=self.conversation, after_id=after_id)
-        ]
+    def _rendered(self, messages) -> list[dict]:
+        return [{"id": message.pk, "html": realtime.message_html(message, user=self.user)} for message in messages]
+
+    def _missed(self, after_id: int) -> list[dict]:
+        return self._rendered(
+            selectors.messages_after(user=self.user, conversation=self.conversation, after_id=after_id)
+        )
 
     async def on_typing(self, content):
         now = time.monotonic()
         if now - self.last_typing < TYPING_MIN_INTERVAL:
             return
         self.last_typing = now
-        await self.channel_layer.group_send(
+        await self._publish(
             realtime.conversation_group(self.conversation.pk),
             {"type": "chat.typing", "user_id": self.user.pk, "name": self.user.name},
         )
 
     async def on_read(self, content):
-        message_id = _int(content.get("message_id"))
+        message_id = _id(content.get("message_id"))
         if message_id is None:
-            await self.send_json({"type": "error", "error": "chat.read needs a numeric message_id."})
+            await self._error("chat.read needs a numeric message_id.")
             return
-        try:
-            await services.aconversation_mark_read(
-                user=self.user, conversation=self.conversation, message_id=message_id
-            )
-        except services.ChatError as exc:
-            await self.send_json({"type": "error", "error": str(exc)})
+        await in_thread(services.conversation_mark_read)(
+            user=self.user, conversation=self.conversation, message_id=message_id
+        )
 
     async def on_ping(self, content):
         if self.conversation is None:
             await self.send_json({"type": "chat.pong"})
             return
-        other_id = self.conversation.other(self.user).pk
-        came_back, online = await realtime.apresence_beat(self.user.pk, other_id=other_id)
+        came_back, online = await in_thread(realtime.presence_beat)(self.user.pk, other_id=self.other.pk)
         if came_back:
             await self._broadcast_presence(online=True)
         # Answered only if it changed: a closed tab is announced when it closes, but a
-        # browser that vanished only stops beating, and its presence expires unannounced.
+        # browser or server that died only stops beating, and its presence expires unannounced.
         if online != self.other_online:
             self.other_online = online
-            await self.send_json({"type": "chat.presence", "user_id": other_id, "online": online})
+            await self.send_json({"type": "chat.presence", "user_id": self.other.pk, "online": online})
 
     # --- From the groups -----------------------------------------------------------------
 
     async def chat_message(self, event):
-        if event.get("only_user") not in (None, self.user.pk):
-            return
-        message = event["message"]
-        if message["sender_id"] == self.user.pk and event.get("client_id") in self.acked_client_ids:
-            self.acked_client_ids.discard(event["client_id"])  # this tab sent it: the ack carried it
-            return
-        await self.send_json({"type": "chat.message", "message": message})
+        html = event["html"].get(str(self.user.pk))  # rendered for this user, if they may see it
+        if html is not None:
+            await self.send_json({"type": "chat.message", "id": event["id"], "html": html})
 
     async def chat_typing(self, event):
         if event["user_id"] != self.user.pk:
@@ -256,8 +262,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def chat_hidden(self, event):
         await self.send_json({"type": "chat.hidden", "message_id": event["message_id"]})
 
-    async def chat_unread(self, event):
-        await self.send_json({"type": "chat.unread", "count": event["count"]})
-
     async def chat_announcement(self, event):
         await self.send_json({"type": "chat.announcement", "announcement": event["announcement"]})
+
+    async def page_event(self, event):
+        """The user's unread total (`lms.realtime.page_event`), for the conversation list."""
+        await self.send_json(event["payload"])

@@ -1,19 +1,13 @@
 """What the chat records: conversations between two people, their messages, how far each
 participant has read, course announcements, reports, and the moderation settings."""
 
-import logging
 import time
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-
-from lms import aio
-
-logger = logging.getLogger(__name__)
 
 
 class Conversation(models.Model):
@@ -91,7 +85,7 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["conversation", "id"], name="chat_message_conv_idx"),
-            # The rate limit counts the sender's latest messages (services._store_text_sql).
+            # The rate limit counts the sender's latest messages (services.message_post).
             models.Index(fields=["sender", "created_at"], name="chat_message_sender_recent"),
         ]
 
@@ -180,7 +174,6 @@ class ChatSettings(models.Model):
 
     CACHE_SECONDS = 5
     _cache = None
-    _refreshing = False
 
     class Meta:
         verbose_name = "chat settings"
@@ -202,25 +195,3 @@ class ChatSettings(models.Model):
         if cls._cache is None or now - cls._cache[0] > cls.CACHE_SECONDS:
             cls._cache = (now, cls.load())
         return cls._cache[1]
-
-    @classmethod
-    async def acached(cls) -> "ChatSettings":
-        """`cached()` from the event loop. Only the first call waits for the database; when
-        the copy is older than CACHE_SECONDS, the caller gets it still and one task reads
-        the new one. Every message that arrived while a copy was being read used to read it
-        too, each in a thread: a stall of 20-35 ms every CACHE_SECONDS in the chat bench."""
-        if cls._cache is None:
-            await database_sync_to_async(cls.cached, thread_sensitive=False)()
-        elif time.monotonic() - cls._cache[0] > cls.CACHE_SECONDS and not cls._refreshing:
-            cls._refreshing = True
-            aio.spawn(cls._arefresh())
-        return cls._cache[1]
-
-    @classmethod
-    async def _arefresh(cls) -> None:
-        try:
-            await database_sync_to_async(cls.cached, thread_sensitive=False)()  # stale: it reads
-        except Exception:  # the old copy serves until the next try
-            logger.exception("Could not read the chat settings")
-        finally:
-            cls._refreshing = False

@@ -123,33 +123,27 @@ def unread_count(*, user: User, conversation: Conversation) -> int:
 def unread_total(*, user_id: int) -> int:
     """Unread messages across all of a user's conversations (the navigation badge), in one query.
 
-    Plain SQL (portable: PostgreSQL and SQLite): it runs after every delivered message, and
-    the equivalent queryset (a correlated Subquery annotation) costs more to compile than
-    to execute.
+    Plain SQL (portable: PostgreSQL and SQLite): per conversation of the user, the messages
+    after their read marker, each counted with the (conversation, id) index, so the cost
+    follows the user's conversations, not the table (a join let PostgreSQL scan every
+    message when its statistics were stale).
     """
     with connection.cursor() as cursor:
-        cursor.execute(unread_total_sql(), {"recipient": user_id, "visible": MessageStatus.VISIBLE.value})
+        cursor.execute(_unread_total_sql(), {"recipient": user_id, "visible": MessageStatus.VISIBLE.value})
         return cursor.fetchone()[0]
 
 
 @functools.cache
-def unread_total_sql(recipient: str = "%(recipient)s") -> str:
-    """The unread total of the user `recipient` (an SQL expression: by default the
-    parameter `%(recipient)s`; `%(visible)s` is the visible status). Also what the
-    socket's batched totals count (`services._unread_totals_sql`)."""
+def _unread_total_sql() -> str:
     quote = connection.ops.quote_name
     conversation, message, read_state = (quote(model._meta.db_table) for model in (Conversation, Message, ReadState))
-    # Per conversation of the user, the messages after their read marker, each counted with
-    # the (conversation, id) index: the cost follows the user's conversations, not the
-    # table (a join let PostgreSQL scan every message when its statistics were stale).
-    # Only the models' own quoted table names and the callers' own expressions are
-    # interpolated; values go as parameters.
+    # Only the models' own quoted table names are interpolated; values go as parameters.
     return (
         f"SELECT CAST(COALESCE(SUM((SELECT COUNT(*) FROM {message} m WHERE m.conversation_id = c.id"  # noqa: S608
-        f" AND m.status = %(visible)s AND m.sender_id <> {recipient} AND m.id > COALESCE(("
+        " AND m.status = %(visible)s AND m.sender_id <> %(recipient)s AND m.id > COALESCE(("
         f"SELECT r.last_read_message_id FROM {read_state} r WHERE r.conversation_id = c.id"
-        f" AND r.user_id = {recipient}), 0))), 0) AS INTEGER)"
-        f" FROM {conversation} c WHERE c.user_low_id = {recipient} OR c.user_high_id = {recipient}"
+        " AND r.user_id = %(recipient)s), 0))), 0) AS INTEGER)"
+        f" FROM {conversation} c WHERE c.user_low_id = %(recipient)s OR c.user_high_id = %(recipient)s"
     )
 
 

@@ -5,21 +5,18 @@ Each write is stored first and announced after commit, so nobody hears about a m
 that was rolled back, and a reconnecting client can always fetch what it missed.
 """
 
-import asyncio
 import datetime
-import functools
-import json
-import logging
 
-from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_q.tasks import async_task
 
 from chat import realtime, selectors
-from chat.attachments import AttachmentRejected, check_attachment
+from chat.attachments import AttachmentRejected, CheckedAttachment, check_attachment
 from chat.models import (
     Announcement,
     ChatSettings,
@@ -31,11 +28,9 @@ from chat.models import (
     Report,
 )
 from chat.moderation import find_contact_details, mask
-from lms import aio
 from lms.models import Notification, User
+from lms.realtime import page_event
 from lms.services import audit_record, notify
-
-logger = logging.getLogger(__name__)
 
 
 class ChatError(Exception):
@@ -47,10 +42,17 @@ class RateLimited(ChatError):
 
 
 SUSPENDED = "Your messaging is suspended. Contact support if you think this is a mistake."
+CLIENT_ID_MAX_LENGTH = 64
+NOTIFY_AWAY_EVERY = 15 * 60  # seconds: one notification per conversation while its recipient is away
 
 
 def max_length() -> int:
     return getattr(settings, "CHAT_MESSAGE_MAX_LENGTH", 4000)
+
+
+def rate_limit() -> tuple[int, int]:
+    """(messages, seconds): at most that many messages per sender in any such window."""
+    return getattr(settings, "CHAT_RATE_LIMIT", (20, 10))
 
 
 # --- Conversations ---------------------------------------------------------------------
@@ -76,29 +78,36 @@ def conversation_start(*, user: User, other: User) -> Conversation:
     return conversation
 
 
-# --- Messages --------------------------------------------------------------------------
+# --- Messages: the rules, the one store, and what follows it ------------------------------
 
 
-def _moderate(body: str, chat_settings: ChatSettings | None = None) -> tuple[str, str, list[str]]:
-    """(body to store, status, flags) according to the staff's settings."""
-    chat_settings = chat_settings or ChatSettings.cached()
-    findings = find_contact_details(body, allowed_domains=chat_settings.allowed_link_domains)
-    if not findings or chat_settings.contact_action == ContactAction.ALLOW:
-        return body, MessageStatus.VISIBLE, sorted({f.kind for f in findings})
-    flags = sorted({f.kind for f in findings})
-    if chat_settings.contact_action == ContactAction.HOLD:
-        return body, MessageStatus.HELD, flags
-    return mask(body, findings), MessageStatus.VISIBLE, flags
+def _storable(text: str) -> bool:
+    """PostgreSQL text holds neither NUL nor what is not Unicode (a lone surrogate from JSON)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
 
 
-def _checked_body(*, sender: User, conversation: Conversation, body: str, attachment=None) -> tuple[str, object]:
-    """Refuse what may not be posted (membership, suspension, length, file); return the
-    normalised body and the checked attachment. No I/O but the attachment's own."""
-    body = (body or "").replace("\r\n", "\n").strip()
+def _message_checked(
+    *, sender: User, conversation: Conversation, body, client_id, attachment
+) -> tuple[str, str, CheckedAttachment | None]:
+    """The rules a message meets before anything is stored, whichever way it came (the
+    form, the socket, the script's upload): (body, client_id, checked attachment), or
+    ChatError saying what is wrong. Only the attachment's own bytes are read here; what
+    needs the database as it is now (suspension, rate limit) is checked in the store."""
+    if not isinstance(body, str):
+        raise ChatError(gettext("A message needs a text body."))
+    if not isinstance(client_id, str) or len(client_id) > CLIENT_ID_MAX_LENGTH or not client_id.isprintable():
+        raise ChatError(
+            gettext("A client_id is printable text of at most %(n)s characters.") % {"n": CLIENT_ID_MAX_LENGTH}
+        )
     if not conversation.has_participant(sender):
         raise ChatError("You are not part of this conversation.")
-    if sender.chat_suspended:
-        raise ChatError(SUSPENDED)
+    body = body.replace("\r\n", "\n").strip()
+    if not _storable(body):
+        raise ChatError(gettext("This message contains characters that cannot be sent (such as NUL)."))
     if not body and attachment is None:
         raise ChatError("Write a message or attach a file.")
     if len(body) > max_length():
@@ -109,26 +118,19 @@ def _checked_body(*, sender: User, conversation: Conversation, body: str, attach
             checked = check_attachment(attachment)
         except AttachmentRejected as exc:
             raise ChatError(str(exc)) from exc
-    return body, checked
+    return body, client_id, checked
 
 
-# --- Rate limit: counted in the database, over the sender's stored messages ------------------
-
-
-def rate_limit() -> tuple[int, int]:
-    """(messages, seconds): at most that many messages per sender in any such window."""
-    return getattr(settings, "CHAT_RATE_LIMIT", (20, 10))
-
-
-def _window_start(now: datetime.datetime) -> datetime.datetime:
-    return now - datetime.timedelta(seconds=rate_limit()[1])
-
-
-def _over_rate_limit(*, sender: User, now: datetime.datetime) -> bool:
-    """The ORM path's check (the socket's is part of the store statement): the sender's
-    messages in the last window, on the (sender, created_at) index."""
-    limit, _ = rate_limit()
-    return Message.objects.filter(sender=sender, created_at__gt=_window_start(now))[:limit].count() >= limit
+def _moderate(body: str) -> tuple[str, str, list[str]]:
+    """(body to store, status, flags) according to the staff's settings."""
+    chat_settings = ChatSettings.cached()
+    findings = find_contact_details(body, allowed_domains=chat_settings.allowed_link_domains)
+    flags = sorted({f.kind for f in findings})
+    if not findings or chat_settings.contact_action == ContactAction.ALLOW:
+        return body, MessageStatus.VISIBLE, flags
+    if chat_settings.contact_action == ContactAction.HOLD:
+        return body, MessageStatus.HELD, flags
+    return mask(body, findings), MessageStatus.VISIBLE, flags
 
 
 def _rate_limited() -> RateLimited:
@@ -136,578 +138,159 @@ def _rate_limited() -> RateLimited:
     return RateLimited(f"You are sending messages too fast (at most {limit} in {window} seconds). Wait a moment.")
 
 
-def _stored_by_client_id(*, sender: User, client_id: str) -> Message | None:
-    """The sender's message stored under `client_id` (a resend), ready to announce or ack."""
-    return Message.objects.filter(sender=sender, client_id=client_id).select_related("sender", "conversation").first()
-
-
-def _recipient_id(conversation: Conversation, sender_id: int) -> int:
-    return next(pk for pk in conversation.participant_ids if pk != sender_id)
-
-
-# --- Posting -------------------------------------------------------------------------------
-
-
 def message_post(
-    *,
-    sender: User,
-    conversation: Conversation,
-    body: str,
-    client_id: str = "",
-    attachment=None,
-    announce: bool = True,
+    *, sender: User, conversation: Conversation, body, client_id="", attachment=None
 ) -> tuple[Message, bool]:
-    """Store a message, then (after commit) deliver it to both participants' open pages.
+    """Store a message: the one way a message is stored, whichever way it came (the form,
+    the socket, the script's upload). Returns (message, created).
 
-    Returns (message, created). A `client_id` the sender already used returns the stored
-    message unchanged, so a client resending after a dropped connection never duplicates.
-    With `announce=False` nothing is sent: the caller sends `message_events(message)`
-    itself once this returned, i.e. after commit. The socket uses `message_send`.
+    A `client_id` the sender used before returns the stored message (created False),
+    even over the rate limit, and announces it again: a client resends what it was never
+    acknowledged for, and the first announcement may have gone with the connection.
+    Nothing is stored twice, and a page skips a message it shows already.
+
+    Everyone hears of the message after commit (`_after_post`).
     """
-    client_id = (client_id or "")[:64]
-    text_in_one_statement = attachment is None and connection.vendor == "postgresql"
-    if client_id and not text_in_one_statement and conversation.has_participant(sender):
-        # A resend is answered with what was stored, even over the rate limit, and a file
-        # is not stored twice (the one statement finds a text resend itself).
-        existing = _stored_by_client_id(sender=sender, client_id=client_id)
-        if existing is not None:
-            return existing, False
-    body, checked = _checked_body(sender=sender, conversation=conversation, body=body, attachment=attachment)
-    stored_body, status, flags = _moderate(body)
-    if text_in_one_statement:
-        message, created = _store_text_pg(
-            sender=sender, conversation=conversation, body=stored_body, status=status, flags=flags, client_id=client_id
-        )
-        if created:
-            _sender_has_read(conversation=conversation, sender=sender, message_id=message.pk)
-            if announce:
-                transaction.on_commit(lambda: _announce_message(message))
-        return message, created
-    try:
-        with transaction.atomic():
-            # Suspension as stored now (the sender may be an object loaded long ago, e.g. at connect).
-            if User.objects.filter(pk=sender.pk, chat_suspended=True).exists():
-                raise ChatError(SUSPENDED)
-            message = Message(
-                conversation=conversation,
-                sender=sender,
-                body=stored_body,
-                status=status,
-                flags=flags,
-                client_id=client_id,
-            )
-            if _over_rate_limit(sender=sender, now=message.created_at):
-                raise _rate_limited()
-            if checked is not None:
-                message.attachment.save(checked.content.name, checked.content, save=False)
-                message.attachment_name = checked.name
-                message.attachment_kind = checked.kind
-                message.attachment_size = checked.size
-            message.save()
-            Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
-            _sender_has_read(conversation=conversation, sender=sender, message_id=message.pk)
-            if announce:
-                transaction.on_commit(lambda: _announce_message(message))
-    except IntegrityError:  # the same client_id raced in from another tab or process
-        existing = _stored_by_client_id(sender=sender, client_id=client_id) if client_id else None
-        if existing is not None:
-            return existing, False
-        raise
-    return message, True
-
-
-async def awarm_up() -> None:
-    """Open what the socket's message path uses (this loop's connection pool, each of its
-    connections warmed by `aprepare_connection`, the moderation settings and the loop's
-    Redis connection) when a conversation's socket connects, so that the first messages
-    after a start do not wait for them (20-70 ms in the bench, before)."""
-    if aio.postgres():
-        await aio.pg_pool()
-        await ChatSettings.acached()
-        redis = aio.redis_client()
-        if redis is not None:
-            await redis.ping()
-
-
-# PostgreSQL plans a prepared statement afresh for each of its first five runs, then
-# settles on a generic plan if it is no dearer (plancache.c): six runs settle it.
-_RUNS_TO_SETTLE_A_PLAN = 6
-
-
-async def aprepare_connection(conn) -> None:
-    """Prepare the socket's statements on a new connection of the loop's pool (registered
-    with `aio.warm_each_connection`), with parameters that change nothing: conversation 0,
-    no markers, no users. The first messages after a start had paid for parsing and
-    planning the store statement and for loading its tables' catalog entries into a fresh
-    backend (the first four of every bench run took 10-30 ms)."""
-    nobody = {
-        "sender": 0,
-        "conversation": 0,
-        "body": "",
-        "now": timezone.now(),
-        "status": MessageStatus.VISIBLE.value,
-        "flags": "[]",
-        "client_id": "",
-        "limit": rate_limit()[0],
-        "window_start": timezone.now(),
-    }
-    statements = [
-        (_store_text_sql(), nobody),
-        (_read_markers_sql(), {"conversations": [], "users": [], "message_ids": []}),
-        (_unread_totals_sql(), {"users": [], "visible": MessageStatus.VISIBLE.value}),
-    ]
-    for _ in range(_RUNS_TO_SETTLE_A_PLAN):
-        for sql, params in statements:
-            await conn.execute(sql, params, prepare=True)
-
-
-async def message_send(
-    *, sender: User, conversation: Conversation, body: str, client_id: str = ""
-) -> tuple[Message, bool]:
-    """The socket's path: store a text message, then announce it to every open tab of both
-    participants. Returns (message, created): a resend of a stored `client_id` returns the
-    stored message and announces nothing (it was announced then).
-
-    On PostgreSQL this runs on the event loop (lms/aio.py says why), and what stands
-    between the frame and its delivery is one SQL statement: it checks membership,
-    suspension and the rate limit as stored, stores the message and moves the
-    conversation's `last_message_at`. What else the message changes is written or pushed
-    in batches a moment later, off its path: the sender's read marker (with the read
-    receipts), the recipient's unread total, cached pages and, if they are away, a
-    notification. Elsewhere the ORM path runs in a thread. Either way the row is
-    committed before anyone hears of it.
-    """
-    if not aio.postgres():
-        message, events = await _in_thread(_message_send_orm)(
-            sender=sender, conversation=conversation, body=body, client_id=client_id
-        )
-        await _publish(events)
-        return message, bool(events)
-    body, _ = _checked_body(sender=sender, conversation=conversation, body=body)
-    stored_body, status, flags = _moderate(body, await ChatSettings.acached())
-    params = _store_params(
-        sender=sender, conversation=conversation, body=stored_body, status=status, flags=flags, client_id=client_id
+    body, client_id, checked = _message_checked(
+        sender=sender, conversation=conversation, body=body, client_id=client_id, attachment=attachment
     )
-    (message_id, allowed, over_limit), retried = await _store_text_pg_async(params)
-    if message_id is not None:
-        message = _new_message(sender=sender, conversation=conversation, params=params, message_id=message_id)
-    else:  # refused, limited, or a resend: the database says which (rare: worth a thread hop)
-        message, created = await _in_thread(_refused_or_resent)(
-            sender=sender, params=params, allowed=allowed, over_limit=over_limit, retried=retried
-        )
-        if not created:
-            return message, False
-    await _publish(_message_announcements(message))  # the message itself, before anything else
-    # The sender has read what came before their message: their marker moves with the next
-    # batch of read receipts, unannounced (sending is not reading the other's new messages).
-    _mark_read_soon(conversation_id=conversation.pk, user_id=sender.pk, message_id=message.pk, announce=False)
-    if message.status == MessageStatus.VISIBLE:
-        _unread_changed_soon(_recipient_id(conversation, sender.pk), message=message)
-    return message, True
-
-
-def _in_thread(func):
-    # thread_sensitive=False: each pool thread has its own connection, so sockets do not
-    # queue behind one another's queries (closed or reused as CONN_MAX_AGE says).
-    return database_sync_to_async(func, thread_sensitive=False)
-
-
-def _message_send_orm(*, sender: User, conversation: Conversation, body: str, client_id: str):
-    message, created = message_post(
-        sender=sender, conversation=conversation, body=body, client_id=client_id, announce=False
-    )
-    return message, message_events(message) if created else []
-
-
-async def _publish(events: list[tuple[str, dict]]) -> None:
-    layer = get_channel_layer()
-    for group, event in events:
-        await layer.group_send(group, event)
-
-
-def _store_params(
-    *, sender: User, conversation: Conversation, body: str, status: str, flags: list[str], client_id: str
-) -> dict:
+    limit, window = rate_limit()
     now = timezone.now()
-    return {
-        "sender": sender.pk,
-        "conversation": conversation.pk,
-        "body": body,
-        "now": now,
-        "status": status,
-        "flags": json.dumps(flags),
-        "client_id": (client_id or "")[:64],
-        "limit": rate_limit()[0],
-        "window_start": _window_start(now),
-    }
-
-
-def _store_text_pg(
-    *, sender: User, conversation: Conversation, body: str, status: str, flags: list[str], client_id: str
-) -> tuple[Message, bool]:
-    """Store a text message with `_store_text_sql`'s one statement, from sync code (the
-    form; the socket uses `_store_text_pg_async`). Returns (message, created).
-
-    With CONN_HEALTH_CHECKS Django would ping the connection (SELECT 1) before the first
-    query of every call; here the statement goes without it and, if the connection turns
-    out to be dead, is run once more on a new one (the `client_id` makes that safe: a
-    message stored by the failed attempt is found, not stored again).
-    """
-    params = _store_params(
-        sender=sender, conversation=conversation, body=body, status=status, flags=flags, client_id=client_id
+    theirs = Message.objects.filter(sender=OuterRef("pk"))
+    # What needs the database as it is now, in one query: the suspension (a socket's user
+    # was loaded when it connected), this client_id stored already, and the rate limit (a
+    # limit-th message of theirs within the window). Two tabs of one sender sending in the
+    # same instant can each pass at the limit's edge; one tab's frames come one at a time.
+    suspended, resent_id, at_limit = (
+        User.objects.filter(pk=sender.pk)
+        .values_list(
+            "chat_suspended",
+            Subquery(theirs.filter(client_id=client_id).exclude(client_id="").values("pk")[:1]),
+            Exists(theirs.filter(created_at__gt=now - datetime.timedelta(seconds=window))[limit - 1 : limit]),
+        )
+        .get()
     )
-    sql = _store_text_sql()
-    autocommit = transaction.get_autocommit()
-    if autocommit:
-        connection.health_check_done = True  # no ping: a failure is retried below
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            message_id, allowed, over_limit = cursor.fetchone()
-        retried = False
-    except (OperationalError, InterfaceError):
-        if not autocommit:
-            raise
-        logger.warning("Storing a message failed on a stale connection; retrying on a new one", exc_info=True)
-        connection.close()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            message_id, allowed, over_limit = cursor.fetchone()
-        retried = True
-    if message_id is not None:
-        return _new_message(sender=sender, conversation=conversation, params=params, message_id=message_id), True
-    return _refused_or_resent(sender=sender, params=params, allowed=allowed, over_limit=over_limit, retried=retried)
-
-
-async def _store_text_pg_async(params: dict) -> tuple[tuple, bool]:
-    """Run `_store_text_sql` on the loop's own connection pool (see `_afetchall`).
-    Returns (the statement's row, whether it was retried)."""
-    rows, retried = await _afetchall(_store_text_sql(), params)
-    return rows[0], retried
-
-
-async def _afetchall(sql: str, params: dict) -> tuple[list[tuple], bool]:
-    """One statement on the loop's own connection pool, in autocommit: it is its own
-    transaction, committed when it returns. Prepared once per connection (planning the
-    store statement cost more than running it). If the connection died, the pool drops
-    it and the statement runs once more on another, so it must be safe to repeat (the
-    store's `client_id` makes it so). Returns (the rows, whether it was retried)."""
-    import psycopg
-
-    pool = await aio.pg_pool()
-    try:
-        async with pool.connection() as conn:
-            return await (await conn.execute(sql, params, prepare=True)).fetchall(), False
-    except psycopg.OperationalError:
-        logger.warning("A statement failed on a stale connection; retrying on a new one", exc_info=True)
-        await pool.check()  # every idle connection that died with it goes too
-        async with pool.connection() as conn:
-            return await (await conn.execute(sql, params, prepare=True)).fetchall(), True
-
-
-def _new_message(*, sender: User, conversation: Conversation, params: dict, message_id: int) -> Message:
-    """The message the store statement inserted."""
+    if suspended:
+        raise ChatError(SUSPENDED)
+    if resent_id is not None:
+        return _resent(resent_id), False
+    if at_limit:
+        raise _rate_limited()
+    stored_body, status, flags = _moderate(body)
     message = Message(
-        id=message_id,
         conversation=conversation,
         sender=sender,
-        body=params["body"],
-        created_at=params["now"],
-        status=params["status"],
-        flags=json.loads(params["flags"]),
-        client_id=params["client_id"],
+        body=stored_body,
+        created_at=now,
+        status=status,
+        flags=flags,
+        client_id=client_id,
     )
-    message._state.adding = False
-    message._state.db = connection.alias
+    if checked is not None:
+        message.attachment.save(checked.content.name, checked.content, save=False)
+        message.attachment_name, message.attachment_kind, message.attachment_size = (
+            checked.name,
+            checked.kind,
+            checked.size,
+        )
+    try:
+        with transaction.atomic():
+            message.save()
+            Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
+            # The sender has read what came before their message (both read states exist
+            # from `conversation_start`).
+            ReadState.objects.filter(
+                conversation=conversation, user=sender, last_read_message_id__lt=message.pk
+            ).update(last_read_message_id=message.pk)
+            transaction.on_commit(lambda: _after_post(message, resent=False), robust=True)
+    except IntegrityError:  # the same client_id stored meanwhile, from another tab or process
+        if not client_id:
+            raise
+        return _resent(Message.objects.get(sender=sender, client_id=client_id).pk), False
+    return message, True
+
+
+def _resent(message_id: int) -> Message:
+    """A message its sender sent again (same client_id): it goes out again after commit."""
+    related = ("sender", "conversation__user_low", "conversation__user_high")
+    message = Message.objects.select_related(*related).get(pk=message_id)
+    transaction.on_commit(lambda: _after_post(message, resent=True), robust=True)
     return message
 
 
-def _refused_or_resent(
-    *, sender: User, params: dict, allowed: bool, over_limit: bool, retried: bool
-) -> tuple[Message, bool]:
-    """The store statement inserted nothing. If it refused the sender (as stored now):
-    ChatError. If this `client_id` is stored already, that message, with created=True
-    only if our own failed attempt stored it (nobody heard of it yet) — a resend is
-    answered even over the rate limit. Otherwise the rate limit stopped it."""
-    if not allowed:
-        sender.refresh_from_db(fields=["chat_suspended"])
-        raise ChatError(SUSPENDED if sender.chat_suspended else "You are not part of this conversation.")
-    existing = _stored_by_client_id(sender=sender, client_id=params["client_id"]) if params["client_id"] else None
-    if existing is not None:
-        return existing, retried
-    if over_limit:
-        raise _rate_limited()
-    raise ChatError("The message could not be stored. Try again.")
+def _after_post(message: Message, *, resent: bool) -> None:
+    """What follows a stored message, after commit, whichever way it came.
 
-
-@functools.cache
-def _store_text_sql() -> str:
-    """One statement, so one round trip and (outside a transaction) its own transaction:
-    insert the message unless the sender is not a participant or is suspended (as stored
-    now, so a suspension reaches sockets opened before it), has sent `limit` messages
-    since `window_start`, or has stored this `client_id` already; move the conversation's
-    `last_message_at`.
-
-    Returns one row: (new message id or NULL, sender allowed, over the rate limit).
-
-    Nothing else is in it: it is all that stands between a frame and its delivery. The
-    sender's read marker and the recipient's unread total follow in batches
-    (`_mark_read_soon`, `_unread_changed_soon`); with both inside, the statement's
-    execution had a p90 of 1.9 ms in the chat bench, against 0.2 ms for the insert alone.
-
-    The rate limit counts the sender's stored messages on the (sender, created_at) index:
-    every process sees the same count. Two sockets of one sender sending in the same
-    instant can each pass at the limit's edge (one statement's snapshot does not see the
-    other's row); one socket's frames are handled one at a time, so never exceed it.
+    It goes to every open tab of the conversation, rendered for each participant who may
+    see it (a held message, its sender only; `realtime.message_event`). A new visible
+    message changes its recipient's unread total, and if they are away the worker notifies
+    them: queued here, before the sender hears back, so a process that dies after the
+    sender's ack loses nothing. A resend only goes out again.
     """
-    quote = connection.ops.quote_name
-    conversation, message, user = (quote(model._meta.db_table) for model in (Conversation, Message, User))
-    # Only the models' own quoted table names are interpolated; values go as parameters.
-    return (
-        f"WITH ok AS (SELECT c.id FROM {conversation} c JOIN {user} u ON u.id = %(sender)s"  # noqa: S608
-        " WHERE c.id = %(conversation)s AND %(sender)s IN (c.user_low_id, c.user_high_id)"
-        " AND NOT u.chat_suspended),"
-        f" recent AS (SELECT COUNT(*) AS n FROM (SELECT 1 FROM {message} WHERE sender_id = %(sender)s"
-        " AND created_at > %(window_start)s LIMIT %(limit)s) r),"
-        f" msg AS (INSERT INTO {message} (conversation_id, sender_id, body, created_at, status, flags, client_id,"
-        " attachment, attachment_name, attachment_kind, attachment_size)"
-        " SELECT ok.id, %(sender)s, %(body)s, %(now)s, %(status)s, %(flags)s::jsonb, %(client_id)s, '', '', '', 0"
-        " FROM ok, recent WHERE recent.n < %(limit)s"
-        " ON CONFLICT (sender_id, client_id) WHERE client_id <> '' DO NOTHING RETURNING id),"
-        f" conv AS (UPDATE {conversation} SET last_message_at = %(now)s FROM msg"
-        f" WHERE {conversation}.id = %(conversation)s)"
-        " SELECT (SELECT id FROM msg), EXISTS (SELECT 1 FROM ok), (SELECT n FROM recent) >= %(limit)s"
-    )
-
-
-def _message_announcements(message: Message) -> list[tuple[str, dict]]:
-    """The message's (group, event): to the conversation, whose every open tab receives
-    it; a held message only to its sender's, marked as waiting for review."""
-    # The sender's client_id lets the tab that sent it skip this copy (its ack had it).
-    event = {"type": "chat.message", "message": realtime.message_payload(message), "client_id": message.client_id}
-    if message.status != MessageStatus.VISIBLE:
-        event["only_user"] = message.sender_id
-    return [(realtime.conversation_group(message.conversation_id), event)]
-
-
-def message_events(message: Message) -> list[tuple[str, dict]]:
-    """The (group, event) pairs that announce a stored message, from sync code after
-    commit: the message, and for a visible one the recipient's new unread total (whose
-    cached pages are renewed, and who is notified if away)."""
-    events = _message_announcements(message)
-    if message.status != MessageStatus.VISIBLE:
-        return events
-    recipient_id = _recipient_id(message.conversation, message.sender_id)
-    events.append(_unread_event(recipient_id, selectors.unread_total(user_id=recipient_id)))
-    _notify_those_away([(message, recipient_id)])
-    return events
-
-
-def _announce_message(message: Message) -> None:
-    for group, event in message_events(message):
-        realtime.send(group, event)
-
-
-def _read_event(conversation_id: int, user_id: int, message_id: int) -> tuple[str, dict]:
-    event = {"type": "chat.read", "user_id": user_id, "message_id": message_id}
-    return realtime.conversation_group(conversation_id), event
-
-
-def _unread_event(user_id: int, count: int) -> tuple[str, dict]:
-    return realtime.chat_user_group(user_id), {"type": "chat.unread", "count": count}
-
-
-def _push_unread(user_id: int) -> None:
-    realtime.send(*_unread_event(user_id, selectors.unread_total(user_id=user_id)))
-
-
-def _notify_if_away(message: Message, recipient_id: int, *, online: bool | None = None) -> None:
-    """One notification per conversation while the recipient is away (not for every message)."""
-    if online if online is not None else realtime.is_online(recipient_id):
+    events = [(realtime.conversation_group(message.conversation_id), realtime.message_event(message))]
+    if resent or message.status != MessageStatus.VISIBLE:
+        realtime.send(*events)
         return
-    if not realtime.shared_cache().add(f"chat:notified:{recipient_id}:{message.conversation_id}", 1, 15 * 60):
-        return
-    notify(
-        user=User.objects.get(pk=recipient_id),
-        kind="chat",
-        title=f"New message from {message.sender.name}",
-        body=message.body[:200] if message.body else f"Sent you {message.attachment_name}",
-        url=message.conversation.get_absolute_url(),
-    )
+    recipient_id = next(pk for pk in message.conversation.participant_ids if pk != message.sender_id)
+    realtime.send(*events, _unread_event(recipient_id))
+    if not realtime.is_online(recipient_id):
+        async_task("chat.tasks.message_notify_away", message.pk, recipient_id, task_name=f"chat-away-{message.pk}")
 
 
-def _notify_those_away(messages: list[tuple[Message, int]], *, online: bool | None = None) -> None:
-    """`_notify_if_away` for each (message, recipient id). A failure is logged, never passed
-    on, and does not cost the others theirs: the message is stored and goes out regardless,
-    and the page shows it."""
-    for message, recipient_id in messages:
-        try:
-            _notify_if_away(message, recipient_id, online=online)
-        except Exception:
-            logger.exception("Could not notify user %s of message %s", recipient_id, message.pk)
+def message_notify_away(*, message: Message, recipient_id: int) -> bool:
+    """Tell a recipient who was away of a new message: once per conversation every
+    NOTIFY_AWAY_EVERY seconds, not for every message (the worker's task). Returns whether
+    it notified."""
+    once = f"chat:notified:{recipient_id}:{message.conversation_id}"
+    if not cache.add(once, 1, NOTIFY_AWAY_EVERY):
+        return False
+    try:
+        notify(
+            user=User.objects.get(pk=recipient_id),
+            kind="chat",
+            title=f"New message from {message.sender.name}",
+            body=message.body[:200] if message.body else f"Sent you {message.attachment_name}",
+            url=message.conversation.get_absolute_url(),
+        )
+    except Exception:
+        cache.delete(once)  # the worker's retry notifies
+        raise
+    return True
 
 
-def _sender_has_read(*, conversation: Conversation, sender: User, message_id: int) -> None:
-    """The sender has read their own message and what came before it (both read states
-    exist from `conversation_start`)."""
-    ReadState.objects.filter(conversation=conversation, user=sender, last_read_message_id__lt=message_id).update(
-        last_read_message_id=message_id
-    )
+def _unread_event(user_id: int) -> tuple[str, dict]:
+    """The user's unread total, for their open pages (the navigation badge)."""
+    count = selectors.unread_total(user_id=user_id)
+    return realtime.chat_user_group(user_id), page_event({"type": "chat.unread", "count": count})
 
 
-@transaction.atomic
 def conversation_mark_read(*, user: User, conversation: Conversation, message_id: int) -> int:
-    """Move the user's read marker forward to `message_id` (never back); tell the other side."""
+    """Move the user's read marker to the newest message up to `message_id`, never back;
+    tell the other side ("Seen") and push the reader's unread total. Returns the marker.
+
+    One UPDATE moves it (atomic by itself: two receipts at once cannot move it back), so
+    this needs no transaction of its own; a tab sends a receipt for about every message
+    it receives."""
     if not conversation.has_participant(user):
         raise ChatError("You are not part of this conversation.")
-    newest = Message.objects.filter(conversation=conversation, pk__lte=message_id).order_by("-id").first()
+    newest = (
+        Message.objects.filter(conversation=conversation, pk__lte=message_id)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
     if newest is None:
         return 0
-    state, _ = ReadState.objects.select_for_update().get_or_create(conversation=conversation, user=user)
-    if newest.pk <= state.last_read_message_id:
-        return state.last_read_message_id
-    state.last_read_message_id = newest.pk
-    state.save(update_fields=["last_read_message_id"])
-    transaction.on_commit(
-        lambda: (
-            realtime.send(*_read_event(conversation.pk, user.pk, newest.pk)),
-            _push_unread(user.pk),
+    mine = ReadState.objects.filter(conversation=conversation, user=user)
+    if not mine.filter(last_read_message_id__lt=newest).update(last_read_message_id=newest):
+        state, created = ReadState.objects.get_or_create(
+            conversation=conversation, user=user, defaults={"last_read_message_id": newest}
         )
-    )
-    return newest.pk
-
-
-async def aconversation_mark_read(*, user: User, conversation: Conversation, message_id: int) -> None:
-    """`conversation_mark_read` from the socket. A tab showing a conversation sends a read
-    receipt for about every message it receives (chat.js, at most one a second), so this
-    path is as busy as sending; on PostgreSQL the receipts of a loop's sockets are
-    written together, a few times a second (`_mark_read_soon`). Each one needed a commit
-    of its own before: the bench's p99 with receipts on was 50 ms in threads and 20-30 ms
-    with one statement each on the loop, against 10-12 ms without receipts."""
-    if not aio.postgres():
-        await _in_thread(conversation_mark_read)(user=user, conversation=conversation, message_id=message_id)
-        return
-    if not conversation.has_participant(user):
-        raise ChatError("You are not part of this conversation.")
-    _mark_read_soon(conversation_id=conversation.pk, user_id=user.pk, message_id=message_id, announce=True)
-
-
-# --- Batched after a message: read markers, unread totals ------------------------------------
-# A message moves its sender's read marker and changes its recipient's unread total, and
-# nearly every message is answered by a read receipt a second later: each `ws` process
-# gathers these for a moment and writes or pushes them together, off the messages' path
-# (PostgreSQL, from the event loop; the ORM path does each at once).
-
-READ_MARKERS_WRITTEN_EVERY = 0.25  # seconds: "Seen" shows this much later, at most
-UNREAD_TOTALS_PUSHED_EVERY = 0.1  # seconds: a badge changes this much later, at most
-
-
-def _mark_read_soon(*, conversation_id: int, user_id: int, message_id: int, announce: bool) -> None:
-    """Move the user's read marker to `message_id` (never back) with the next batch; if
-    `announce`, tell the conversation ("Seen") and push the reader's unread total then."""
-    # This loop's markers not yet written: (conversation id, user id) → (newest id, announce).
-    pending: dict[tuple[int, int], tuple[int, bool]] = aio.loop_local("chat.read_markers", dict)
-    if not pending:
-        aio.spawn(_write_read_markers(pending))
-    key = (conversation_id, user_id)
-    newest, announced = pending.get(key, (0, False))
-    pending[key] = (max(newest, message_id), announced or announce)
-
-
-async def _write_read_markers(pending: dict[tuple[int, int], tuple[int, bool]]) -> None:
-    """Write the markers that came in meanwhile in one statement, then tell each
-    conversation of the announced ones and have their readers' unread totals pushed. A
-    marker lost to a crash only leaves a message unread: the next receipt, or opening
-    the page, moves it again."""
-    await asyncio.sleep(READ_MARKERS_WRITTEN_EVERY)
-    batch = dict(pending)
-    pending.clear()  # markers from here on start the next batch
-    try:
-        params = {
-            "conversations": [conversation_id for conversation_id, _ in batch],
-            "users": [user_id for _, user_id in batch],
-            "message_ids": [message_id for message_id, _ in batch.values()],
-        }
-        moved, _ = await _afetchall(_read_markers_sql(), params)
-        announced = [(c, u, marker) for c, u, marker in moved if batch[(c, u)][1]]
-        await _publish([_read_event(*row) for row in announced])
-        for user_id in sorted({user_id for _, user_id, _ in announced}):
-            _unread_changed_soon(user_id)
-    except Exception:
-        logger.exception("Could not write %s read markers", len(batch))
-
-
-def _unread_changed_soon(user_id: int, *, message: Message | None = None) -> None:
-    """Push the user's unread total and renew their cached pages with the next batch;
-    for a new `message` to them, notify them then if they are away."""
-    # This loop's users whose totals changed: user id → {conversation id: newest message to them}.
-    pending: dict[int, dict[int, Message]] = aio.loop_local("chat.unread_totals", dict)
-    if not pending:
-        aio.spawn(_push_unread_totals(pending))
-    messages = pending.setdefault(user_id, {})
-    if message is not None:
-        messages[message.conversation_id] = message
-
-
-async def _push_unread_totals(pending: dict[int, dict[int, Message]]) -> None:
-    """Count the totals of the users gathered meanwhile in one statement (after the
-    commits that changed them), renew their cached pages and read who is online in one
-    Redis round trip, push each total, and notify those away of their new messages. A
-    failure here is logged, never passed on: the messages are stored and delivered."""
-    await asyncio.sleep(UNREAD_TOTALS_PUSHED_EVERY)
-    batch = dict(pending)
-    pending.clear()  # changes from here on start the next batch
-    users = sorted(batch)
-    try:
-        totals, _ = await _afetchall(_unread_totals_sql(), {"users": users, "visible": MessageStatus.VISIBLE.value})
-        await _publish([_unread_event(user_id, total) for user_id, total in totals])
-        recipients = [user_id for user_id in users if batch[user_id]]
-        online = await realtime.ais_online(*recipients)
-    except Exception:
-        logger.exception("Could not push the unread totals of %s users", len(users))
-        return
-    away = [user_id for user_id, here in zip(recipients, online, strict=True) if not here]
-    if away:  # one thread hop for the whole batch
-        messages = [(message, user_id) for user_id in away for message in batch[user_id].values()]
-        await _in_thread(_notify_those_away)(messages, online=False)
-
-
-@functools.cache
-def _read_markers_sql() -> str:
-    """One statement for a batch of read markers (arrays `conversations`, `users`,
-    `message_ids`): move each user's marker to the newest message of the conversation up
-    to the id given, never back (a read state missing is created). Returns the markers
-    that moved: (conversation id, user id, marker).
-
-    Committed asynchronously (`synchronous_commit` off for this transaction only): it does
-    not wait for its WAL to reach the disk, so the messages' own commits do not queue
-    behind it. A crash can lose a marker's move, never a message."""
-    quote = connection.ops.quote_name
-    message, read_state = (quote(model._meta.db_table) for model in (Message, ReadState))
-    # Only the models' own quoted table names are interpolated; values go as parameters.
-    return (
-        # set_config(..., true) is SET LOCAL: this statement is its transaction in autocommit.
-        "WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)),"  # noqa: S608
-        " receipt AS (SELECT r.conversation_id, r.user_id,"
-        f" (SELECT MAX(m.id) FROM {message} m WHERE m.conversation_id = r.conversation_id"
-        " AND m.id <= r.message_id) AS newest"
-        " FROM unnest(%(conversations)s::bigint[], %(users)s::bigint[], %(message_ids)s::bigint[])"
-        " AS r(conversation_id, user_id, message_id))"
-        f" INSERT INTO {read_state} (conversation_id, user_id, last_read_message_id)"
-        " SELECT conversation_id, user_id, newest FROM receipt, relaxed WHERE newest IS NOT NULL"
-        " ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_message_id = EXCLUDED.last_read_message_id"
-        f" WHERE {read_state}.last_read_message_id < EXCLUDED.last_read_message_id"
-        " RETURNING conversation_id, user_id, last_read_message_id"
-    )
-
-
-@functools.cache
-def _unread_totals_sql() -> str:
-    """The unread totals of the users in the array `users`: (user id, total)."""
-    return (
-        f"SELECT u.id, ({selectors.unread_total_sql(recipient='u.id')})"  # noqa: S608
-        " FROM unnest(%(users)s::bigint[]) AS u(id)"
-    )
+        if not created:  # at or past it already: nothing to tell
+            return state.last_read_message_id
+    read = realtime.conversation_group(conversation.pk), {"type": "chat.read", "user_id": user.pk, "message_id": newest}
+    transaction.on_commit(lambda: realtime.send(read, _unread_event(user.pk)), robust=True)
+    return newest
 
 
 # --- Reports and moderation ------------------------------------------------------------
@@ -745,14 +328,14 @@ def message_moderate(*, actor: User, message: Message, action: str) -> Message:
         changes={"status": (before, message.status)},
     )
     if before != message.status:
-        if message.status == MessageStatus.VISIBLE:
-            transaction.on_commit(lambda: _announce_message(message))
+        if message.status == MessageStatus.VISIBLE:  # new to its recipient, as if just posted
+            transaction.on_commit(lambda: _after_post(message, resent=False), robust=True)
         else:
+            group = realtime.conversation_group(message.conversation_id)
+            hidden = group, {"type": "chat.hidden", "message_id": message.pk}
+            participants = message.conversation.participant_ids  # their unread badges count visible messages
             transaction.on_commit(
-                lambda: realtime.send(
-                    realtime.conversation_group(message.conversation_id),
-                    {"type": "chat.hidden", "message_id": message.pk},
-                )
+                lambda: realtime.send(hidden, *(_unread_event(user_id) for user_id in participants)), robust=True
             )
     return message
 
@@ -811,7 +394,7 @@ def announcement_post(*, teacher: User, course, body: str) -> Announcement:
                 "url": course.url or "/",
             },
         }
-        transaction.on_commit(lambda: realtime.send(realtime.course_group(course.pk), event))
+        transaction.on_commit(lambda: realtime.send((realtime.course_group(course.pk), event)))
         transaction.on_commit(
             lambda: async_task(
                 "chat.tasks.announcement_notify", announcement.pk, task_name=f"chat-announcement-{announcement.pk}"

@@ -80,7 +80,7 @@ def conversation_detail(request, conversation_id: int):
                 form.add_error(None, str(exc))
             else:
                 if _wants_json(request):
-                    return JsonResponse({"id": message.pk, "message": realtime.message_payload(message)})
+                    return JsonResponse({"id": message.pk, "html": realtime.message_html(message, user=user)})
                 if message.status == MessageStatus.HELD:
                     messages.info(request, "Your message is waiting for a moderator's review.")
                 return redirect(conversation)
@@ -101,7 +101,7 @@ def conversation_detail(request, conversation_id: int):
     }
     if request.htmx and before:
         return render(request, "chat/conversation.html#history", context)
-    if page and not before:
+    if page and not before and request.method == "GET":  # opening the page reads it; a refused post does not
         services.conversation_mark_read(user=user, conversation=conversation, message_id=page[-1].pk)
     return render(
         request,

@@ -12,7 +12,7 @@ class LiveConfig(AppConfig):
         from lms import panels, realtime
 
         # Booking changes ride on every page's shared socket (static/js/live.js listens).
-        realtime.register(group=live_group, event_types={"live.booking"})
+        realtime.register(group=live_group)
 
         panels.register(
             "teacher_profile",

@@ -30,6 +30,7 @@ from live.models import (
     ReminderDelivery,
     WeeklyHours,
 )
+from lms import realtime
 from lms.models import Role, User
 from lms.services import notify, notify_staff
 
@@ -59,13 +60,14 @@ def when_for(live_class: LiveClass, user) -> str:
 
 def _announce(live_class: LiveClass, user_ids) -> None:
     payload = {"type": "live.booking", "class_id": live_class.pk, "status": live_class.status}
+    event = realtime.page_event(payload)
     user_ids = list(set(user_ids))
 
     def send():
         layer = get_channel_layer()
         for user_id in user_ids:
             try:
-                async_to_sync(layer.group_send)(live_group(user_id), payload)
+                async_to_sync(layer.group_send)(live_group(user_id), event)
             except Exception:
                 logger.warning("Could not announce class %s to user %s", payload["class_id"], user_id, exc_info=True)
 

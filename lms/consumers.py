@@ -29,12 +29,6 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
-    async def dispatch(self, message):
-        if realtime.is_forwarded(message.get("type", "")):
-            await self.send_json(message)
-            return
-        await super().dispatch(message)
-
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         # Every frame gets the same answer, undecoded: a frame that is not JSON must not
         # take the socket down.
@@ -42,3 +36,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     async def notifications_unread(self, event):
         await self.send_json({"type": "notifications.unread", "count": event["count"]})
+
+    async def page_event(self, event):
+        """An app's event for open pages (`lms.realtime.page_event`), sent on as it is."""
+        await self.send_json(event["payload"])

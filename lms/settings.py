@@ -147,11 +147,6 @@ else:
     # Nothing here streams a query with .iterator(); plain cursors keep a transaction-mode
     # PgBouncer in front of PostgreSQL working (Django already prepares no statements).
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
-# Connections each `ws` process keeps for the statements it runs on its event loop (lms/aio.py).
-ASYNC_DB_POOL_SIZE = env.int("WS_DB_POOL_SIZE", default=8)
-# Their statements are prepared once per connection. Turn this off behind a pooler that
-# cannot keep prepared statements (PgBouncer before 1.21 in transaction mode).
-ASYNC_DB_PREPARE = env.bool("WS_DB_PREPARE_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
@@ -469,8 +464,15 @@ LIVE_PENDING_EXPIRES_MINUTES = env.int("LIVE_PENDING_EXPIRES_MINUTES", default=6
 # --- chat ---
 CHAT_MESSAGE_MAX_LENGTH = env.int("CHAT_MESSAGE_MAX_LENGTH", default=4000)
 CHAT_ATTACHMENT_MAX_BYTES = env.int("CHAT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
-# (messages, seconds) per user, counted in the shared cache so it holds across processes.
+# (messages, seconds) per user, counted over the sender's stored messages.
 CHAT_RATE_LIMIT = (env.int("CHAT_RATE_LIMIT_COUNT", default=20), env.int("CHAT_RATE_LIMIT_SECONDS", default=10))
+# (catch-up requests, seconds) per socket: what a reconnecting tab needs, not a flood.
+CHAT_SYNC_RATE_LIMIT = (
+    env.int("CHAT_SYNC_RATE_LIMIT_COUNT", default=10),
+    env.int("CHAT_SYNC_RATE_LIMIT_SECONDS", default=10),
+)
+# Open chat tabs beat this often; a user is online until two beats are missed.
+CHAT_HEARTBEAT_SECONDS = env.int("CHAT_HEARTBEAT_SECONDS", default=10)
 
 # --- courses ---
 # YouTube/Vimeo players are built from the URL (courses/embeds.py): no oEmbed network call.

@@ -8,7 +8,6 @@ def _fresh_chat_settings():
     ChatSettings._cache = None
     yield
     ChatSettings._cache = None
-    ChatSettings._refreshing = False
 
 
 def make_course(teacher, *, students: int = 0, slug: str = "algebra"):

@@ -1,7 +1,8 @@
 """The chat socket under Channels' communicator (in-memory layer locally; Redis under CI
 when REDIS_URL is set — the same tests run on both)."""
 
-import json
+import re
+import zoneinfo
 
 import pytest
 from channels.db import database_sync_to_async
@@ -43,6 +44,11 @@ async def nothing_of(communicator, kind, timeout=0.3):
     return True
 
 
+def body_of(html: str) -> str:
+    """The text of a rendered message's body paragraph (still HTML-escaped)."""
+    return re.search(r"<p [^>]*data-body>(.*?)</p>", html, re.S).group(1)
+
+
 @pytest.fixture
 def people(transactional_db):
     staff = make_user(Role.STAFF, display_name="Stella Staff")
@@ -79,14 +85,13 @@ async def test_message_reaches_every_tab_of_both_participants(people):
     ack = await receive(student_tab1, "chat.ack")
     stored = await database_sync_to_async(Message.objects.get)(pk=ack["id"])
     assert stored.body == "Hello teacher"  # stored before anyone heard of it
-    assert ack["message"]["id"] == ack["id"] and ack["message"]["body"] == "Hello teacher"
-    for tab in (staff_tab, student_tab2):
+    assert ack["client_id"] == "c-1"
+    for tab in (staff_tab, student_tab1, student_tab2):  # the sending tab too, like any other
         frame = await receive(tab, "chat.message")
-        assert frame["message"]["id"] == ack["id"]
-        assert frame["message"]["body"] == "Hello teacher"
-        assert frame["message"]["created_at"]
-    # The sending tab had the stored message with its ack: the group's copy is not sent to it.
-    assert await nothing_of(student_tab1, "chat.message")
+        assert frame["id"] == ack["id"]
+        assert body_of(frame["html"]) == "Hello teacher"
+        assert "<time datetime=" in frame["html"]
+        assert await nothing_of(tab, "chat.message")  # once
     for tab in (staff_tab, student_tab1, student_tab2):
         await tab.disconnect()
 
@@ -100,7 +105,7 @@ async def test_reconnect_catch_up_without_loss_or_duplicates(people, settings):
     seen = []
     for i in range(3):
         await database_sync_to_async(post)(staff, conversation, f"live {i}")
-        seen.append((await receive(tab, "chat.message"))["message"]["id"])
+        seen.append((await receive(tab, "chat.message"))["id"])
     await tab.disconnect()  # the connection drops...
 
     missed = [(await database_sync_to_async(post)(staff, conversation, f"missed {i}")).pk for i in range(5)]
@@ -110,6 +115,7 @@ async def test_reconnect_catch_up_without_loss_or_duplicates(people, settings):
     await tab.send_json_to({"type": "chat.sync", "after_id": seen[-1]})
     frame = await receive(tab, "chat.messages")
     assert [m["id"] for m in frame["messages"]] == missed
+    assert [body_of(m["html"]) for m in frame["messages"]] == [f"missed {i}" for i in range(5)]
     assert frame["complete"] is True
     ids = seen + [m["id"] for m in frame["messages"]]
     assert len(ids) == len(set(ids)) == 8
@@ -139,24 +145,72 @@ async def test_rate_limit_sends_an_error_frame(people, settings):
     await tab.disconnect()
 
 
-async def test_bad_frames_get_error_frames(people, settings):
+MALFORMED = [
+    {"type": "chat.send", "body": "a\x00b", "client_id": "nul"},  # PostgreSQL text holds no NUL
+    {"type": "chat.send", "body": "\ud800", "client_id": "surrogate"},  # not storable Unicode
+    {"type": "chat.send", "body": "x" * 11, "client_id": "long"},
+    {"type": "chat.send", "body": {"evil": 1}, "client_id": "dict"},
+    {"type": "chat.send", "body": ["a"], "client_id": "list"},
+    {"type": "chat.send", "body": 7},
+    {"type": "chat.send"},
+    {"type": "chat.send", "body": "ok", "client_id": "a\x00b"},
+    {"type": "chat.send", "body": "ok", "client_id": "c" * 65},
+    {"type": "chat.send", "body": "ok", "client_id": {"id": 1}},
+    {"type": "chat.send", "body": "ok", "client_id": 12},
+    {"type": "chat.sync", "after_id": "x"},
+    {"type": "chat.sync", "after_id": "²"},
+    {"type": "chat.sync", "after_id": 1.5},
+    {"type": "chat.sync", "after_id": True},
+    {"type": "chat.sync", "after_id": -1},
+    {"type": "chat.sync", "after_id": 2**63},
+    {"type": "chat.sync", "after_id": 10**400},
+    {"type": "chat.sync"},
+    {"type": "chat.read", "message_id": 2**63},
+    {"type": "chat.read", "message_id": -(2**63)},
+    {"type": "chat.read", "message_id": None},
+    {"type": "chat.read", "message_id": [1]},
+    {"type": "chat.nope"},
+    {"type": ["chat.send"]},
+    {"type": {"a": 1}},
+    {"type": None},
+    {},
+]
+RAW_MALFORMED = [
+    "not json",
+    " ",
+    "[1, 2]",
+    '"chat.send"',
+    "42",
+    "null",
+    "[" * 100_000 + "]" * 100_000,  # nested beyond the parser's recursion limit
+    '{"type": "chat.sync", "after_id": Infinity}',
+    '{"type": "chat.read", "message_id": NaN}',
+    '{"type": "chat.send", "body": "\\u0000", "client_id": "escaped-nul"}',
+]
+
+
+async def test_malformed_frames_get_error_frames_store_nothing_and_keep_the_socket(people, settings):
     settings.CHAT_MESSAGE_MAX_LENGTH = 10
+    settings.CHAT_SYNC_RATE_LIMIT = (1000, 10)
     _, student, _, conversation = people
     tab, *_ = await connect(student, f"/ws/chat/{conversation.pk}/")
     await receive(tab, "chat.hello")
-    await tab.send_to(text_data="not json")
+    tried = 0
+    for frame in MALFORMED:
+        await tab.send_json_to(frame)
+        assert (await receive(tab, "error"))["error"], frame
+        tried += 1
+    for raw in RAW_MALFORMED:
+        await tab.send_to(text_data=raw)
+        assert (await receive(tab, "error"))["error"], raw[:40]
+        tried += 1
+    await tab.send_to(bytes_data=b'{"type": "chat.send", "body": "binary", "client_id": "bin"}')
     assert "JSON" in (await receive(tab, "error"))["error"]
-    await tab.send_json_to({"type": "chat.nope"})
-    assert "Unknown" in (await receive(tab, "error"))["error"]
-    await tab.send_json_to({"type": "chat.send", "body": "x" * 11, "client_id": "long"})
-    assert "at most 10" in (await receive(tab, "error"))["error"]
-    await tab.send_json_to({"type": "chat.send", "body": {"evil": 1}})
-    assert (await receive(tab, "error"))["error"]
-    await tab.send_json_to({"type": "chat.sync", "after_id": "x"})
-    assert "after_id" in (await receive(tab, "error"))["error"]
-    for too_big in (2**63, -(2**63)):  # no id column holds it (SQLite could not even bind it)
-        await tab.send_json_to({"type": "chat.read", "message_id": too_big})
-        assert "message_id" in (await receive(tab, "error"))["error"]
+    assert tried + 1 == len(MALFORMED) + len(RAW_MALFORMED) + 1
+    assert not await database_sync_to_async(Message.objects.exists)()
+    # Still open, and still a chat.
+    await tab.send_json_to({"type": "chat.send", "body": "still here", "client_id": "fine"})
+    assert (await receive(tab, "chat.ack"))["client_id"] == "fine"
     await tab.disconnect()
 
 
@@ -190,24 +244,61 @@ async def test_suspension_reaches_a_socket_opened_before_it(people):
 @pytest.mark.parametrize(
     "payload", ['<script>alert("x")</script>', '<img src=x onerror="alert(1)">', "</script><svg onload=alert(1)>"]
 )
-async def test_text_travels_as_data_never_as_markup(people, payload):
+async def test_markup_in_a_message_travels_escaped(people, payload):
+    """Live (the ack, the group's copy) and on catch-up, as on page load: the server's
+    partial escapes the body, and the script inserts that HTML only."""
+    from django.utils.html import escape
+
     staff, student, _, conversation = people
     path = f"/ws/chat/{conversation.pk}/"
     staff_tab, *_ = await connect(staff, path)
     student_tab, *_ = await connect(student, path)
     await student_tab.send_json_to({"type": "chat.send", "body": payload, "client_id": "x1"})
-    raw = await staff_tab.receive_from(timeout=2)
-    while json.loads(raw)["type"] != "chat.message":
-        raw = await staff_tab.receive_from(timeout=2)
-    # A JSON string value (the script inserts it with textContent), not an HTML fragment.
-    assert json.loads(raw)["message"]["body"] == payload
-    assert set(json.loads(raw)["message"]) >= {"id", "body", "sender_name", "created_at"}
-    assert "html" not in json.loads(raw)["message"]
+    own = await receive(student_tab, "chat.message")
+    live = await receive(staff_tab, "chat.message")
+    await staff_tab.send_json_to({"type": "chat.sync", "after_id": 0})
+    [synced] = (await receive(staff_tab, "chat.messages"))["messages"]
+    for html in (own["html"], live["html"], synced["html"]):
+        assert payload not in html
+        assert body_of(html) == escape(payload)
+        assert "<script" not in html and "<svg" not in html and "<img" not in html
     await staff_tab.disconnect()
     await student_tab.disconnect()
 
 
-def test_chat_js_never_inserts_html():
+async def test_a_message_is_rendered_once_by_the_pages_partial_in_each_viewers_zone(people):
+    """The HTML a socket sends is the page's own partial: what the sender's tab is sent is
+    byte for byte the message on their next page load, and each side sees the time in
+    their own zone."""
+    from django.test import Client
+
+    staff, student, _, conversation = people
+    staff.time_zone, student.time_zone = "Asia/Tokyo", "America/New_York"
+    await database_sync_to_async(staff.save)()
+    await database_sync_to_async(student.save)()
+    path = f"/ws/chat/{conversation.pk}/"
+    staff_tab, *_ = await connect(staff, path)
+    student_tab, *_ = await connect(student, path)
+    await staff_tab.send_json_to({"type": "chat.send", "body": "Konnichiwa", "client_id": "tz1"})
+    own = await receive(staff_tab, "chat.message")
+    live = await receive(student_tab, "chat.message")
+    message = await database_sync_to_async(Message.objects.get)(pk=own["id"])
+    for html, zone in ((own["html"], "Asia/Tokyo"), (live["html"], "America/New_York")):
+        local = message.created_at.astimezone(zoneinfo.ZoneInfo(zone))
+        assert f">{local.day} {local:%b, %H:%M}</time>" in html
+
+    def page_of(user):
+        client = Client()
+        client.force_login(user)
+        return client.get(conversation.get_absolute_url()).content.decode()
+
+    page = await database_sync_to_async(page_of)(staff)
+    assert own["html"] in page
+    await staff_tab.disconnect()
+    await student_tab.disconnect()
+
+
+def test_chat_js_inserts_only_the_servers_html():
     from pathlib import Path
 
     from django.conf import settings
@@ -215,6 +306,9 @@ def test_chat_js_never_inserts_html():
     script = (Path(settings.BASE_DIR) / "static/js/chat.js").read_text()
     for sink in (".innerHTML", ".outerHTML", "insertAdjacentHTML", "document.write", "createContextualFragment"):
         assert sink not in script
+    # No markup of its own for a message: it parses what the server rendered.
+    assert "renderMessage" not in script and 'createElement("li")' not in script
+    assert "parseFromString(html" in script
 
 
 async def test_typing_read_receipts_and_presence(people):
@@ -265,13 +359,18 @@ async def test_held_message_reaches_only_its_sender_until_approved(people):
     student_tab, *_ = await connect(student, path)
     await student_tab.send_json_to({"type": "chat.send", "body": "call me 020 7946 0958", "client_id": "h1"})
     ack = await receive(student_tab, "chat.ack")
-    assert ack["status"] == "held" and ack["message"]["status"] == "held"  # shown to its sender only
+    assert ack["status"] == "held"
+    own = await receive(student_tab, "chat.message")
+    assert own["id"] == ack["id"] and "Waiting for review" in own["html"]  # shown to its sender only
     assert await nothing_of(staff_tab, "chat.message")
 
     message = await database_sync_to_async(Message.objects.get)(pk=ack["id"])
     await database_sync_to_async(services.message_moderate)(actor=staff, message=message, action="approve")
     approved = await receive(staff_tab, "chat.message")
-    assert approved["message"]["id"] == ack["id"] and approved["message"]["status"] == "visible"
+    assert approved["id"] == ack["id"] and "Waiting for review" not in approved["html"]
+    # The sender's tab gets it again, no longer waiting (the script replaces its copy).
+    again = await receive(student_tab, "chat.message")
+    assert again["id"] == ack["id"] and "Waiting for review" not in again["html"]
 
     await database_sync_to_async(services.message_moderate)(actor=staff, message=message, action="hide")
     assert (await receive(student_tab, "chat.hidden"))["message_id"] == ack["id"]
@@ -286,8 +385,7 @@ async def test_masked_message_is_broadcast_masked(people):
     student_tab, *_ = await connect(student, path)
     await student_tab.send_json_to({"type": "chat.send", "body": "mail me@elsewhere.com", "client_id": "m1"})
     frame = await receive(staff_tab, "chat.message")
-    assert frame["message"]["body"] == "mail [removed]"
-    assert frame["message"]["flags"] == ["email"]
+    assert body_of(frame["html"]) == "mail [removed]"
     await staff_tab.disconnect()
     await student_tab.disconnect()
 
@@ -313,49 +411,24 @@ async def test_socket_send_stores_then_announces_once(people):
     await receive(writer, "chat.hello")
 
     await writer.send_json_to({"type": "chat.send", "body": "Hello", "client_id": "once-1"})
-    delivered = (await receive(reader, "chat.message"))["message"]
+    delivered = await receive(reader, "chat.message")
     assert await database_sync_to_async(Message.objects.filter(pk=delivered["id"], body="Hello").exists)()
     assert (await receive(writer, "chat.ack"))["id"] == delivered["id"]
     assert (await receive(badge, "chat.unread"))["count"] == 1
     # The conversation page's badge is the page socket's (/ws/notifications/): not sent twice.
     assert await nothing_of(reader, "chat.unread")
+    assert (await receive(writer, "chat.message"))["id"] == delivered["id"]
 
-    # A resend after a dropped connection is acknowledged again but never delivered twice.
+    # A resend after a dropped connection is acknowledged with the stored message and goes
+    # out again (the first announcement may be what was lost): the same id, which the
+    # script shows once. It is not stored or counted again.
     await writer.send_json_to({"type": "chat.send", "body": "Hello", "client_id": "once-1"})
     assert (await receive(writer, "chat.ack"))["id"] == delivered["id"]
-    assert await nothing_of(reader, "chat.message")
+    assert (await receive(reader, "chat.message"))["id"] == delivered["id"]
     assert await nothing_of(badge, "chat.unread")
     assert await database_sync_to_async(Message.objects.filter(client_id="once-1").count)() == 1
     for tab in (badge, reader, writer):
         await tab.disconnect()
-
-
-async def test_forwarded_group_events_skip_the_connection_cleanup_hop(people, monkeypatch):
-    """Channels would hop to the one thread-sensitive thread before every event; the chat
-    keeps that for connect and disconnect only (its ORM work closes stale connections in
-    `db()`), so forwarding a message costs no thread hop."""
-    import channels.consumer
-
-    hops = []
-    original = channels.consumer.aclose_old_connections
-
-    async def counted():
-        hops.append(1)
-        await original()
-
-    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counted)
-    staff, student, _, conversation = people
-    reader, *_ = await connect(student, f"/ws/chat/{conversation.pk}/")
-    await receive(reader, "chat.hello")
-    assert len(hops) == 1  # websocket.connect
-    await database_sync_to_async(post)(staff, conversation, "forwarded")
-    assert (await receive(reader, "chat.message"))["message"]["body"] == "forwarded"
-    await database_sync_to_async(realtime.presence_beat)(staff.pk)  # came online: the ping is answered
-    await reader.send_json_to({"type": "chat.ping"})
-    await receive(reader, "chat.presence")
-    assert len(hops) == 1
-    await reader.disconnect()
-    assert len(hops) == 2  # websocket.disconnect
 
 
 # --- Through the real ASGI application: session cookie and Origin -------------------------
@@ -415,3 +488,116 @@ async def test_announcement_reaches_enrolled_students_live(transactional_db, dja
     assert await nothing_of(tabs[2], "chat.announcement")
     for tab in tabs:
         await tab.disconnect()
+
+
+# --- A bad day: the channel layer fails, a process dies, a client floods --------------------
+
+
+async def test_a_failed_publish_keeps_the_socket_and_the_resend_reaches_the_conversation(people, monkeypatch):
+    """Redis down while a message is sent: it is stored, but nobody hears of it. The
+    sender's socket lives and is acknowledged; when the client resends the same client_id
+    (after a reconnect, say), the stored message goes out to the conversation after all."""
+    from channels.layers import get_channel_layer
+
+    staff, student, _, conversation = people
+    path = f"/ws/chat/{conversation.pk}/"
+    staff_tab, *_ = await connect(staff, path)
+    student_tab, *_ = await connect(student, path)
+    for tab in (staff_tab, student_tab):
+        await receive(tab, "chat.hello")
+
+    layer = get_channel_layer()
+    working = layer.group_send
+
+    async def down(group, message):
+        if message["type"] == "chat.message":
+            raise ConnectionError("Redis is down")
+        await working(group, message)
+
+    monkeypatch.setattr(layer, "group_send", down)
+    await student_tab.send_json_to({"type": "chat.send", "body": "lost at first", "client_id": "r-1"})
+    ack = await receive(student_tab, "chat.ack")
+    assert await nothing_of(staff_tab, "chat.message")
+
+    monkeypatch.setattr(layer, "group_send", working)  # Redis is back
+    await student_tab.send_json_to({"type": "chat.send", "body": "lost at first", "client_id": "r-1"})
+    assert (await receive(student_tab, "chat.ack"))["id"] == ack["id"]
+    frame = await receive(staff_tab, "chat.message")
+    assert frame["id"] == ack["id"] and body_of(frame["html"]) == "lost at first"
+    assert await database_sync_to_async(Message.objects.filter(client_id="r-1").count)() == 1
+    for tab in (staff_tab, student_tab):
+        await tab.disconnect()
+
+
+async def test_catch_up_requests_are_rate_limited_per_socket(people, settings):
+    settings.CHAT_SYNC_RATE_LIMIT = (3, 60)
+    staff, student, _, conversation = people
+    path = f"/ws/chat/{conversation.pk}/"
+    flooder, *_ = await connect(student, path)
+    await receive(flooder, "chat.hello")
+    for _ in range(3):
+        await flooder.send_json_to({"type": "chat.sync", "after_id": 0})
+        await receive(flooder, "chat.messages")
+    await flooder.send_json_to({"type": "chat.sync", "after_id": 0})
+    error = await receive(flooder, "error")
+    assert error["code"] == "rate_limited" and error["retry_after"] == 60
+    assert await nothing_of(flooder, "chat.messages")
+    # The socket lives and still chats; another socket has its own allowance.
+    await flooder.send_json_to({"type": "chat.send", "body": "still here", "client_id": "f1"})
+    await receive(flooder, "chat.ack")
+    other, *_ = await connect(staff, path)
+    await receive(other, "chat.hello")
+    await other.send_json_to({"type": "chat.sync", "after_id": 0})
+    assert len((await receive(other, "chat.messages"))["messages"]) == 1
+    for tab in (flooder, other):
+        await tab.disconnect()
+
+
+async def test_presence_of_a_socket_that_died_without_closing_expires_after_two_heartbeats(people, settings):
+    """A socket whose process was killed never runs its disconnect: nobody announces it
+    left. Its user stops beating, and after two missed heartbeats the other side's next
+    ping hears they are offline."""
+    import asyncio
+
+    settings.CHAT_HEARTBEAT_SECONDS = 1
+    staff, student, _, conversation = people
+    path = f"/ws/chat/{conversation.pk}/"
+    staff_tab, *_ = await connect(staff, path)
+    assert (await receive(staff_tab, "chat.hello"))["heartbeat"] == 1
+    student_tab, *_ = await connect(student, path)
+    await receive(staff_tab, "chat.presence")  # online
+    student_tab.future.cancel()  # the process died: no disconnect, no goodbye
+    await asyncio.sleep(0.5)
+    await staff_tab.send_json_to({"type": "chat.ping"})
+    assert await nothing_of(staff_tab, "chat.presence")  # still within its two heartbeats
+    await asyncio.sleep(2)
+    await staff_tab.send_json_to({"type": "chat.ping"})
+    assert await receive(staff_tab, "chat.presence") == {
+        "type": "chat.presence",
+        "user_id": student.pk,
+        "online": False,
+    }
+    assert not await database_sync_to_async(realtime.is_online)(student.pk)
+    await staff_tab.disconnect()
+
+
+async def test_an_away_recipient_is_notified_by_a_task_queued_before_the_ack(people, monkeypatch):
+    """The notification is queued for the worker before the sender hears back: a `ws`
+    process that dies after the ack has nothing left to lose."""
+    from chat import tasks
+    from lms.models import Notification
+
+    staff, student, _, conversation = people
+    queued = []
+    monkeypatch.setattr(services, "async_task", lambda func, *args, **kwargs: queued.append((func, args)))
+    tab, *_ = await connect(student, f"/ws/chat/{conversation.pk}/")
+    await receive(tab, "chat.hello")
+    await database_sync_to_async(realtime.presence_leave)(staff.pk)  # no tab of theirs is open
+    await tab.send_json_to({"type": "chat.send", "body": "are you there?", "client_id": "away-1"})
+    ack = await receive(tab, "chat.ack")
+    assert queued == [("chat.tasks.message_notify_away", (ack["id"], staff.pk))]
+    await tab.disconnect()
+
+    assert await database_sync_to_async(tasks.message_notify_away)(*queued[0][1])  # the worker runs it
+    note = await database_sync_to_async(Notification.objects.get)(user=staff, kind="chat")
+    assert note.url == conversation.get_absolute_url() and note.body == "are you there?"

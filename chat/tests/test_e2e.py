@@ -1,4 +1,4 @@
-"""Two people in two browsers: live messages, typing, read receipt and an attachment."""
+"""Two people in two browsers: live messages, typing, read receipt, escaping and an attachment."""
 
 import io
 import re
@@ -42,6 +42,17 @@ def test_student_and_teacher_talk_live(new_page, enrolled, teacher):
     teacher_page.get_by_text("Hello, can we go over question 3?").wait_for()
     # The teacher's open page read it: the student sees the receipt.
     student_page.get_by_text("Seen", exact=True).wait_for()
+
+    # Markup in a message shows as text, live and after a reload (the server escapes it).
+    markup = '<b>bold?</b> <img src=x onerror="document.title=1">'
+    box.fill(markup)
+    student_page.get_by_role("button", name="Send").click()
+    teacher_log = teacher_page.get_by_role("log")
+    teacher_log.get_by_text(markup).wait_for()
+    assert teacher_log.locator("b, img[src=x]").count() == 0
+    teacher_page.reload()
+    teacher_log.get_by_text(markup).wait_for()
+    assert teacher_log.locator("b, img[src=x]").count() == 0 and teacher_page.title() != "1"
 
     # A reply with an image attachment.
     teacher_page.get_by_label("Message", exact=True).fill("Of course — here is the diagram.")

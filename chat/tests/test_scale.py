@@ -3,6 +3,7 @@
 import asyncio
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -33,13 +34,14 @@ def database_url() -> str:
 
 
 @contextmanager
-def asgi_servers(count: int):
+def asgi_servers(count: int, **environ: str):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "lms.settings_test",
         "DATABASE_URL": database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "CONN_MAX_AGE": "0",
+        **environ,
     }
     ports = [free_port() for _ in range(count)]
     processes = [
@@ -63,7 +65,7 @@ def asgi_servers(count: int):
                     if process.poll() is not None or time.monotonic() > deadline:
                         raise RuntimeError(process.stderr.read().decode()[-3000:]) from None
                     time.sleep(0.2)
-        yield ports
+        yield ports, processes
     finally:
         for process in processes:
             process.terminate()
@@ -80,21 +82,26 @@ def session_cookie(user) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-async def exchange(port_a: int, port_b: int, conversation_id: int, cookie_a: str, cookie_b: str) -> list[dict]:
+def chat_socket(port: int, conversation_id: int, cookie: str):
+    """A conversation's socket on the server at `port`, signed in with the session `cookie`."""
     from websockets.asyncio.client import connect
 
+    return connect(
+        f"ws://127.0.0.1:{port}/ws/chat/{conversation_id}/",
+        origin=f"http://127.0.0.1:{port}",
+        additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"},
+        open_timeout=10,
+    )
+
+
+async def exchange(port_a: int, port_b: int, conversation_id: int, cookie_a: str, cookie_b: str) -> list[dict]:
     def open_socket(port, cookie):
-        return connect(
-            f"ws://127.0.0.1:{port}/ws/chat/{conversation_id}/",
-            origin=f"http://127.0.0.1:{port}",
-            additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"},
-            open_timeout=10,
-        )
+        return chat_socket(port, conversation_id, cookie)
 
     async def next_of(ws, kind, sender_id=None):
         while True:
             frame = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
-            if frame["type"] == kind and (sender_id is None or frame["message"]["sender_id"] == sender_id):
+            if frame["type"] == kind and (sender_id is None or f'data-sender-id="{sender_id}"' in frame["html"]):
                 return frame
 
     async with open_socket(port_a, cookie_a) as a, open_socket(port_b, cookie_b) as b:
@@ -104,10 +111,10 @@ async def exchange(port_a: int, port_b: int, conversation_id: int, cookie_a: str
             await b.send(json.dumps({"type": "chat.send", "body": f"from B {i}", "client_id": f"b-{i}"}))
             ack = await next_of(b, "chat.ack")
             frame = await next_of(a, "chat.message")
-            assert frame["message"]["id"] == ack["id"]
-            received.append(frame["message"])
+            assert frame["id"] == ack["id"]
+            received.append(frame["html"])
         await a.send(json.dumps({"type": "chat.send", "body": "from A", "client_id": "a-0"}))
-        received.append((await next_of(b, "chat.message", sender_id=user_a))["message"])
+        received.append((await next_of(b, "chat.message", sender_id=user_a))["html"])
         return received
 
 
@@ -119,7 +126,53 @@ def test_two_servers_deliver_each_others_messages(transactional_db):
     conversation = start_conversation(staff, student)
     cookie_student, cookie_staff = session_cookie(student), session_cookie(staff)
     connection.close()  # the servers' connections must not wait on ours
-    with asgi_servers(2) as (port_a, port_b):
+    with asgi_servers(2) as ((port_a, port_b), _):
         received = asyncio.run(exchange(port_a, port_b, conversation.pk, cookie_student, cookie_staff))
-    assert [m["body"] for m in received] == ["from B 0", "from B 1", "from B 2", "from A"]
-    assert [m["sender_id"] for m in received] == [staff.pk] * 3 + [student.pk]
+    assert [re.search(r"data-body>(.*?)<", html).group(1) for html in received] == [
+        "from B 0",
+        "from B 1",
+        "from B 2",
+        "from A",
+    ]
+    senders = [int(re.search(r'data-sender-id="(\d+)"', html).group(1)) for html in received]
+    assert senders == [staff.pk] * 3 + [student.pk]
+
+
+async def presence_after_a_kill(ports, processes, conversation_id: int, cookie_a: str, cookie_b: str) -> list[bool]:
+    """A's socket on the first server, B's on the second; the first is killed (no close,
+    no goodbye). What B's heartbeats hear of A afterwards, a second apart."""
+
+    async def frames_of(ws, kind, seconds):
+        found, deadline = [], time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                frame = json.loads(await asyncio.wait_for(ws.recv(), timeout=left))
+            except TimeoutError:
+                break
+            if frame["type"] == kind:
+                found.append(frame["online"])
+        return found
+
+    a = await chat_socket(ports[0], conversation_id, cookie_a)
+    async with chat_socket(ports[1], conversation_id, cookie_b) as b:
+        assert json.loads(await b.recv())["other"]["online"] is True  # A is here
+        processes[0].kill()
+        heard = []
+        for _ in range(4):
+            await b.send(json.dumps({"type": "chat.ping"}))
+            heard += await frames_of(b, "chat.presence", 1)
+    a.transport.abort()
+    return heard
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_a_killed_servers_users_go_offline_within_two_heartbeats(transactional_db):
+    staff = make_user(Role.STAFF)
+    student = make_user(Role.STUDENT)
+    conversation = start_conversation(staff, student)
+    cookies = session_cookie(student), session_cookie(staff)
+    connection.close()
+    with asgi_servers(2, CHAT_HEARTBEAT_SECONDS="1") as (ports, processes):
+        heard = asyncio.run(presence_after_a_kill(ports, processes, conversation.pk, *cookies))
+    assert heard == [False]  # after at most two heartbeats (2 s), once

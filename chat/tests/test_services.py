@@ -5,6 +5,7 @@ from chat.models import Announcement, ChatSettings, ContactAction, Conversation,
 from chat.moderation import MASK
 from chat.tests.factories import pdf_upload, png_upload, post, start_conversation
 from lms.models import AuditLogEntry, Notification, Role
+from lms.realtime import page_event
 from lms.tests.factories import make_user
 
 
@@ -81,67 +82,6 @@ def test_rate_limit(conversation, student, settings):
     assert Message.objects.count() == 3
 
 
-def test_message_events_for_the_socket_path(conversation, student, staff_user, monkeypatch):
-    """What the consumer sends after `message_post(announce=False)`: the message to the
-    conversation and the recipient's unread total, even if notifying them fails."""
-    message, created = services.message_post(sender=student, conversation=conversation, body="Hi", announce=False)
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("notification store down")
-
-    monkeypatch.setattr(services, "_notify_if_away", broken)
-    events = services.message_events(message)
-    assert created and [group for group, _ in events] == [
-        realtime.conversation_group(conversation.pk),
-        realtime.chat_user_group(staff_user.pk),
-    ]
-    assert events[0][1]["message"]["id"] == message.pk and events[1][1] == {"type": "chat.unread", "count": 1}
-
-
-@pytest.mark.redis
-def test_shared_cache_keeps_presence_in_redis():
-    """Presence and the rate limit work on the process-wide cache client (django-redis keeps
-    one client per server)."""
-    user_id = 10**9 + 7
-    realtime.presence_leave(user_id)
-    assert realtime.presence_beat(user_id) and not realtime.presence_beat(user_id)
-    assert realtime.is_online(user_id)
-    realtime.presence_leave(user_id)
-    assert not realtime.is_online(user_id)
-
-
-async def test_event_loop_presence_and_page_versions_use_the_caches_own_keys():
-    """The socket's heartbeat and page-version bump run on the loop's own Redis client
-    (lms/aio.py; a thread without Redis): what they write, the sync side reads."""
-    user_id, other_id = 10**9 + 21, 10**9 + 22
-    realtime.presence_leave(user_id)
-    realtime.presence_beat(other_id)
-    assert await realtime.apresence_beat(user_id, other_id=other_id) == (True, True)  # came back; other online
-    assert await realtime.apresence_beat(user_id, other_id=other_id) == (False, True)
-    assert realtime.is_online(user_id) and await realtime.ais_online(user_id) == [True]
-    realtime.presence_leave(other_id)
-    assert await realtime.ais_online(other_id, user_id) == [False, True]
-
-
-def test_a_messages_frame_leaves_no_reference_cycle():
-    """The `ws` process rarely collects garbage (lms/gc_tuning.py), so building a message's
-    frame must not leave a cycle behind per message (a FieldFile would: it points back at
-    its message)."""
-    import gc
-
-    from lms.models import User
-
-    gc.collect()
-    gc.disable()
-    try:
-        message = Message(id=1, conversation_id=1, sender=User(id=1, display_name="Sam"), body="hi")
-        assert realtime.message_payload(message)["attachment"] is None
-        del message
-        assert gc.collect() == 0
-    finally:
-        gc.enable()
-
-
 def test_rate_limit_is_a_sliding_window_over_stored_messages(conversation, student, settings):
     import datetime
 
@@ -193,155 +133,150 @@ def _listen(*groups):
     return listen()
 
 
-@pytest.mark.django_db(transaction=True)
-async def test_socket_send_announces_the_message_then_the_recipients_unread_total(staff_user, student):
-    from channels.db import database_sync_to_async
+def _unread(count: int) -> dict:
+    return page_event({"type": "chat.unread", "count": count})
 
-    from lms import aio
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_stored_message_is_announced_then_the_recipients_unread_total_pushed(staff_user, student):
+    from channels.db import database_sync_to_async
 
     conversation = await database_sync_to_async(start_conversation)(staff_user, student)
     next_in_conversation = await _listen(realtime.conversation_group(conversation.pk))
     next_for_student = await _listen(realtime.chat_user_group(student.pk))
 
-    first, _ = await services.message_send(sender=staff_user, conversation=conversation, body="one", client_id="u1")
-    assert (await next_in_conversation())["message"]["id"] == first.pk
-    assert await next_for_student() == {"type": "chat.unread", "count": 1}
-    await aio.drain()  # the sender's read marker is written, unannounced: sending is not reading
-    second, _ = await services.message_send(sender=staff_user, conversation=conversation, body="two", client_id="u2")
-    assert (await next_in_conversation())["message"]["id"] == second.pk  # no chat.read came before it
-    assert (await next_for_student())["count"] == 2
+    async def send(body, client_id):
+        return await database_sync_to_async(services.message_post)(
+            sender=staff_user, conversation=conversation, body=body, client_id=client_id
+        )
+
+    first, _ = await send("one", "u1")
+    event = await next_in_conversation()
+    # Rendered once for each participant (their page's partial), so no tab queries for it.
+    assert (event["type"], event["id"]) == ("chat.message", first.pk)
+    assert set(event["html"]) == {str(staff_user.pk), str(student.pk)}
+    assert "Report" in event["html"][str(student.pk)] and "Report" not in event["html"][str(staff_user.pk)]
+    assert await next_for_student() == _unread(1)
+    second, _ = await send("two", "u2")
+    assert (await next_in_conversation())["id"] == second.pk  # sending is not reading: no chat.read
+    assert await next_for_student() == _unread(2)
     await database_sync_to_async(services.conversation_mark_read)(
         user=student, conversation=conversation, message_id=first.pk
     )
-    assert (await next_for_student())["count"] == 1  # what reading pushes
-    assert (await next_in_conversation())["type"] == "chat.read"
-    await services.message_send(sender=staff_user, conversation=conversation, body="three", client_id="u3")
-    await next_in_conversation()
-    assert (
-        (await next_for_student())["count"]
-        == 2
-        == await database_sync_to_async(selectors.unread_total)(user_id=student.pk)
-    )
-    # A resend of a stored client_id returns the stored message and is not announced again.
-    again, created = await services.message_send(
-        sender=staff_user, conversation=conversation, body="one", client_id="u1"
-    )
+    assert await next_in_conversation() == {"type": "chat.read", "user_id": student.pk, "message_id": first.pk}
+    assert await next_for_student() == _unread(1)  # what reading pushes
+    # A resend of a stored client_id returns the stored message and announces it again (its
+    # first announcement may have been lost), but it is no new message to count.
+    again, created = await send("one", "u1")
     assert again.pk == first.pk and not created
+    assert (await next_in_conversation())["id"] == first.pk
     with pytest.raises(TimeoutError):
-        await next_in_conversation(timeout=0.3)
+        await next_for_student(timeout=0.3)
     assert await database_sync_to_async(Message.objects.filter(client_id="u1").count)() == 1
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_socket_send_notifies_an_away_recipient_once_per_conversation(staff_user, student, teacher):
+async def test_an_away_recipient_is_notified_once_per_conversation(staff_user, student, teacher):
     """Whoever has no chat open (no heartbeat) hears of a message by notification, once per
     conversation however many messages come; whoever is online does not."""
     from channels.db import database_sync_to_async
-
-    from lms import aio
 
     away = await database_sync_to_async(start_conversation)(staff_user, student)
     online = await database_sync_to_async(start_conversation)(staff_user, teacher)
     await database_sync_to_async(realtime.presence_leave)(student.pk)
     await database_sync_to_async(realtime.presence_beat)(teacher.pk)
     for n in range(3):
-        await services.message_send(sender=staff_user, conversation=away, body=f"away {n}", client_id=f"a{n}")
-        await services.message_send(sender=staff_user, conversation=online, body=f"here {n}", client_id=f"h{n}")
-        await aio.drain()
+        for conversation, tag in ((away, "a"), (online, "h")):
+            await database_sync_to_async(services.message_post)(
+                sender=staff_user, conversation=conversation, body=f"{tag} {n}", client_id=f"{tag}{n}"
+            )
     notes = await database_sync_to_async(list)(Notification.objects.filter(kind="chat").values_list("user_id", "url"))
     assert notes == [(student.pk, away.get_absolute_url())]
 
 
-@pytest.mark.django_db(transaction=True)
-async def test_one_failed_away_notification_does_not_cost_the_others_theirs(staff_user, student, teacher, monkeypatch):
-    """The away notifications of one batch go one by one: the first failing (logged) leaves
-    the next recipient's to go."""
-    from channels.db import database_sync_to_async
-
-    from lms import aio
-
-    conversations = [await database_sync_to_async(start_conversation)(staff_user, user) for user in (student, teacher)]
-    for user in (student, teacher):
-        await database_sync_to_async(realtime.presence_leave)(user.pk)
-    notify, calls = services._notify_if_away, []
-
-    def first_fails(message, user_id, **kwargs):
-        calls.append(user_id)
-        if len(calls) == 1:
-            raise RuntimeError("notification store down")
-        notify(message, user_id, **kwargs)
-
-    monkeypatch.setattr(services, "_notify_if_away", first_fails)
-    for n, conversation in enumerate(conversations):  # both in one batch of unread totals
-        await services.message_send(sender=staff_user, conversation=conversation, body="hello", client_id=f"b{n}")
-    await aio.drain()
-    notified = await database_sync_to_async(list)(Notification.objects.filter(kind="chat").values_list("user_id"))
-    assert sorted(calls) == sorted([student.pk, teacher.pk])
-    assert notified == [(calls[1],)]
-
-
-@pytest.mark.django_db(transaction=True)
-async def test_socket_read_receipt_tells_the_other_side_and_renews_the_readers_unread_total(
-    staff_user, student, teacher
+def test_an_away_notification_is_a_worker_task_that_a_retry_completes(
+    conversation, student, staff_user, monkeypatch, django_capture_on_commit_callbacks
 ):
+    """The notification is the worker's job, queued after commit (not run by whoever sent
+    the message); if it fails, the worker's retry still notifies."""
+    from chat import tasks
+
+    queued = []
+    monkeypatch.setattr(services, "async_task", lambda func, *args, **kwargs: queued.append((func, args)))
+    with django_capture_on_commit_callbacks(execute=True):
+        message = post(staff_user, conversation, "are you there?")
+    assert queued == [("chat.tasks.message_notify_away", (message.pk, student.pk))]
+    assert not Notification.objects.exists()  # nothing yet: the worker runs it
+
+    def down(**kwargs):
+        raise OSError("notification store down")
+
+    with monkeypatch.context() as broken:
+        broken.setattr(services, "notify", down)
+        with pytest.raises(OSError):
+            tasks.message_notify_away(*queued[0][1])
+    assert tasks.message_notify_away(*queued[0][1]) is True  # the retry
+    assert tasks.message_notify_away(*queued[0][1]) is False  # once per conversation
+    assert Notification.objects.get(user=student, kind="chat").url == conversation.get_absolute_url()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_read_receipt_tells_the_other_side_and_renews_the_readers_unread_total(staff_user, student, teacher):
     from channels.db import database_sync_to_async
 
     conversation = await database_sync_to_async(start_conversation)(staff_user, student)
     next_in_conversation = await _listen(realtime.conversation_group(conversation.pk))
     next_for_student = await _listen(realtime.chat_user_group(student.pk))
-    sent = []
-    for n in range(2):
-        message, _ = await services.message_send(
-            sender=staff_user, conversation=conversation, body=f"m{n}", client_id=f"r{n}"
-        )
-        sent.append(message)
+    first, second = [await database_sync_to_async(post)(staff_user, conversation, f"m{n}") for n in range(2)]
+    for _ in range(2):
         await next_in_conversation()
-        assert (await next_for_student())["count"] == n + 1
-    first, second = sent
+        await next_for_student()
 
-    await services.aconversation_mark_read(user=student, conversation=conversation, message_id=first.pk)
+    async def read(user, message_id):
+        return await database_sync_to_async(services.conversation_mark_read)(
+            user=user, conversation=conversation, message_id=message_id
+        )
+
+    await read(student, first.pk)
     assert await next_in_conversation() == {"type": "chat.read", "user_id": student.pk, "message_id": first.pk}
-    assert await next_for_student() == {"type": "chat.unread", "count": 1}
+    assert await next_for_student() == _unread(1)
     # Never back, and a receipt that moves nothing tells nobody: the next events are the
     # next receipt's. An id past the newest message marks the newest one there is.
-    await services.aconversation_mark_read(user=student, conversation=conversation, message_id=first.pk - 1)
-    await services.aconversation_mark_read(user=student, conversation=conversation, message_id=first.pk)
-    await services.aconversation_mark_read(user=student, conversation=conversation, message_id=second.pk + 1000)
+    await read(student, first.pk - 1)
+    await read(student, first.pk)
+    await read(student, second.pk + 1000)
     assert (await next_in_conversation())["message_id"] == second.pk
-    assert await next_for_student() == {"type": "chat.unread", "count": 0}
+    assert await next_for_student() == _unread(0)
     assert await database_sync_to_async(selectors.last_read_id)(user=student, conversation=conversation) == second.pk
     with pytest.raises(services.ChatError, match="not part"):
-        await services.aconversation_mark_read(user=teacher, conversation=conversation, message_id=second.pk)
+        await read(teacher, second.pk)
 
 
-@pytest.mark.django_db(transaction=True)
-async def test_socket_read_receipt_creates_a_missing_read_state(staff_user, student):
-    from channels.db import database_sync_to_async
-
+def test_a_read_receipt_creates_a_missing_read_state(conversation, staff_user, student):
     from chat.models import ReadState
-    from lms import aio
 
-    conversation = await database_sync_to_async(start_conversation)(staff_user, student)
-    message, _ = await services.message_send(sender=staff_user, conversation=conversation, body="hi", client_id="c1")
-    await database_sync_to_async(ReadState.objects.filter(user=student).delete)()
-    await services.aconversation_mark_read(user=student, conversation=conversation, message_id=message.pk)
-    await aio.drain()  # the receipts are written a moment later
-    assert await database_sync_to_async(selectors.last_read_id)(user=student, conversation=conversation) == message.pk
+    message = post(staff_user, conversation, "hi")
+    ReadState.objects.filter(user=student).delete()
+    services.conversation_mark_read(user=student, conversation=conversation, message_id=message.pk)
+    assert selectors.last_read_id(user=student, conversation=conversation) == message.pk
 
 
-@pytest.mark.django_db(transaction=True)
-async def test_socket_send_refuses_over_the_rate_limit_and_answers_a_resend(staff_user, student, settings):
-    from channels.db import database_sync_to_async
-
-    settings.CHAT_RATE_LIMIT = (2, 10)
-    conversation = await database_sync_to_async(start_conversation)(staff_user, student)
-    await services.message_send(sender=student, conversation=conversation, body="a", client_id="r1")
-    second, _ = await services.message_send(sender=student, conversation=conversation, body="b", client_id="r2")
-    with pytest.raises(services.RateLimited, match="at most 2 in 10 seconds"):
-        await services.message_send(sender=student, conversation=conversation, body="c", client_id="r3")
-    resent = await services.message_send(sender=student, conversation=conversation, body="b", client_id="r2")
-    assert resent == (second, False)
-    assert await database_sync_to_async(Message.objects.count)() == 2
+@pytest.mark.parametrize(
+    ("body", "client_id", "error"),
+    [
+        ("a\x00b", "n1", "cannot be sent"),  # PostgreSQL text holds no NUL
+        ("\ud800", "n2", "cannot be sent"),  # a lone surrogate (JSON allows "\\ud800")
+        ({"evil": 1}, "n3", "text body"),
+        (None, "n4", "text body"),
+        ("hi", "a\x00b", "client_id"),
+        ("hi", "x" * 65, "client_id"),
+        ("hi", 12, "client_id"),
+    ],
+)
+def test_what_cannot_be_stored_is_refused_with_a_reason(conversation, student, body, client_id, error):
+    with pytest.raises(services.ChatError, match=error):
+        services.message_post(sender=student, conversation=conversation, body=body, client_id=client_id)
+    assert not Message.objects.exists()
 
 
 @pytest.mark.postgres
@@ -364,140 +299,6 @@ def test_a_message_moves_its_conversation_without_rewriting_its_indexes(conversa
     post(staff_user, conversation, "again")
     after = updates()
     assert (after[0] - before[0], after[1] - before[1]) == (2, 2)  # two updates, both HOT
-
-
-async def _store_statement_plans(conn) -> list[tuple[int, int]]:
-    cursor = await conn.execute(
-        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE 'WITH ok AS%%'"
-    )
-    return await cursor.fetchall()
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-async def test_socket_store_statement_is_prepared_and_planned_before_the_first_message(staff_user, student):
-    """Parsing and planning the store statement for every message had been half of its
-    PostgreSQL backend's time per message, and the first messages after a start paid for
-    planning it on each connection (10-30 ms in the bench): every connection of the pool
-    has it prepared, and settled on a generic plan, before it serves a message."""
-    from channels.db import database_sync_to_async
-
-    from lms import aio
-
-    conversation = await database_sync_to_async(start_conversation)(staff_user, student)
-    pool = await aio.pg_pool()
-    async with pool.connection() as conn:
-        [(generic, custom)] = await _store_statement_plans(conn)  # one statement, prepared once
-    assert generic > 0 and custom <= 5  # settled on a plan while the connection was warmed
-    for n in range(8):
-        await services.message_send(sender=student, conversation=conversation, body=f"m{n}", client_id=f"p{n}")
-    async with pool.connection() as conn:  # the same connection: the pool is last in, first out
-        assert await _store_statement_plans(conn) == [(generic + 8, custom)]  # none planned again
-    assert await database_sync_to_async(Message.objects.count)() == 8  # warming stored nothing
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-async def test_socket_read_receipts_of_many_readers_are_written_together(staff_user, enrolled, teacher):
-    """A read receipt follows about every message an open conversation receives: the
-    receipts of a process's sockets (and its senders' own markers) are written with one
-    statement a few times a second, which does not wait for the disk (only that
-    statement: the next one on its connection, a message's store say, commits
-    synchronously again); the unread totals they change are pushed together too."""
-    from channels.db import database_sync_to_async
-
-    from lms import aio
-
-    async def markers_statement_runs() -> int:
-        pool = await aio.pg_pool()
-        async with pool.connection() as conn:  # the one the writes used: the pool is last in, first out
-            cursor = await conn.execute(
-                "SELECT generic_plans + custom_plans FROM pg_prepared_statements"
-                " WHERE statement LIKE 'WITH relaxed AS%%'"
-            )
-            return (await cursor.fetchone())[0]
-
-    student = enrolled
-    pairs = [(staff_user, student), (teacher, student), (staff_user, teacher)]  # (sender, reader)
-    next_for_student = await _listen(realtime.chat_user_group(student.pk))
-    readers = []
-    for n, (sender, reader) in enumerate(pairs):
-        conversation = await database_sync_to_async(start_conversation)(sender, reader)
-        message, _ = await services.message_send(
-            sender=sender, conversation=conversation, body=f"m{n}", client_id=f"q{n}"
-        )
-        readers.append((reader, conversation, message))
-    await aio.drain()  # the senders' markers are written, the totals pushed
-    assert await next_for_student() == {"type": "chat.unread", "count": 2}  # both messages, one push
-    for sender, conversation, message in [(s, c, m) for (s, _), (_, c, m) in zip(pairs, readers, strict=True)]:
-        assert await database_sync_to_async(selectors.last_read_id)(user=sender, conversation=conversation) == (
-            message.pk
-        )
-    runs = await markers_statement_runs()
-    next_in = [await _listen(realtime.conversation_group(c.pk)) for _, c, _ in readers]
-    for reader, conversation, message in readers:
-        await services.aconversation_mark_read(user=reader, conversation=conversation, message_id=message.pk)
-        await services.aconversation_mark_read(user=reader, conversation=conversation, message_id=message.pk - 1)
-    for (reader, _, message), next_event in zip(readers, next_in, strict=True):
-        assert await next_event() == {"type": "chat.read", "user_id": reader.pk, "message_id": message.pk}
-    assert await next_for_student() == {"type": "chat.unread", "count": 0}  # once, after both its receipts
-    with pytest.raises(TimeoutError):
-        await next_for_student(timeout=0.3)
-    await aio.drain()
-    assert await markers_statement_runs() == runs + 1  # six receipts, one statement
-    pool = await aio.pg_pool()
-    async with pool.connection() as conn:
-        cursor = await conn.execute("SHOW synchronous_commit")
-        assert await cursor.fetchone() == ("on",)
-    for reader, conversation, message in readers:
-        last_read = await database_sync_to_async(selectors.last_read_id)(user=reader, conversation=conversation)
-        assert last_read == message.pk
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-async def test_socket_send_survives_a_dropped_database_connection(staff_user, student):
-    """The socket's store runs on the loop's own pool with no health check (a round trip
-    per message); if its connection died it runs again on another, storing the message once."""
-    import psycopg
-    from channels.db import database_sync_to_async
-
-    from lms import aio
-
-    conversation = await database_sync_to_async(start_conversation)(staff_user, student)
-    await services.message_send(sender=student, conversation=conversation, body="before", client_id="d0")
-    pool = await aio.pg_pool()
-    async with pool.connection() as conn:
-        pids = [conn.info.backend_pid]
-    params = aio._connect_kwargs("default")
-    conninfo = {key: params[key] for key in ("dbname", "user", "password", "host", "port") if params.get(key)}
-    async with await psycopg.AsyncConnection.connect(**conninfo, autocommit=True) as other:
-        for pid in pids:
-            await other.execute("SELECT pg_terminate_backend(%s)", [pid])
-    message, _ = await services.message_send(
-        sender=student, conversation=conversation, body="still here", client_id="d1"
-    )
-    stored = await database_sync_to_async(list)(Message.objects.filter(client_id="d1"))
-    assert [m.pk for m in stored] == [message.pk]
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_form_post_survives_a_dropped_database_connection(staff_user, student):
-    """The form's store skips Django's per-call health check too, and retries the same way."""
-    import psycopg
-    from django.db import connection
-
-    conversation = start_conversation(staff_user, student)
-    ChatSettings.cached()  # read before: the store is the first query on the dead connection
-    connection.ensure_connection()
-    params = connection.get_connection_params()
-    conninfo = {key: params[key] for key in ("dbname", "user", "password", "host", "port") if params.get(key)}
-    with psycopg.connect(**conninfo, autocommit=True) as other:
-        other.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
-    # No client_id: nothing is looked up first, so the store meets the dead connection.
-    message, created = services.message_post(sender=student, conversation=conversation, body="still here")
-    assert created and list(Message.objects.filter(body="still here")) == [message]
 
 
 def test_contact_details_are_masked_by_default(conversation, student):
@@ -572,30 +373,6 @@ def test_unread_total_spans_conversations_and_skips_own_held_and_read(conversati
     assert selectors.unread_total(user_id=student.pk) == 2  # "three" and "four"
     assert selectors.unread_total(user_id=staff_user.pk) == 0  # they replied after it
     assert selectors.unread_total(user_id=other_staff.pk) == 0  # only their own messages
-
-
-async def test_stale_chat_settings_are_served_while_one_task_reads_them_again(monkeypatch):
-    """No message waits for the settings once they were read, and a stale copy is read
-    again once, however many messages meet it."""
-    import asyncio
-    import time
-
-    from lms import aio
-
-    reads = []
-
-    def load(cls):
-        reads.append(1)
-        return ChatSettings(pk=1, contact_action=ContactAction.HOLD)
-
-    monkeypatch.setattr(ChatSettings, "load", classmethod(load))
-    old = ChatSettings(pk=1, contact_action=ContactAction.MASK)
-    ChatSettings._cache = (time.monotonic() - ChatSettings.CACHE_SECONDS - 1, old)
-    served = await asyncio.gather(*(ChatSettings.acached() for _ in range(5)))
-    assert all(settings is old for settings in served)
-    await aio.aclose()  # the reading task finishes
-    assert len(reads) == 1
-    assert (await ChatSettings.acached()).contact_action == ContactAction.HOLD
 
 
 def test_attachments_are_stored(conversation, student):

@@ -124,6 +124,26 @@ def test_errors_re_render_the_form(client, conversation, enrolled, settings):
     assert b"far too long" in response.content  # what they typed is kept
 
 
+def test_a_refused_post_changes_nothing_not_even_what_was_read(client, conversation, enrolled, teacher):
+    from chat import selectors
+
+    post(teacher, conversation, "Question 3?")
+    response = login(client, enrolled).post(conversation.get_absolute_url(), {"body": "   "})
+    assert response.status_code == 400 and b"Question 3?" in response.content
+    assert selectors.unread_count(user=enrolled, conversation=conversation) == 1
+    client.get(conversation.get_absolute_url())  # opening the page reads it
+    assert selectors.unread_count(user=enrolled, conversation=conversation) == 0
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json"])
+def test_a_nul_byte_is_refused_and_nothing_stored(client, conversation, enrolled, accept):
+    response = login(client, enrolled).post(
+        conversation.get_absolute_url(), {"body": "a\x00b", "client_id": "nul-1"}, headers={"Accept": accept}
+    )
+    assert response.status_code == 400
+    assert not Message.objects.exists()
+
+
 @pytest.mark.parametrize("payload", XSS)
 def test_message_text_is_escaped(client, conversation, enrolled, teacher, payload):
     post(enrolled, conversation, payload)
@@ -199,7 +219,10 @@ def test_attachment_json_upload_for_the_script(client, conversation, enrolled):
     )
     assert response.status_code == 200
     data = response.json()
-    assert data["message"]["attachment"]["kind"] == "image"
+    message = Message.objects.get(client_id="up-1")
+    # The stored message as the page shows it (its partial), for the script to insert.
+    assert data["id"] == message.pk and data["html"].startswith(f'<li id="message-{message.pk}"')
+    assert f'src="{reverse("chat:attachment", args=[message.pk])}"' in data["html"]
     bad = client.post(
         conversation.get_absolute_url(),
         {"attachment": pdf_upload(data=b"%PDF-1.7 not really")},

@@ -3,7 +3,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
-from lms import services
+from lms import realtime, services
 from lms.asgi import application
 from lms.consumers import NotificationConsumer
 
@@ -71,6 +71,7 @@ async def test_the_page_socket_also_carries_the_unread_messages_count(transactio
     communicator = communicator_for(student)
     await communicator.connect()
     await communicator.receive_json_from()
-    await get_channel_layer().group_send(f"chat-user-{student.pk}", {"type": "chat.unread", "count": 3})
+    event = realtime.page_event({"type": "chat.unread", "count": 3})
+    await get_channel_layer().group_send(f"chat-user-{student.pk}", event)
     assert await communicator.receive_json_from(timeout=3) == {"type": "chat.unread", "count": 3}
     await communicator.disconnect()

@@ -1,5 +1,7 @@
 // Lyceum chat: live messages over a WebSocket, with catch-up after a reconnect.
-// No framework. Message text is always inserted with textContent, never as HTML.
+// No framework. A message arrives as the HTML the server renders for the page
+// (templates/chat/conversation.html#message): this script inserts it, and never builds
+// message markup itself. Other text (names, announcements) is set with textContent.
 // Without this script the page still works: the form posts and the page re-renders.
 (function () {
   "use strict";
@@ -7,7 +9,7 @@
   if (window.lyceumChatLoaded) return;
   window.lyceumChatLoaded = true;
 
-  var PING_MS = 20000;
+  var PING_MS = 10000; // until the socket's hello says how often it wants a heartbeat
   var TYPING_SHOW_MS = 6000;
 
   function setUnread(count) {
@@ -72,17 +74,22 @@
     function connect() {
       var scheme = location.protocol === "https:" ? "wss://" : "ws://";
       socket = new WebSocket(scheme + location.host + path);
+      function beat(ms) {
+        clearInterval(pingTimer);
+        pingTimer = setInterval(function () { api.send({ type: "chat.ping" }); }, ms);
+      }
       socket.addEventListener("open", function () {
         delay = 1000;
         setConnectionStatus("");
         if (handlers.open) handlers.open();
-        pingTimer = setInterval(function () { api.send({ type: "chat.ping" }); }, PING_MS);
+        beat(PING_MS);
       });
       socket.addEventListener("message", function (event) {
         var data;
         try { data = JSON.parse(event.data); } catch (e) { return; }
         if (data.type === "chat.unread") setUnread(data.count);
         if (data.type === "chat.hello" && typeof data.unread === "number") setUnread(data.unread);
+        if (data.type === "chat.hello" && data.heartbeat > 0) beat(data.heartbeat * 1000);
         if (data.type === "chat.announcement") showAnnouncement(data.announcement);
         if (handlers.message) handlers.message(data);
       });
@@ -141,8 +148,8 @@
   var typingTimer = null;
   var lastTypingSent = 0;
 
-  function lastId() {
-    var ids = Array.prototype.map.call(list_.querySelectorAll("[data-message-id]"), function (li) {
+  function lastId(selector) {
+    var ids = Array.prototype.map.call(list_.querySelectorAll(selector || "[data-message-id]"), function (li) {
       return Number(li.dataset.messageId);
     });
     return ids.length ? Math.max.apply(null, ids) : 0;
@@ -152,86 +159,28 @@
     return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
   }
 
-  function formatTime(iso) {
-    try {
-      return new Date(iso).toLocaleString(undefined, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
-    } catch (e) { return iso; }
-  }
+  var parser = new DOMParser();
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  function renderMessage(m) {
-    var mine = m.sender_id === userId;
-    var li = el("li", "flex " + (mine ? "justify-end" : "justify-start"));
-    li.id = "message-" + m.id;
-    li.dataset.messageId = m.id;
-    li.dataset.senderId = m.sender_id;
-    var bubble = el("div", "max-w-[80%] rounded-2xl px-4 py-2 " + (mine ? "bg-brand-600 text-white" : "bg-slate-100 text-slate-900"));
-    var meta = el("p", "text-xs opacity-80");
-    meta.append(el("span", "", m.sender_name), " · ");
-    var time = el("time", "", formatTime(m.created_at));
-    time.setAttribute("datetime", m.created_at);
-    meta.append(time);
-    if (m.status === "held") meta.append(" · ", el("span", "font-semibold", "Waiting for review"));
-    bubble.append(meta);
-    if (m.body) {
-      var body = el("p", "whitespace-pre-wrap break-words", m.body);
-      body.dataset.body = "";
-      bubble.append(body);
+  function showMessage(id, html) {
+    // `html` is one <li> the server rendered (and escaped) for this page's user.
+    var node = document.adoptNode(parser.parseFromString(html, "text/html").body.firstElementChild);
+    var shown = document.getElementById("message-" + id);
+    if (shown && shown.isEqualNode(node)) return; // shown already (a resend, a catch-up)
+    if (shown) { shown.replaceWith(node); } // the same message, changed (a moderator approved it)
+    else {
+      var stick = atBottom() || Number(node.dataset.senderId) === userId;
+      // Keep id order even when a catch-up and a live message cross.
+      var after = null;
+      list_.querySelectorAll("[data-message-id]").forEach(function (li) {
+        if (Number(li.dataset.messageId) > id && !after) after = li;
+      });
+      list_.insertBefore(node, after);
+      var empty = root.querySelector("[data-chat-empty]");
+      if (empty) empty.remove();
+      if (typingBox.textContent) typingBox.textContent = "";
+      if (stick) scroller.scrollTop = scroller.scrollHeight;
     }
-    if (m.attachment) {
-      var link = el("a", "mt-2 inline-block underline" + (mine ? " text-white" : ""));
-      link.href = m.attachment.url;
-      if (m.attachment.kind === "image") {
-        var img = el("img", "mt-2 max-h-60 rounded-lg");
-        img.src = m.attachment.url;
-        img.alt = m.attachment.name;
-        link.append(img);
-      } else {
-        link.textContent = m.attachment.name + " (PDF)";
-      }
-      bubble.append(link);
-    }
-    li.append(bubble);
-    if (!mine) {
-      var report = el("form", "self-end");
-      report.method = "post";
-      report.action = root.dataset.reportUrl.replace("/0/", "/" + m.id + "/");
-      report.setAttribute("hx-post", report.action);
-      report.setAttribute("hx-swap", "outerHTML");
-      var token = el("input");
-      token.type = "hidden"; token.name = "csrfmiddlewaretoken"; token.value = csrf;
-      var button = el("button", "btn-link btn-sm", "Report");
-      button.type = "submit";
-      button.setAttribute("aria-label", "Report message from " + m.sender_name);
-      report.append(token, button);
-      li.append(report);
-      if (window.htmx) htmx.process(report);
-    }
-    return li;
-  }
-
-  function addMessage(m) {
-    if (m.conversation_id !== Number(root.dataset.conversationId)) return;
-    if (document.getElementById("message-" + m.id)) return; // already shown: no duplicates
-    var stick = atBottom() || m.sender_id === userId;
-    var node = renderMessage(m);
-    // Keep id order even when a catch-up and a live message cross.
-    var after = null;
-    list_.querySelectorAll("[data-message-id]").forEach(function (li) {
-      if (Number(li.dataset.messageId) > m.id && !after) after = li;
-    });
-    list_.insertBefore(node, after);
-    var empty = root.querySelector("[data-chat-empty]");
-    if (empty) empty.remove();
-    if (m.sender_id === userId) typingBox.textContent = "";
-    if (m.sender_id !== userId && typingBox.textContent) typingBox.textContent = "";
-    if (stick) scroller.scrollTop = scroller.scrollHeight;
+    if (window.htmx) htmx.process(node); // its Report form posts with htmx
     updateReceipt();
     markRead();
   }
@@ -251,7 +200,8 @@
 
   function sendRead() {
     if (document.visibilityState !== "visible" || olderPage) return;
-    var id = lastId();
+    // The newest message of the other person's (sending one's own moved the marker already).
+    var id = lastId('[data-message-id]:not([data-sender-id="' + userId + '"])');
     if (id && id > (sendRead.sent || 0)) {
       if (chat.send({ type: "chat.read", message_id: id })) sendRead.sent = id;
     }
@@ -267,10 +217,14 @@
     });
   }
 
+  function sync() {
+    if (!olderPage) chat.send({ type: "chat.sync", after_id: lastId() });
+  }
+
   var chat = openSocket(root.dataset.socket, {
     open: function () {
       // Fetch whatever arrived while we were away, then resend what was never acknowledged.
-      if (!olderPage) chat.send({ type: "chat.sync", after_id: lastId() });
+      sync();
       sendPending();
     },
     message: function (data) {
@@ -284,16 +238,17 @@
           markRead();
           break;
         case "chat.message":
-          if (!olderPage) addMessage(data.message);
+          if (!olderPage) showMessage(data.id, data.html);
           break;
         case "chat.messages":
-          data.messages.forEach(addMessage);
-          if (!data.complete) chat.send({ type: "chat.sync", after_id: lastId() });
+          data.messages.forEach(function (m) { showMessage(m.id, m.html); });
+          if (!data.complete) sync();
           break;
         case "chat.ack":
-          // The stored message comes with its ack (the group does not send it to this tab again).
+          // Stored. The message itself comes as a chat.message, as to every other tab; if
+          // that send was lost (the channel layer was down), catch up.
           delete pending[data.client_id];
-          if (data.message && !olderPage) addMessage(data.message);
+          setTimeout(function () { if (!document.getElementById("message-" + data.id)) sync(); }, 2000);
           if (data.status === "held") showError("Your message is waiting for a moderator's review.");
           break;
         case "chat.typing":
@@ -312,6 +267,7 @@
           if (gone) gone.remove();
           break;
         case "error":
+          if (data.retry_after) { setTimeout(sync, data.retry_after * 1000); break; } // catch-ups came too fast
           if (data.client_id) delete pending[data.client_id];
           showError(data.error);
           break;
@@ -336,7 +292,7 @@
           showError("");
           textarea.value = "";
           fileInput.value = "";
-          if (result.message) addMessage(result.message);
+          if (result.html) showMessage(result.id, result.html);
         })
         .catch(function () { showError("The file could not be sent. Check your connection and try again."); });
       return;
