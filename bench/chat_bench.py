@@ -197,7 +197,7 @@ def build_world(users: int, students: int) -> World:
         key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
         data = {
             SESSION_KEY: str(user.pk),
-            BACKEND_SESSION_KEY: "lms.backends.ModelBackend",
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
             HASH_SESSION_KEY: user.get_session_auth_hash(),
         }
         sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
