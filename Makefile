@@ -53,7 +53,7 @@ css: install
 	$(MANAGE) tailwind build
 
 migrations: install
-	DJANGO_SETTINGS_MODULE=lms.settings_test $(MANAGE) makemigrations
+	DJANGO_SETTINGS_MODULE=lms.config.settings_test $(MANAGE) makemigrations
 
 check-deploy: install
 	DEBUG=0 SECRET_KEY=check-deploy-$$(date +%s)-long-random-enough-0123456789abcdef ALLOWED_HOSTS=lyceum.example.com \

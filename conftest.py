@@ -158,7 +158,7 @@ def transactional_db(django_db_serialized_rollback, _django_db_helper):
 
 
 class AsgiServer:
-    """uvicorn serving `lms.asgi:application` on the test database, with its mail in a folder."""
+    """uvicorn serving `lms.config.asgi:application` on the test database, with its mail in a folder."""
 
     def __init__(self, url: str, mail_dir, log_path):
         self.url = url
@@ -192,7 +192,7 @@ def _asgi_server(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock():
         database_url = servers.database_url()
     env = {
-        "DJANGO_SETTINGS_MODULE": "lms.settings_test",
+        "DJANGO_SETTINGS_MODULE": "lms.config.settings_test",
         "DATABASE_URL": database_url,
         "TEST_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "TEST_EMAIL_DIR": str(mail_dir),

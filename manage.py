@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 if __name__ == "__main__":
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.config.settings")
     # A checkout with no configuration at all (no SECRET_KEY in the environment, no `.env`)
     # is a developer's: commands like `makemigrations` run with development settings there.
     # A deployment always has SECRET_KEY (the web process refuses to start without it), so

@@ -15,7 +15,7 @@ machine and channel layer cost before the chat does anything. For the conversati
 the chat and the relay are up at once with all their clients connected, and send in turns
 of WINDOW s (DURATION s each per round), so that the machine's drift falls on both alike.
 
-It starts the production processes (Procfile: `ws` = uvicorn lms.asgi, `web` = gunicorn)
+It starts the production processes (Procfile: `ws` = uvicorn lms.config.asgi, `web` = gunicorn)
 against a fresh PostgreSQL database and Redis (RedisPubSubChannelLayer), with 1 and then
 2 `ws` processes, and writes a Markdown table. Needs PostgreSQL and Redis running:
 
@@ -69,7 +69,7 @@ WARM_UP_MESSAGES = 50
 def server_env(args) -> dict:
     return {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "lms.settings",
+        "DJANGO_SETTINGS_MODULE": "lms.config.settings",
         # Redis pub/sub ignores the database number: every client of the Redis server hears
         # every channel, and group names are the same in every fresh database
         # (`chat-conversation-1`, ...). A prefix of this run's own keeps out what a test run
@@ -242,7 +242,7 @@ def procfile_ws_options() -> list[str]:
     line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("ws:"))
     words = shlex.split(line.removeprefix("ws:"))
     options, skip = [], False
-    for word in words[2:]:  # after `uvicorn lms.asgi:application`
+    for word in words[2:]:  # after `uvicorn lms.config.asgi:application`
         if skip:
             skip = False
         elif word in ("--host", "--port", "--workers"):
@@ -260,7 +260,7 @@ def processes(args, *, ws_count: int, floor: bool):
     web_port = free_port()
     try:
         for port in ws_ports:
-            app = ["--app-dir", "bench", "chat_relay_asgi:application"] if floor else ["lms.asgi:application"]
+            app = ["--app-dir", "bench", "chat_relay_asgi:application"] if floor else ["lms.config.asgi:application"]
             started.append(
                 (
                     port,
@@ -277,7 +277,7 @@ def processes(args, *, ws_count: int, floor: bool):
                 (
                     web_port,
                     subprocess.Popen(
-                        [sys.executable, "-m", "gunicorn", "lms.wsgi:application", "--workers", "2"]
+                        [sys.executable, "-m", "gunicorn", "lms.config.wsgi:application", "--workers", "2"]
                         + ["--bind", f"127.0.0.1:{web_port}", "--log-level", "warning"],
                         cwd=ROOT,
                         env=env,

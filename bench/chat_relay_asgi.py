@@ -8,14 +8,14 @@ import os
 
 import django
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.config.settings")
 django.setup()
 
 from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from lms.gc_tuning import tune_for_many_sockets  # noqa: E402
+from lms.infra.gc_tuning import tune_for_many_sockets  # noqa: E402
 
 
 class RelayConsumer(AsyncWebsocketConsumer):
@@ -46,5 +46,5 @@ application = ProtocolTypeRouter(
     }
 )
 
-# The same process settings as the `ws` process (lms/asgi.py), so only the consumers differ.
+# The same process settings as the `ws` process (lms/config/asgi.py), so only the consumers differ.
 tune_for_many_sockets()

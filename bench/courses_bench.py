@@ -186,7 +186,7 @@ def main() -> None:
 
     port = free_port()
     base, host = f"http://127.0.0.1:{port}", f"127.0.0.1:{port}"
-    gunicorn = [str(BIN / "gunicorn"), "lms.wsgi:application", "--workers", str(args.workers)]
+    gunicorn = [str(BIN / "gunicorn"), "lms.config.wsgi:application", "--workers", str(args.workers)]
     gunicorn += ["--bind", host, "--worker-class", "sync", "--log-level", "warning"]
     server = subprocess.Popen(gunicorn, env=env, cwd=ROOT)
     results = {name: {"requests": 0, "duration_us": 0, "errors": 0, "histogram": {}} for name in scenarios}

@@ -3,8 +3,8 @@ bench's query counter."""
 
 import os
 
-from lms.settings import *  # noqa: F403
-from lms.settings import CACHES, MIDDLEWARE
+from lms.config.settings import *  # noqa: F403
+from lms.config.settings import CACHES, MIDDLEWARE
 
 ROOT_URLCONF = "bench.courses_urls"
 MIDDLEWARE = ["bench.courses_urls.count_queries", *MIDDLEWARE]

@@ -5,7 +5,7 @@ from django.db import connection
 from django.http import HttpResponse
 from django.urls import path
 
-from lms.urls import urlpatterns as project_urlpatterns
+from lms.config.urls import urlpatterns as project_urlpatterns
 
 FLOOR_HTML = (
     "<!DOCTYPE html><html><head><title>floor</title></head><body>"

@@ -20,7 +20,7 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         from billing import checks, panels  # noqa: F401 (checks registers itself)
-        from lms import panels as slots
+        from lms.infra import panels as slots
 
         post_migrate.connect(_schedule_ensure, dispatch_uid="billing.schedule_ensure")
         slots.register(

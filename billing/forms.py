@@ -4,7 +4,7 @@ from django import forms
 
 from billing.money import to_minor
 from billing.selectors import GROUPS
-from lms.validators import validate_calendar_date
+from lms.infra.validators import validate_calendar_date
 
 
 class DisputeForm(forms.Form):

@@ -5,7 +5,7 @@ import datetime as dt
 from django.utils import timezone
 
 from billing import selectors
-from lms import pagecache
+from lms.infra import pagecache
 
 
 def staff_dashboard(request) -> dict | None:
@@ -30,7 +30,7 @@ def student_dashboard(request) -> dict | None:
 def nav(request) -> dict | None:
     from billing.models import Plan
 
-    # The same answer for everyone, shared until a plan changes (lms/pagecache.py).
+    # The same answer for everyone, shared until a plan changes (lms/infra/pagecache.py).
     if not pagecache.shared("plans-on-sale", lambda: Plan.objects.filter(is_active=True).exists()):
         return None
     return {}

@@ -24,8 +24,8 @@ from billing.webhooks import event_process
 from courses import selectors as course_selectors
 from courses.models import CoursePage
 from lms.decorators import role_required
+from lms.infra.validators import parse_id
 from lms.models import Role, User
-from lms.validators import parse_id
 
 logger = logging.getLogger(__name__)
 

@@ -4,14 +4,13 @@ how contact details are moderated."""
 
 from django.contrib import admin, messages
 from django.db.models import Count, Exists, OuterRef, Q
-from django.shortcuts import redirect
-from django.urls import reverse
+from solo.admin import SingletonModelAdmin
 
 from chat import services
 from chat.models import Announcement, ChatSettings, Conversation, Message, MessageStatus, Report
 from lms.admin_site import client_ip
+from lms.infra.validators import parse_id
 from lms.services import audit_record
-from lms.validators import parse_id
 
 
 def _moderate_action(action: str, label: str):
@@ -192,19 +191,5 @@ class AnnouncementAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ChatSettings)
-class ChatSettingsAdmin(admin.ModelAdmin):
+class ChatSettingsAdmin(SingletonModelAdmin):
     fields = ("contact_action", "allowed_link_domains")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        ChatSettings._cache = None  # this process at once; the others within CACHE_SECONDS
-
-    def changelist_view(self, request, extra_context=None):
-        settings_row = ChatSettings.load()
-        return redirect(reverse("admin:chat_chatsettings_change", args=[settings_row.pk]))

@@ -8,8 +8,8 @@ class ChatConfig(AppConfig):
 
     def ready(self):
         from chat import panels, realtime
-        from lms import panels as slots
-        from lms import realtime as pages
+        from lms.infra import panels as slots
+        from lms.infra import realtime as pages
 
         # The unread-messages badge rides on every page's shared socket.
         pages.register(group=realtime.chat_user_group)

@@ -266,5 +266,5 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "chat.announcement", "announcement": event["announcement"]})
 
     async def page_event(self, event):
-        """The user's unread total (`lms.realtime.page_event`), for the conversation list."""
+        """The user's unread total (`lms.infra.realtime.page_event`), for the conversation list."""
         await self.send_json(event["payload"])

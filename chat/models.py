@@ -1,13 +1,12 @@
 """What the chat records: conversations between two people, their messages, how far each
 participant has read, course announcements, reports, and the moderation settings."""
 
-import time
-
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from solo.models import SingletonModel
 
 
 class Conversation(models.Model):
@@ -96,7 +95,7 @@ class Message(models.Model):
     def has_attachment(self) -> bool:
         # Not `bool(self.attachment)`: that builds a FieldFile, which points back at the
         # message, a reference cycle per message that only the garbage collector can free
-        # (and the `ws` process seldom collects: lms/gc_tuning.py).
+        # (and the `ws` process seldom collects: lms/infra/gc_tuning.py).
         return bool(self.attachment_name)
 
 
@@ -158,7 +157,7 @@ class ContactAction(models.TextChoices):
     ALLOW = "allow", "Allow (do nothing)"
 
 
-class ChatSettings(models.Model):
+class ChatSettings(SingletonModel):
     """The one row of moderation settings staff edit in the admin."""
 
     contact_action = models.CharField(
@@ -172,26 +171,9 @@ class ChatSettings(models.Model):
         help_text="Domains whose links are not outside links, one per line (the site's own always are).",
     )
 
-    CACHE_SECONDS = 5
-    _cache = None
-
     class Meta:
         verbose_name = "chat settings"
         verbose_name_plural = "chat settings"
 
     def __str__(self):
         return "Chat settings"
-
-    @classmethod
-    def load(cls) -> "ChatSettings":
-        obj, _ = cls.objects.get_or_create(pk=1)
-        return obj
-
-    @classmethod
-    def cached(cls) -> "ChatSettings":
-        """The settings as of at most CACHE_SECONDS ago (read on every message; a change in
-        the admin reaches every process within that time)."""
-        now = time.monotonic()
-        if cls._cache is None or now - cls._cache[0] > cls.CACHE_SECONDS:
-            cls._cache = (now, cls.load())
-        return cls._cache[1]

@@ -1,4 +1,4 @@
-"""What the chat puts on shared pages (registered in ChatConfig.ready, see lms/panels.py)."""
+"""What the chat puts on shared pages (registered in ChatConfig.ready, see lms/infra/panels.py)."""
 
 from chat import selectors
 

@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from lms.validators import time_zone_names
+from lms.infra.validators import time_zone_names
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""WebSocket routes of the chat app (joined in lms/routing.py, all under /ws/)."""
+"""WebSocket routes of the chat app (joined in lms/config/routing.py, all under /ws/)."""
 
 from django.urls import path
 

@@ -28,8 +28,8 @@ from chat.models import (
     Report,
 )
 from chat.moderation import find_contact_details, mask
+from lms.infra.realtime import page_event
 from lms.models import Notification, User
-from lms.realtime import page_event
 from lms.services import audit_record, notify
 
 
@@ -123,7 +123,7 @@ def _message_checked(
 
 def _moderate(body: str) -> tuple[str, str, list[str]]:
     """(body to store, status, flags) according to the staff's settings."""
-    chat_settings = ChatSettings.cached()
+    chat_settings = ChatSettings.get_solo()
     findings = find_contact_details(body, allowed_domains=chat_settings.allowed_link_domains)
     flags = sorted({f.kind for f in findings})
     if not findings or chat_settings.contact_action == ContactAction.ALLOW:

@@ -9,8 +9,8 @@ from wagtail.models import Page
 from chat import realtime, selectors, services
 from chat.forms import AnnouncementForm, MessageForm, ReportForm
 from chat.models import Announcement, Message, MessageStatus
+from lms.infra.validators import parse_id
 from lms.models import User
-from lms.validators import parse_id
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",

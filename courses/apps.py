@@ -19,7 +19,7 @@ class CoursesConfig(AppConfig):
     def ready(self):
         from courses import panels, search
         from courses.models import CoursePage, LessonPage, ModulePage
-        from lms import panels as slots
+        from lms.infra import panels as slots
 
         post_migrate.connect(_site_setup, dispatch_uid="courses.site_setup")
         # The catalog search's documents follow what is published (courses/search.py).

@@ -3,7 +3,7 @@
 Pages (written in the Wagtail admin, served by Wagtail): CourseIndexPage (the catalog at
 /courses/) → CoursePage → ModulePage → LessonPage. Each page builds what its template shows
 in `get_context()`; `serve()` adds what only a live request does (a locked lesson's 403, the
-"last lesson opened" bookmark, sharing visitors' pages with the cache of lms/pagecache.py).
+"last lesson opened" bookmark, sharing visitors' pages with the cache of lms/infra/pagecache.py).
 Snippet: Category. Records (never pages): Enrollment, LessonProgress, QuizAttempt,
 Certificate; the reads the pages need are methods of their querysets. Other writes live in
 `courses/services.py`, other careful reads in `courses/selectors.py` (both import this module,
@@ -41,7 +41,7 @@ from wagtail.url_routing import RouteResult
 from courses import search
 from courses.blocks import LESSON_BLOCKS
 from courses.moderation import moderation_decided, moderation_submitted
-from lms import pagecache
+from lms.infra import pagecache
 from lms.models import User
 
 STEP = Page.steplen  # characters per level of a page's tree path
@@ -76,7 +76,7 @@ class Category(models.Model):
 
     @classmethod
     def for_catalog(cls) -> list["Category"]:
-        """Every category, for the catalog's filter (shared: lms/pagecache.py)."""
+        """Every category, for the catalog's filter (shared: lms/infra/pagecache.py)."""
         return pagecache.shared(
             "categories", lambda: list(cls.objects.select_related("parent").order_by("parent__name", "name"))
         )
@@ -134,7 +134,7 @@ class CoursePermissionMixin:
     def get_view_restrictions(self):
         # Wagtail checks it on every view of the page (two queries). Nearly every page has
         # none: that answer is shared until a page moves or a view restriction changes
-        # (lms/pagecache.py); otherwise Wagtail's query.
+        # (lms/infra/pagecache.py); otherwise Wagtail's query.
         unrestricted = pagecache.shared(
             f"unrestricted:{self.path}",
             lambda: not super(CoursePermissionMixin, self).get_view_restrictions().exists() or None,
@@ -387,7 +387,7 @@ class CoursePage(CoursePermissionMixin, Page):
 
     def outline(self) -> list[OutlineModule]:
         """Live modules with their live lessons, in the editor's order: shared by every request
-        (lms/pagecache.py), else two queries."""
+        (lms/infra/pagecache.py), else two queries."""
         return pagecache.shared(f"course-outline:{self.pk}", self._outline_build)
 
     def _outline_build(self) -> list[OutlineModule]:

@@ -1,3 +1,3 @@
-"""WebSocket routes of the courses app (joined in lms/routing.py, all under /ws/)."""
+"""WebSocket routes of the courses app (joined in lms/config/routing.py, all under /ws/)."""
 
 websocket_urlpatterns = []

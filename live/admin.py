@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from solo.admin import SingletonModelAdmin
 
 from live import services
 from live.models import (
@@ -14,16 +15,8 @@ from live.models import (
 
 
 @admin.register(MeetingSettings)
-class MeetingSettingsAdmin(admin.ModelAdmin):
+class MeetingSettingsAdmin(SingletonModelAdmin):
     """One row: the provider new classes use, and the Jitsi domain."""
-
-    list_display = ["__str__", "provider", "jitsi_domain"]
-
-    def has_add_permission(self, request):
-        return super().has_add_permission(request) and not MeetingSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ParticipantInline(admin.TabularInline):

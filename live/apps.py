@@ -9,7 +9,7 @@ class LiveConfig(AppConfig):
     def ready(self):
         from live import panels as live_panels
         from live.services import live_group
-        from lms import panels, realtime
+        from lms.infra import panels, realtime
 
         # Booking changes ride on every page's shared socket (static/js/live.js listens).
         realtime.register(group=live_group)

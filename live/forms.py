@@ -1,7 +1,7 @@
 from django import forms
 
 from live.models import Availability, LivePreferences, WeeklyHours
-from lms.validators import validate_calendar_date
+from lms.infra.validators import validate_calendar_date
 
 
 class AvailabilityForm(forms.ModelForm):

@@ -196,7 +196,7 @@ def provider_named(name: str):
             api_base=settings.ZOOM_API_BASE,
             oauth_url=settings.ZOOM_OAUTH_URL,
         )
-    domain = MeetingSettings.load().jitsi_domain or settings.JITSI_DOMAIN
+    domain = MeetingSettings.get_solo().jitsi_domain or settings.JITSI_DOMAIN
     return JitsiProvider(domain=domain, app_id=settings.JITSI_APP_ID, app_secret=settings.JITSI_APP_SECRET)
 
 
@@ -204,7 +204,7 @@ def meeting_provider():
     """The provider for new meetings, as staff chose it."""
     from live.models import MeetingSettings
 
-    chosen = MeetingSettings.load().provider
+    chosen = MeetingSettings.get_solo().provider
     if chosen == MeetingSettings.Provider.AUTO:
         chosen = "zoom" if zoom_configured() else "jitsi"
     return provider_named(chosen)

@@ -21,6 +21,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from solo.models import SingletonModel
 
 
 class Availability(models.Model):
@@ -326,7 +327,7 @@ class Dispute(models.Model):
         return f"Dispute on class {self.live_class_id} by {self.raised_by}"
 
 
-class MeetingSettings(models.Model):
+class MeetingSettings(SingletonModel):
     """Which video provider new classes use; one row, edited by staff in Django admin."""
 
     class Provider(models.TextChoices):
@@ -345,8 +346,3 @@ class MeetingSettings(models.Model):
 
     def __str__(self):
         return "Meeting settings"
-
-    @classmethod
-    def load(cls) -> "MeetingSettings":
-        obj, _ = cls.objects.get_or_create(pk=1)
-        return obj

@@ -1,4 +1,4 @@
-"""What the live app puts into the core's shared pages (see lms/panels.py), and the
+"""What the live app puts into the core's shared pages (see lms/infra/panels.py), and the
 booking widget's context, which the teacher's profile and the widget's own views share."""
 
 from datetime import datetime, timedelta

@@ -4,7 +4,7 @@ attendance, disputes, reminders and expiry.
 Every function validates first and raises `BookingError` with a message for people;
 views show it. Everybody concerned hears about a change after commit: an in-app
 notification (`lms.services.notify`), a calendar email with an .ics (live.tasks) and,
-for open pages, a `live.booking` event on the shared page socket (see lms/realtime.py).
+for open pages, a `live.booking` event on the shared page socket (see lms/infra/realtime.py).
 """
 
 import logging
@@ -30,7 +30,7 @@ from live.models import (
     ReminderDelivery,
     WeeklyHours,
 )
-from lms import realtime
+from lms.infra import realtime
 from lms.models import Role, User
 from lms.services import notify, notify_staff
 
@@ -44,7 +44,7 @@ class BookingError(Exception):
 
 
 def live_group(user_id: int) -> str:
-    """A user's live-class events, forwarded by the shared page socket (lms.realtime)."""
+    """A user's live-class events, forwarded by the shared page socket (lms.infra.realtime)."""
     return f"live-user-{user_id}"
 
 

@@ -9,12 +9,12 @@ class LmsConfig(AppConfig):
     verbose_name = "Lyceum"
 
     def ready(self):
-        from lms import pagecache
+        from lms.infra import pagecache
         from lms.roles import role_groups_ensure
 
         # Permissions exist only after migrate, so the role groups are refreshed then.
         post_migrate.connect(role_groups_ensure, dispatch_uid="lms.role_groups_ensure")
-        # The shared page cache's one registry of what invalidates it (lms/pagecache.py).
+        # The shared page cache's one registry of what invalidates it (lms/infra/pagecache.py).
         pagecache.connect()
 
 

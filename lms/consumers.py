@@ -1,7 +1,7 @@
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from lms import realtime
+from lms.infra import realtime
 from lms.selectors import unread_notification_count
 
 
@@ -11,7 +11,7 @@ def user_group(user_id: int) -> str:
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
     """The one socket every page of a signed-in user keeps open: the bell's unread
-    count, and the apps' per-user events registered in `lms.realtime`."""
+    count, and the apps' per-user events registered in `lms.infra.realtime`."""
 
     async def connect(self):
         user = self.scope["user"]
@@ -38,5 +38,5 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "notifications.unread", "count": event["count"]})
 
     async def page_event(self, event):
-        """An app's event for open pages (`lms.realtime.page_event`), sent on as it is."""
+        """An app's event for open pages (`lms.infra.realtime.page_event`), sent on as it is."""
         await self.send_json(event["payload"])

@@ -1,7 +1,7 @@
 from django import forms
 
+from lms.infra.validators import time_zone_names
 from lms.models import TeacherProfile, User
-from lms.validators import time_zone_names
 
 
 def time_zone_choices():

@@ -13,7 +13,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
 
-from lms.validators import validate_image_upload, validate_time_zone
+from lms.infra.validators import validate_image_upload, validate_time_zone
 
 
 class Role(models.TextChoices):

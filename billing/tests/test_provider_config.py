@@ -78,7 +78,7 @@ def _settings_in_a_fresh_process(tmp_path, **env) -> str:
         [sys.executable, "-c", code],
         env={
             "PATH": "/usr/bin:/bin",
-            "DJANGO_SETTINGS_MODULE": "lms.settings",
+            "DJANGO_SETTINGS_MODULE": "lms.config.settings",
             "SECRET_KEY": "x" * 50,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
             **env,
@@ -103,7 +103,7 @@ def _check_deploy(tmp_path, **env) -> subprocess.CompletedProcess:
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         env={
             "PATH": "/usr/bin:/bin",
-            "DJANGO_SETTINGS_MODULE": "lms.settings",
+            "DJANGO_SETTINGS_MODULE": "lms.config.settings",
             "DEBUG": "0",
             "SECRET_KEY": "x" * 20 + "-production-secret-with-enough-entropy-1234567890",
             "ALLOWED_HOSTS": "lyceum.example.com",

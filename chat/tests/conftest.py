@@ -1,15 +1,6 @@
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def _fresh_chat_settings():
-    from chat.models import ChatSettings
-
-    ChatSettings._cache = None
-    yield
-    ChatSettings._cache = None
-
-
 def make_course(teacher, *, students: int = 0, slug: str = "algebra"):
     """A published course taught by `teacher`, with `students` new students enrolled."""
     from courses.models import CoursePage

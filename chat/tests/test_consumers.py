@@ -446,7 +446,7 @@ async def _session_cookie(user) -> str:
 
 
 async def test_session_authenticates_and_origin_is_checked(people):
-    from lms.asgi import application
+    from lms.config.asgi import application
 
     _, student, _, conversation = people
     cookie = await _session_cookie(student)

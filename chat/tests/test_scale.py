@@ -37,7 +37,7 @@ def database_url() -> str:
 def asgi_servers(count: int, **environ: str):
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "lms.settings_test",
+        "DJANGO_SETTINGS_MODULE": "lms.config.settings_test",
         "DATABASE_URL": database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "CONN_MAX_AGE": "0",
@@ -46,7 +46,16 @@ def asgi_servers(count: int, **environ: str):
     ports = [free_port() for _ in range(count)]
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "lms.asgi:application", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "lms.config.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
             env=env,
             cwd=settings.BASE_DIR,
             stdout=subprocess.DEVNULL,

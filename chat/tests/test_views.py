@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from chat.models import Conversation, Message, Report
+from chat.models import ChatSettings, Conversation, Message, Report
 from chat.tests.factories import pdf_upload, png_upload, post, start_conversation
 from lms.models import AuditLogEntry, Role
 from lms.tests.factories import make_user
@@ -93,7 +93,7 @@ def test_staff_start_by_email_students_cannot(client, staff_user, student, teach
 
 
 def test_message_panels(rf, enrolled, teacher, other_teacher, course):
-    from lms.panels import render_slot
+    from lms.infra.panels import render_slot
 
     request = rf.get("/")
     request.user = enrolled
@@ -299,4 +299,12 @@ def test_admin_queue_and_actions(client, superuser, conversation, enrolled, teac
     enrolled.refresh_from_db()
     assert enrolled.chat_suspended
     assert AuditLogEntry.objects.filter(action="chat.user.suspend").exists()
-    assert client.get(reverse("admin:chat_chatsettings_changelist")).status_code == 302
+    # The one row of settings opens straight on its form; saving it reaches the next message.
+    page = client.get(reverse("admin:chat_chatsettings_changelist"))
+    assert page.status_code == 200 and "Contact action" in page.content.decode()
+    saved = client.post(
+        reverse("admin:chat_chatsettings_changelist"), {"contact_action": "hold", "allowed_link_domains": ""}
+    )
+    assert saved.status_code == 302
+    assert ChatSettings.get_solo().contact_action == "hold"
+    assert AuditLogEntry.objects.filter(action="admin.change", target_repr="Chat settings").exists()

@@ -8,7 +8,7 @@ from lms.consumers import NotificationConsumer
 
 
 def communicator(user):
-    """The shared page socket, which forwards live.booking events (lms/realtime.py)."""
+    """The shared page socket, which forwards live.booking events (lms/infra/realtime.py)."""
     comm = WebsocketCommunicator(NotificationConsumer.as_asgi(), "/ws/notifications/")
     comm.scope["user"] = user
     return comm

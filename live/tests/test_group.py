@@ -96,7 +96,7 @@ def test_course_page_panel_and_htmx_registration(group_class, course, teacher):
     from django.test import Client, RequestFactory
     from django.urls import reverse
 
-    from lms import panels
+    from lms.infra import panels
 
     student = enrolled_student(course)
     request = RequestFactory().get("/")

@@ -291,7 +291,7 @@ def test_calendar_feed_lists_the_users_classes(confirmed, student, other_teacher
 def test_dashboards_and_nav_show_live_panels(pending, london_teacher, student):
     from django.test import RequestFactory
 
-    from lms import panels
+    from lms.infra import panels
 
     request = RequestFactory().get("/")
     request.user = london_teacher

@@ -5,8 +5,8 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+import lms.infra.validators
 import lms.models
-import lms.validators
 
 
 class Migration(migrations.Migration):
@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
                 (
                     "photo",
                     models.ImageField(
-                        blank=True, upload_to="avatars/%Y/%m/", validators=[lms.validators.validate_image_upload]
+                        blank=True, upload_to="avatars/%Y/%m/", validators=[lms.infra.validators.validate_image_upload]
                     ),
                 ),
                 (
@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
                         default="UTC",
                         help_text="Every time on the site is shown in this zone.",
                         max_length=64,
-                        validators=[lms.validators.validate_time_zone],
+                        validators=[lms.infra.validators.validate_time_zone],
                     ),
                 ),
                 ("chat_suspended", models.BooleanField(default=False)),

@@ -30,12 +30,21 @@ def database_url() -> str:
 
 
 def start_asgi(env: dict, log_path: Path, *, timeout: float = 60) -> tuple[subprocess.Popen, str]:
-    """uvicorn serving `lms.asgi:application` with `env` over this process's environment;
+    """uvicorn serving `lms.config.asgi:application` with `env` over this process's environment;
     returns once `/healthz` answers."""
     port = free_port()
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "lms.asgi:application", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "lms.config.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
             env={**os.environ, **env},
             stdout=log,
             stderr=subprocess.STDOUT,

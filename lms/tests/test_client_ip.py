@@ -25,7 +25,12 @@ def _settings_for_one_proxy() -> dict:
         "import json,django;django.setup();from django.conf import settings as s;"
         "print(json.dumps({k: getattr(s, k) for k in dir(s) if 'PROXY' in k}))"
     )
-    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "lms.settings", "DEBUG": "1", "TRUSTED_PROXY_COUNT": "1"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "lms.config.settings",
+        "DEBUG": "1",
+        "TRUSTED_PROXY_COUNT": "1",
+    }
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)

@@ -3,9 +3,10 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
-from lms import realtime, services
-from lms.asgi import application
+from lms import services
+from lms.config.asgi import application
 from lms.consumers import NotificationConsumer
+from lms.infra import realtime
 
 
 def communicator_for(user) -> WebsocketCommunicator:

@@ -1,7 +1,7 @@
 """A server process holds a bounded number of PostgreSQL connections, however many requests
 and sockets it serves at once, and gives the extra ones back when idle (issue 16.6).
 
-The server runs the production settings module (`lms.settings`), as the `ws` process does.
+The server runs the production settings module (`lms.config.settings`), as the `ws` process does.
 """
 
 import asyncio
@@ -68,7 +68,7 @@ class Peak:
 def ws_process(transactional_db, tmp_path):
     app_name = f"lyceum-pool-{uuid.uuid4().hex[:8]}"
     env = {
-        "DJANGO_SETTINGS_MODULE": "lms.settings",
+        "DJANGO_SETTINGS_MODULE": "lms.config.settings",
         "DEBUG": "1",
         "DATABASE_URL": servers.database_url(),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",

@@ -396,7 +396,7 @@ async def test_socket_frames_get_error_frames_and_keep_the_socket(capsys, settin
     from channels.db import database_sync_to_async
     from channels.testing import WebsocketCommunicator
 
-    from lms.routing import websocket_urlpatterns
+    from lms.config.routing import websocket_urlpatterns
 
     @database_sync_to_async
     def setup():

@@ -16,7 +16,7 @@ def test_redis_url_switches_cache_and_channels_to_redis(db):
     from django.core.cache import cache
     from django_q.brokers import get_broker
 
-    assert settings.CACHES["default"]["BACKEND"] == "lms.cache.RedisCache"  # django-redis
+    assert settings.CACHES["default"]["BACKEND"] == "lms.infra.cache.RedisCache"  # django-redis
     assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
     # The task queue stays in the database, so a Redis outage loses no task.
     assert type(get_broker()).__name__ == "ORM"
@@ -95,17 +95,19 @@ def test_racing_role_changes_apply_once(transactional_db, staff_user, superuser,
     assert Notification.objects.filter(user=student, kind="role").count() == 1
 
 
-@pytest.mark.parametrize(("module", "threshold0"), [("lms.wsgi", None), ("lms.asgi", 50_000)], ids=["web", "ws"])
+@pytest.mark.parametrize(
+    ("module", "threshold0"), [("lms.config.wsgi", None), ("lms.config.asgi", 50_000)], ids=["web", "ws"]
+)
 def test_web_and_ws_processes_freeze_what_the_app_loaded(module, threshold0):
     """A full collection of what Django and Wagtail load stalled a gunicorn worker for
-    120-225 ms (lms/gc_tuning.py): both entry points leave it out of collections."""
+    120-225 ms (lms/infra/gc_tuning.py): both entry points leave it out of collections."""
     import json
     import os
     import subprocess
     import sys
 
     script = f"import gc, json, {module}; print(json.dumps([gc.get_freeze_count(), gc.get_threshold()[0]]))"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lms.settings_test"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lms.config.settings_test"}
     done = subprocess.run(
         [sys.executable, "-c", script], env=env, cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=120
     )

@@ -1,4 +1,4 @@
-"""The shared page cache (lms/pagecache.py): visitors get the catalog and course pages from it,
+"""The shared page cache (lms/infra/pagecache.py): visitors get the catalog and course pages from it,
 every request header that selects a response keys it, and every change its registry names
 shows on the next request. Nothing signed-in people see is ever served from it."""
 
@@ -12,7 +12,7 @@ from courses import services as course_services
 from courses.models import Category
 from courses.tests.factories import lessons_of, make_course
 from live import services as live_services
-from lms import pagecache
+from lms.infra import pagecache
 from lms.models import Role
 from lms.tests.factories import make_user
 

@@ -37,7 +37,7 @@ def redis_server(tmp_path):
 @pytest.fixture
 def site(redis_server, transactional_db, tmp_path):
     env = {
-        "DJANGO_SETTINGS_MODULE": "lms.settings",
+        "DJANGO_SETTINGS_MODULE": "lms.config.settings",
         "DEBUG": "1",
         "DATABASE_URL": servers.database_url(),
         "REDIS_URL": redis_server.url,

@@ -555,7 +555,7 @@ class TestStaffAdmin:
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     env = {
         "PATH": "/usr/bin:/bin",
-        "DJANGO_SETTINGS_MODULE": "lms.settings",
+        "DJANGO_SETTINGS_MODULE": "lms.config.settings",
         "DEBUG": "0",
         "SECRET_KEY": "x" * 20 + "-production-secret-with-enough-entropy-1234567890",
         "ALLOWED_HOSTS": "lyceum.example.com",
@@ -575,7 +575,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
 def test_secret_key_is_required_when_debug_is_off(tmp_path):
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
-        env={"PATH": "/usr/bin:/bin", "DEBUG": "0", "DJANGO_SETTINGS_MODULE": "lms.settings"},
+        env={"PATH": "/usr/bin:/bin", "DEBUG": "0", "DJANGO_SETTINGS_MODULE": "lms.config.settings"},
         capture_output=True,
         text=True,
         timeout=120,
@@ -637,7 +637,7 @@ def test_development_media_never_serves_documents_or_chat_attachments(client, se
 
     from django.urls import clear_url_caches
 
-    import lms.urls
+    import lms.config.urls
 
     (tmp_path / "documents").mkdir()
     (tmp_path / "documents" / "secret.pdf").write_bytes(b"%PDF-1.4 secret")
@@ -645,14 +645,14 @@ def test_development_media_never_serves_documents_or_chat_attachments(client, se
     (tmp_path / "avatars" / "me.txt").write_bytes(b"public")
     settings.MEDIA_ROOT = str(tmp_path)
     try:
-        importlib.reload(lms.urls)
+        importlib.reload(lms.config.urls)
         clear_url_caches()
         assert client.get("/media/avatars/me.txt").status_code == 200
         assert client.get("/media/documents/secret.pdf").status_code == 404
         assert client.get("/media/chat/2026/11/x.pdf").status_code == 404
     finally:
         settings.DEBUG = False
-        importlib.reload(lms.urls)
+        importlib.reload(lms.config.urls)
         clear_url_caches()
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lms.urls import urlpatterns as site_urlpatterns
+from lms.config.urls import urlpatterns as site_urlpatterns
 
 
 def boom(request):

@@ -8,15 +8,15 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.config.settings")
 django_asgi_app = get_asgi_application()  # sets Django up before the routing imports models
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from lms.gc_tuning import tune_for_many_sockets  # noqa: E402
-from lms.routing import websocket_urlpatterns  # noqa: E402
+from lms.config.routing import websocket_urlpatterns  # noqa: E402
+from lms.infra.gc_tuning import tune_for_many_sockets  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

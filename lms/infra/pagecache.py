@@ -97,7 +97,7 @@ def connect() -> None:
     """Connect every change in `CHANGES` to `changed` (called once, in LmsConfig.ready)."""
     for number, change in enumerate(CHANGES):
         change.signal.connect(
-            _receiver(change), sender=change.sender, weak=False, dispatch_uid=f"lms.pagecache.{number}"
+            _receiver(change), sender=change.sender, weak=False, dispatch_uid=f"lms.infra.pagecache.{number}"
         )
 
 

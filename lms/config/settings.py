@@ -11,7 +11,7 @@ import environ
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
 # A local `.env` (made by `make run` from `.env.example`) fills in what the real
@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "template_partials",
     "tailwind",
     "django_q",
+    "solo",
     # Django
     "lms.apps.LmsAdminConfig",
     "django.contrib.auth",
@@ -81,7 +82,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "lms.middleware.ContentSecurityPolicyMiddleware",
+    "lms.infra.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -89,19 +90,19 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "lms.middleware.MalformedInputMiddleware",
+    "lms.infra.middleware.MalformedInputMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "lms.middleware.UserTimezoneMiddleware",
-    "lms.middleware.StaffAreaGuardMiddleware",
-    # Visitors' shared pages (lms/pagecache.py): keyed by the time zone the middleware above set.
-    "lms.pagecache.VisitorPageCacheMiddleware",
+    "lms.infra.middleware.UserTimezoneMiddleware",
+    "lms.infra.middleware.StaffAreaGuardMiddleware",
+    # Visitors' shared pages (lms/infra/pagecache.py): keyed by the time zone the middleware above set.
+    "lms.infra.pagecache.VisitorPageCacheMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
-ROOT_URLCONF = "lms.urls"
-WSGI_APPLICATION = "lms.wsgi.application"
-ASGI_APPLICATION = "lms.asgi.application"
+ROOT_URLCONF = "lms.config.urls"
+WSGI_APPLICATION = "lms.config.wsgi.application"
+ASGI_APPLICATION = "lms.config.asgi.application"
 
 TEMPLATES = [
     {
@@ -154,7 +155,7 @@ if REDIS_URL:
     # While Redis is unreachable every cache call is a logged miss instead of an error
     # (django-redis' IGNORE_EXCEPTIONS; docs/deploy.md, "When Redis is down").
     _redis_cache = {
-        "BACKEND": "lms.cache.RedisCache",
+        "BACKEND": "lms.infra.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
     }
@@ -174,6 +175,10 @@ else:
         "renditions": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "renditions"},
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# One-row settings staff edit in the admin (chat moderation, meeting provider; django-solo):
+# read from the shared cache, replaced there when staff save them.
+SOLO_CACHE = "default"
 
 # django-q2 with the database as its broker, Redis or not: a task is a row, queued by the
 # same PostgreSQL that holds the write it follows, so a Redis outage loses no email. A task
@@ -352,7 +357,7 @@ if not DEBUG:
     # The `/healthz` probe comes from the load balancer over plain HTTP.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
-# --- Content-Security-Policy (django-csp; lms.middleware.ContentSecurityPolicyMiddleware) ---
+# --- Content-Security-Policy (django-csp; lms.infra.middleware.ContentSecurityPolicyMiddleware) ---
 # The site's own pages run only our static scripts: no inline script, no eval, no outside
 # host. Inline <script> must carry the request's nonce ({% load csp %}{% script %}).
 # Pages cached whole must not carry a nonce, so none uses one today.

@@ -8,8 +8,8 @@ import os
 
 os.environ.setdefault("DEBUG", "1")
 
-from lms.settings import *  # noqa: F403
-from lms.settings import BASE_DIR, CACHES, CHANNEL_LAYERS, DATABASES, Q_CLUSTER, REDIS_URL
+from lms.config.settings import *  # noqa: F403
+from lms.config.settings import BASE_DIR, CACHES, CHANNEL_LAYERS, DATABASES, Q_CLUSTER, REDIS_URL
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = os.environ.get("TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")

@@ -4,11 +4,11 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.config.settings")
 
 application = get_wsgi_application()
 
-import lms.urls  # noqa: E402, F401 - every view, loaded now so it is frozen with the rest
-from lms.gc_tuning import freeze_loaded_app  # noqa: E402
+import lms.config.urls  # noqa: E402, F401 - every view, loaded now so it is frozen with the rest
+from lms.infra.gc_tuning import freeze_loaded_app  # noqa: E402
 
 freeze_loaded_app()  # in each gunicorn worker: it imports this module once

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lms.validators import time_zone_names
+from lms.infra.validators import time_zone_names
 
 # Visitors who are not signed in get the zone their browser reports (set by base.html).
 TIME_ZONE_COOKIE = "tz"
