@@ -61,8 +61,6 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.socialaccount",
-    "allauth.socialaccount.providers.google",
-    "allauth.socialaccount.providers.openid_connect",
     # Front end and jobs
     "csp",
     "django_htmx",
@@ -275,6 +273,9 @@ if env("OIDC_CLIENT_ID", default="") and env("OIDC_SERVER_URL", default=""):
             }
         ]
     }
+# A provider's app (and so its login URLs) exists only when it is configured: unconfigured,
+# /accounts/google/login/ would be a 500 (no app to sign in with), not a 404.
+INSTALLED_APPS += [f"allauth.socialaccount.providers.{provider}" for provider in SOCIALACCOUNT_PROVIDERS]
 
 # --- Email ------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

@@ -100,7 +100,7 @@ def test_racing_role_changes_apply_once(transactional_db, staff_user, superuser,
 )
 def test_web_and_ws_processes_freeze_what_the_app_loaded(module, threshold0):
     """A full collection of what Django and Wagtail load stalled a gunicorn worker for
-    120-225 ms (lms/infra/gc_tuning.py): both entry points leave it out of collections."""
+    a long pause (lms/infra/gc_tuning.py): both entry points leave it out of collections."""
     import json
     import os
     import subprocess

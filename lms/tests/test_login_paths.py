@@ -135,3 +135,9 @@ def test_a_verified_account_without_two_factor_still_signs_in_through_allauth(st
     # Signed in, the old login URLs just pass through.
     assert client.get("/admin/login/?next=/admin/")["Location"] == "/admin/"
     assert client.get("/cms/login/")["Location"] == "/cms/"
+
+
+@pytest.mark.parametrize("url", ["/accounts/google/login/", "/accounts/google/login/callback/"])
+def test_a_sign_in_provider_that_is_not_configured_has_no_pages(client, db, url):
+    # With no GOOGLE_CLIENT_ID the provider's pages were a 500 (no app to sign in with).
+    assert client.get(url).status_code == 404
