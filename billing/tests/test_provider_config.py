@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from billing.models import Customer, LedgerEntry, LedgerTransaction, Payment, Plan, Receipt, Subscription, WebhookEvent
 from courses.models import Enrollment
+from lms.tests.production import check_deploy
 
 
 @pytest.fixture
@@ -98,31 +99,13 @@ def test_the_test_provider_is_off_in_production_unless_loudly_enabled(tmp_path):
     assert staging == "True"
 
 
-def _check_deploy(tmp_path, **env) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        env={
-            "PATH": "/usr/bin:/bin",
-            "DJANGO_SETTINGS_MODULE": "lms.config.settings",
-            "DEBUG": "0",
-            "SECRET_KEY": "x" * 20 + "-production-secret-with-enough-entropy-1234567890",
-            "ALLOWED_HOSTS": "lyceum.example.com",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-            **env,
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_check_deploy_fails_while_the_test_provider_is_on_in_production(tmp_path):
-    result = _check_deploy(tmp_path, BILLING_TEST_PROVIDER_IN_PRODUCTION_I_UNDERSTAND="1")
+    result = check_deploy(tmp_path, BILLING_TEST_PROVIDER_IN_PRODUCTION_I_UNDERSTAND="1")
     assert result.returncode != 0
     assert "billing.E001" in result.stderr + result.stdout
     assert "test payment provider" in result.stderr + result.stdout
     # With Stripe configured the switch has no effect, so nothing to report.
-    with_stripe = _check_deploy(
+    with_stripe = check_deploy(
         tmp_path, BILLING_TEST_PROVIDER_IN_PRODUCTION_I_UNDERSTAND="1", STRIPE_SECRET_KEY="sk_live_x"
     )
     assert with_stripe.returncode == 0, with_stripe.stdout + with_stripe.stderr

@@ -2,13 +2,8 @@
 
 import asyncio
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from contextlib import contextmanager
 
 import pytest
@@ -18,71 +13,28 @@ from django.test import Client
 
 from chat.tests.factories import start_conversation
 from lms.models import Role
+from lms.tests import servers
 from lms.tests.factories import make_user
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @contextmanager
-def asgi_servers(count: int, **environ: str):
+def asgi_servers(count: int, tmp_path, **environ: str):
+    """`count` uvicorn processes on this test's database and Redis: their ports and processes."""
     env = {
-        **os.environ,
         "DJANGO_SETTINGS_MODULE": "lms.config.settings_test",
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": servers.database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "CONN_MAX_AGE": "0",
         **environ,
     }
-    ports = [free_port() for _ in range(count)]
-    processes = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "lms.config.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            env=env,
-            cwd=settings.BASE_DIR,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        for port in ports
-    ]
+    started = []
     try:
-        deadline = time.monotonic() + 60
-        for port, process in zip(ports, processes, strict=True):
-            while True:
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
-                    break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(process.stderr.read().decode()[-3000:]) from None
-                    time.sleep(0.2)
-        yield ports, processes
+        for index in range(count):
+            started.append(servers.start_asgi(env, tmp_path / f"asgi-{index}.log"))
+        yield [int(url.rsplit(":", 1)[1]) for _, url in started], [process for process, _ in started]
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        for process, _ in started:
+            servers.stop(process)
 
 
 def session_cookie(user) -> str:
@@ -129,13 +81,13 @@ async def exchange(port_a: int, port_b: int, conversation_id: int, cookie_a: str
 
 @pytest.mark.redis
 @pytest.mark.postgres
-def test_two_servers_deliver_each_others_messages(transactional_db):
+def test_two_servers_deliver_each_others_messages(transactional_db, tmp_path):
     staff = make_user(Role.STAFF, display_name="Stella Staff")
     student = make_user(Role.STUDENT, display_name="Sam Student")
     conversation = start_conversation(staff, student)
     cookie_student, cookie_staff = session_cookie(student), session_cookie(staff)
     connection.close()  # the servers' connections must not wait on ours
-    with asgi_servers(2) as ((port_a, port_b), _):
+    with asgi_servers(2, tmp_path) as ((port_a, port_b), _):
         received = asyncio.run(exchange(port_a, port_b, conversation.pk, cookie_student, cookie_staff))
     assert [re.search(r"data-body>(.*?)<", html).group(1) for html in received] == [
         "from B 0",
@@ -176,12 +128,12 @@ async def presence_after_a_kill(ports, processes, conversation_id: int, cookie_a
 
 @pytest.mark.redis
 @pytest.mark.postgres
-def test_a_killed_servers_users_go_offline_within_two_heartbeats(transactional_db):
+def test_a_killed_servers_users_go_offline_within_two_heartbeats(transactional_db, tmp_path):
     staff = make_user(Role.STAFF)
     student = make_user(Role.STUDENT)
     conversation = start_conversation(staff, student)
     cookies = session_cookie(student), session_cookie(staff)
     connection.close()
-    with asgi_servers(2, CHAT_HEARTBEAT_SECONDS="1") as (ports, processes):
+    with asgi_servers(2, tmp_path, CHAT_HEARTBEAT_SECONDS="1") as (ports, processes):
         heard = asyncio.run(presence_after_a_kill(ports, processes, conversation.pk, *cookies))
     assert heard == [False]  # after at most two heartbeats (2 s), once

@@ -17,6 +17,7 @@ from PIL import Image
 from lms import services
 from lms.models import AuditLogEntry, Notification, NotificationPreference, Role, User
 from lms.tests.factories import PASSWORD
+from lms.tests.production import PRODUCTION_SECRET_KEY, check_deploy
 
 pytestmark = pytest.mark.django_db
 
@@ -567,21 +568,7 @@ class TestStaffAdmin:
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "DJANGO_SETTINGS_MODULE": "lms.config.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": "x" * 20 + "-production-secret-with-enough-entropy-1234567890",
-        "ALLOWED_HOSTS": "lyceum.example.com",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-    }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = check_deploy(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
@@ -616,7 +603,7 @@ def test_an_unconfigured_checkout_runs_management_commands_as_development(tmp_pa
 
 @pytest.mark.skipif(Path(".env").exists(), reason="a local .env sets DEBUG for every command (CI's clone has none)")
 def test_a_deployment_with_a_secret_key_keeps_debug_off_in_management_commands(tmp_path):
-    secret = "x" * 20 + "-production-secret-with-enough-entropy-1234567890"
+    secret = PRODUCTION_SECRET_KEY
     show_debug = "from django.conf import settings; print(settings.DEBUG)"
     result = _manage("shell", "-c", show_debug, env={"SECRET_KEY": secret}, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
