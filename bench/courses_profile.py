@@ -13,8 +13,9 @@ SQL queries per request are counted on a separate pass.
       --redis-url redis://127.0.0.1:6379/12 [--requests 300] [--profile lesson [--sort tottime]]
 
 The database must be seeded already (a first run of bench/courses_bench.py, or --seed).
-`--profile NAME` runs the scenario again under cProfile and prints the functions it spent
-the most time in (cumulative by default), to see where a request's CPU goes.
+`--show-queries NAME` prints the SQL of one of its requests; `--profile NAME` runs the
+scenario again under cProfile (timing CPU) and prints the functions it spent the most time
+in (cumulative by default), to see where a request's CPU goes.
 """
 
 import argparse
@@ -86,6 +87,18 @@ def _count_queries(client, requests) -> list[int]:
     return counts
 
 
+def _print_queries(client, request) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    path, meta = request
+    with CaptureQueriesContext(connection) as queries:
+        client.get(path, **meta)
+    print(f"GET {path}: {len(queries.captured_queries)} queries")
+    for query in queries.captured_queries:
+        print(f"  {query['sql'][:400]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/lyceum_courses_bench")
@@ -96,6 +109,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=100, help="untimed requests per scenario first")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--profile", choices=SCENARIOS, help="also profile this scenario with cProfile")
+    parser.add_argument("--show-queries", choices=SCENARIOS, help="print the SQL of one request of this scenario")
     parser.add_argument("--sort", default="cumulative", help="pstats sort key for --profile")
     parser.add_argument("--lines", type=int, default=45, help="functions --profile prints")
     args = parser.parse_args()
@@ -131,6 +145,8 @@ def main() -> None:
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         counted = _count_queries(client, (rest or timed)[-40:])
         n = len(timed)
+        if args.show_queries == name:
+            _print_queries(client, (rest or timed)[-41])
         print(
             f"{name:<10} {1000 * cpu / n:>10.2f} {1000 * wall / n:>11.2f} "
             f"{sum(counted) / len(counted):>8.1f} ({min(counted)}–{max(counted)})",
@@ -138,7 +154,7 @@ def main() -> None:
         )
         if args.profile == name:
             profiled = (rest or timed)[: args.requests]
-            profiler = cProfile.Profile()
+            profiler = cProfile.Profile(time.process_time)  # CPU, as the timing above
             profiler.runcall(_send, client, profiled)
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out)
