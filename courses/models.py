@@ -40,6 +40,7 @@ from wagtail.url_routing import RouteResult
 
 from courses import search
 from courses.blocks import LESSON_BLOCKS
+from courses.forms import CoursePageForm
 from courses.moderation import moderation_decided, moderation_submitted
 from lms.infra import pagecache
 from lms.models import User
@@ -347,6 +348,7 @@ class CoursePage(CoursePermissionMixin, Page):
     ]
     parent_page_types = ["courses.CourseIndexPage"]
     subpage_types = ["courses.ModulePage"]
+    base_form_class = CoursePageForm  # only files the editor may choose (courses/forms.py)
 
     objects = PageManager.from_queryset(CoursePageQuerySet)()
 
@@ -542,6 +544,7 @@ class LessonPage(CoursePermissionMixin, Page):
     search_fields = Page.search_fields + [index.SearchField("body")]
     parent_page_types = ["courses.ModulePage"]
     subpage_types = []
+    base_form_class = CoursePageForm  # only files the editor may choose (courses/forms.py)
 
     class Meta:
         verbose_name = "lesson"
