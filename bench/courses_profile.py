@@ -13,9 +13,10 @@ SQL queries per request are counted on a separate pass.
       --redis-url redis://127.0.0.1:6379/12 [--requests 300] [--profile lesson [--sort tottime]]
 
 The database must be seeded already (a first run of bench/courses_bench.py, or --seed).
-`--show-queries NAME` prints the SQL of one of its requests; `--profile NAME` runs the
-scenario again under cProfile (timing CPU) and prints the functions it spent the most time
-in (cumulative by default), to see where a request's CPU goes.
+`--show-queries NAME` prints the SQL of one of its requests; `--profile NAME[,NAME…]` runs
+the scenarios again under cProfile (timing CPU) and prints the Python function calls per
+request (a count of the work that does not move with the machine's load) and the functions
+they spent the most time in (cumulative by default), to see where a request's CPU goes.
 """
 
 import argparse
@@ -108,12 +109,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="timed requests per scenario")
     parser.add_argument("--warmup", type=int, default=100, help="untimed requests per scenario first")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
-    parser.add_argument("--profile", choices=SCENARIOS, help="also profile this scenario with cProfile")
+    parser.add_argument("--profile", default="", help="also profile these scenarios (comma-separated) with cProfile")
     parser.add_argument("--show-queries", choices=SCENARIOS, help="print the SQL of one request of this scenario")
     parser.add_argument("--sort", default="cumulative", help="pstats sort key for --profile")
-    parser.add_argument("--lines", type=int, default=45, help="functions --profile prints")
+    parser.add_argument("--lines", type=int, default=45, help="functions --profile prints (0: only the count)")
     args = parser.parse_args()
     _configure(args)
+    profiled_scenarios = [s for s in args.profile.split(",") if s]
 
     import django
 
@@ -135,7 +137,7 @@ def main() -> None:
         elif name == "dashboard":  # one per student; a repeat costs what a first visit does
             requests = (requests * (1 + total // max(len(requests), 1)))[:total]
         # Timed, profiled and counted requests are all distinct (no student × lesson twice).
-        need = total + (args.requests if args.profile == name else 0) + 40
+        need = total + (args.requests if name in profiled_scenarios else 0) + 40
         if len(requests) < need and name not in ("floor", "dashboard"):
             raise SystemExit(f"{name}: only {len(requests)} planned requests, {need} needed")
         warm, timed, rest = requests[: args.warmup], requests[args.warmup : total], requests[total:]
@@ -152,14 +154,18 @@ def main() -> None:
             f"{sum(counted) / len(counted):>8.1f} ({min(counted)}–{max(counted)})",
             flush=True,
         )
-        if args.profile == name:
+        if name in profiled_scenarios:
             profiled = (rest or timed)[: args.requests]
             profiler = cProfile.Profile(time.process_time)  # CPU, as the timing above
             profiler.runcall(_send, client, profiled)
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out)
-            stats.sort_stats(args.sort).print_stats(args.lines)
-            print(f"\ncProfile of {len(profiled)} {name} requests, by {args.sort}:\n{out.getvalue()}")
+            # Python function calls per request: a measure of the work done that, unlike
+            # time, does not move with what else the machine runs.
+            print(f"{name:<10} {stats.total_calls / len(profiled):>10,.0f} Python function calls per request")
+            if args.lines:
+                stats.sort_stats(args.sort).print_stats(args.lines)
+                print(f"\ncProfile of {len(profiled)} {name} requests, by {args.sort}:\n{out.getvalue()}")
 
 
 if __name__ == "__main__":
