@@ -4,7 +4,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Case, F, IntegerField, Q, Sum, When
+from django.db.models import Case, F, IntegerField, Prefetch, Q, Sum, When
 from django.db.models.functions import TruncDay, TruncMonth
 from django.utils import timezone
 
@@ -44,9 +44,13 @@ def student_history(*, user) -> dict:
 
 
 def recent_payments(*, user, limit: int = 3) -> list[Payment]:
+    """The latest payments; their course titles and plans are read only when there are some
+    (a join with the whole course page cost more than the payments themselves)."""
+    from courses.models import CoursePage
+
     return list(
-        Payment.objects.filter(user=user, status__in=[*Payment.REFUNDABLE, Payment.Status.REFUNDED]).select_related(
-            "course", "subscription__plan"
+        Payment.objects.filter(user=user, status__in=[*Payment.REFUNDABLE, Payment.Status.REFUNDED]).prefetch_related(
+            Prefetch("course", queryset=CoursePage.objects.only("title")), "subscription__plan"
         )[:limit]
     )
 

@@ -32,7 +32,7 @@ from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images import get_image_model
-from wagtail.models import AbstractGroupApprovalTask, Page, PageManager, PagePermissionTester, PageViewRestriction
+from wagtail.models import AbstractGroupApprovalTask, Page, PageManager, PagePermissionTester
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
@@ -40,6 +40,7 @@ from wagtail.url_routing import RouteResult
 
 from courses import search
 from courses.blocks import LESSON_BLOCKS
+from courses.forms import CoursePageForm
 from courses.moderation import moderation_decided, moderation_submitted
 from lms.infra import pagecache
 from lms.models import User
@@ -127,22 +128,12 @@ class CoursePermissionTester(PagePermissionTester):
         return super().can_delete(ignore_bulk=ignore_bulk) and self._course_teacher()
 
 
-class CoursePermissionMixin:
+class CoursePermissionMixin(pagecache.SharedViewRestrictions):
     def permissions_for_user(self, user):
         return CoursePermissionTester(user, self)
 
-    def get_view_restrictions(self):
-        # Wagtail checks it on every view of the page (two queries). Nearly every page has
-        # none: that answer is shared until a page moves or a view restriction changes
-        # (lms/infra/pagecache.py); otherwise Wagtail's query.
-        unrestricted = pagecache.shared(
-            f"unrestricted:{self.path}",
-            lambda: not super(CoursePermissionMixin, self).get_view_restrictions().exists() or None,
-        )
-        return PageViewRestriction.objects.none() if unrestricted else super().get_view_restrictions()
 
-
-class CourseIndexPage(Page):
+class CourseIndexPage(pagecache.SharedViewRestrictions, Page):
     """The catalog at /courses/: every published course, searched, filtered and sorted."""
 
     intro = models.TextField(blank=True, default="Courses written and taught by real teachers.")
@@ -160,10 +151,14 @@ class CourseIndexPage(Page):
         verbose_name = "course catalog"
 
     def route(self, request, path_components):
-        # The course by its slug in one query of its own type (Wagtail's default asks for a
-        # generic page, then again for its type); the course routes the rest.
+        # The course by its slug, shared (lms/infra/pagecache.py), else in one query of its own
+        # type (Wagtail's default asks for a generic page, then again for its type); the
+        # course routes the rest.
         if path_components:
-            course = CoursePage.objects.child_of(self).filter(slug=path_components[0]).first()
+            slug = path_components[0]
+            course = pagecache.page_at(
+                f"{self.url_path}{slug}/", lambda: CoursePage.objects.child_of(self).filter(slug=slug).first()
+            )
             if course is None:
                 raise Http404
             return course.route(request, path_components[1:])
@@ -353,6 +348,7 @@ class CoursePage(CoursePermissionMixin, Page):
     ]
     parent_page_types = ["courses.CourseIndexPage"]
     subpage_types = ["courses.ModulePage"]
+    base_form_class = CoursePageForm  # only files the editor may choose (courses/forms.py)
 
     objects = PageManager.from_queryset(CoursePageQuerySet)()
 
@@ -450,16 +446,21 @@ class CoursePage(CoursePermissionMixin, Page):
     # --- Serving ----------------------------------------------------------------------------
 
     def route(self, request, path_components):
-        # A module (its own page redirects to the outline) or a lesson, in one query each; the
-        # lesson is served with this course, so it need not look it up again.
+        # A module (its own page redirects to the outline) or a lesson, shared, else in one
+        # query each; the lesson is served with this course, so it need not look it up again.
         if len(path_components) == 1:
-            module = ModulePage.objects.child_of(self).filter(slug=path_components[0]).first()
+            slug = path_components[0]
+            module = pagecache.page_at(
+                f"{self.url_path}{slug}/", lambda: ModulePage.objects.child_of(self).filter(slug=slug).first()
+            )
             if module is None:
                 raise Http404
             return module.route(request, [])
         if len(path_components) == 2:
             url_path = f"{self.url_path}{path_components[0]}/{path_components[1]}/"
-            lesson = LessonPage.objects.filter(url_path=url_path, depth=self.depth + 2).first()
+            lesson = pagecache.page_at(
+                url_path, lambda: LessonPage.objects.filter(url_path=url_path, depth=self.depth + 2).first()
+            )
             if lesson is None or not lesson.live:
                 raise Http404
             return RouteResult(lesson, kwargs={"course": self})
@@ -543,6 +544,7 @@ class LessonPage(CoursePermissionMixin, Page):
     search_fields = Page.search_fields + [index.SearchField("body")]
     parent_page_types = ["courses.ModulePage"]
     subpage_types = []
+    base_form_class = CoursePageForm  # only files the editor may choose (courses/forms.py)
 
     class Meta:
         verbose_name = "lesson"

@@ -105,7 +105,7 @@ def classes_for(*, user) -> QuerySet[LiveClass]:
             )
         )
         .distinct()
-        .select_related("teacher", "course")
+        .select_related("teacher")  # class lists never show the course (a join of its whole page)
         .prefetch_related("participants__student")
     )
 

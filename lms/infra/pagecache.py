@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from wagtail.documents import get_document_model_string
 from wagtail.images import get_image_model_string
+from wagtail.models import PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 GENERATION_KEY = "lms:pagecache:generation"
@@ -159,6 +160,27 @@ def shared(name: str, build: Callable):
         if found is not None:
             cache.set(key, found, TIMEOUT)
     return found
+
+
+def page_at(url_path: str, find: Callable):
+    """The page at `url_path` as `find()` reads it, shared: routing reads each level of a URL
+    from here rather than from the database. Only a page's live content is in its row (drafts
+    are revisions), and publishing, unpublishing or moving any page starts a new generation."""
+    return shared(f"page-at:{url_path}", find)
+
+
+class SharedViewRestrictions:
+    """For page models: Wagtail asks every page it serves for its view restrictions and its
+    ancestors' (two queries). The paths of the few restricted pages are shared instead; a page
+    under none of them has none, else Wagtail's own answer."""
+
+    def get_view_restrictions(self):
+        restricted = shared(
+            "restricted-paths", lambda: list(PageViewRestriction.objects.values_list("page__path", flat=True))
+        )
+        if any(self.path.startswith(path) for path in restricted):
+            return super().get_view_restrictions()
+        return PageViewRestriction.objects.none()
 
 
 # --- Visitors' pages -----------------------------------------------------------------------------

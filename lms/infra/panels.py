@@ -17,6 +17,7 @@ course=CoursePage)), nav (context(request); small links/badges in the main navig
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.template import Context
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
@@ -42,10 +43,19 @@ def register(slot: str, *, template: str, context: Callable[..., dict | None], o
         _registry[slot].sort(key=lambda p: p.order)
 
 
-def render_slot(slot: str, request, **kwargs) -> SafeString:
+def render_slot(slot: str, request, *, page_context: Context | None = None, **kwargs) -> SafeString:
+    """Every panel of `slot` the request gets. Inside a page (`page_context`, given by the
+    `{% panels %}` tag) each is rendered in the page's context, as `{% include %}` would be:
+    the context processors ran once for the page, not again for every panel."""
     html = []
     for panel in _registry[slot]:
         context = panel.context(request, **kwargs)
-        if context is not None:
+        if context is None:
+            continue
+        if page_context is None:
             html.append(render_to_string(panel.template, {**kwargs, **context}, request=request))
+        else:
+            template = page_context.template.engine.get_template(panel.template)
+            with page_context.push({**kwargs, **context}):
+                html.append(template.render(page_context))
     return mark_safe("".join(html))  # noqa: S308 — rendered by our own templates, autoescaped

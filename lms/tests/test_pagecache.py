@@ -192,6 +192,33 @@ def test_a_new_lesson_revision_replaces_the_shared_body(client, course, teacher)
     assert "REWRITTEN" in html and "LESSON-BODY-1" not in html
 
 
+def test_a_renamed_course_answers_at_its_new_address_at_once(client, course, teacher):
+    """Routing reads the pages along a URL from the shared cache: a new slug shows at once."""
+    lesson = lessons_of(course)[0]  # a free preview
+    old_url = lesson.url
+    assert client.get(old_url).status_code == 200
+    assert client.get(old_url).status_code == 200  # routed from the shared cache now
+    course.slug = "graph-theory-2"
+    course.save_revision(user=teacher).publish()
+    assert client.get(old_url).status_code == 404
+    lesson.refresh_from_db()
+    assert lesson.url != old_url and "LESSON-BODY-1" in client.get(lesson.url).content.decode()
+
+
+def test_a_deleted_or_unpublished_lesson_is_gone_at_once(client, course):
+    first, second = lessons_of(course)[:2]
+    student = make_user(Role.STUDENT)
+    course_services.course_enroll(student=student, course=course)
+    client.force_login(student)
+    for lesson in (first, second):
+        assert client.get(lesson.url).status_code == 200
+    second.unpublish()
+    assert client.get(second.url).status_code == 404
+    url = first.url
+    first.delete()
+    assert client.get(url).status_code == 404
+
+
 def test_the_generation_moves_again_when_the_change_commits(django_capture_on_commit_callbacks):
     # A page rendered from the old rows between the two moves is stored under the middle number.
     before = pagecache.generation()

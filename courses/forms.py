@@ -1,0 +1,69 @@
+"""The teaching studio's form for course and lesson pages: a page may use only the images and
+documents its editor may choose.
+
+The choosers offer a teacher only their own files (`OwnFilesPermissionPolicy`, registered for
+the image and document models in courses/wagtail_hooks.py), but a hand-made POST can name any
+file's id — in the cover image, in a lesson block or in rich text. This form asks the same
+policy about every file a field gains, so the rule is the choosers' and is written once.
+Files the page already used are kept (a co-teacher may edit a lesson holding the owner's
+handout)."""
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
+from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.permissions import policy_registry
+
+
+def _files(field, value) -> set[tuple[type, str]]:
+    """The (model, id) of every image and document a value of the model field refers to."""
+    if value is None or value == "":
+        return set()
+    file_models = (get_image_model(), get_document_model())
+    if isinstance(field, models.ForeignKey):
+        pk = value.pk if isinstance(value, models.Model) else value
+        return {(field.related_model, str(pk))} if issubclass(field.related_model, file_models) else set()
+    if hasattr(field, "extract_references"):  # StreamField, RichTextField
+        return {
+            (model, str(object_id))
+            for model, object_id, *_ in field.extract_references(value)
+            if issubclass(model, file_models)
+        }
+    return set()
+
+
+class CoursePageForm(WagtailAdminPageForm):
+    def clean(self):
+        cleaned_data = super().clean()
+        user = self.for_user
+        if user is None:
+            return cleaned_data
+        for name, value in list(cleaned_data.items()):
+            try:
+                field = self._meta.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            before = getattr(self.instance, field.attname, None)
+            added = _files(field, value) - _files(field, before)
+            refused = [
+                f"{model._meta.verbose_name} {pk}"
+                for model, pk in sorted(added, key=lambda file: (file[0]._meta.label, file[1]))
+                if not _may_choose(user, model, pk)
+            ]
+            if refused:
+                self.add_error(
+                    name,
+                    ValidationError(
+                        "You can only use images and documents you uploaded (or may edit): "
+                        "%(files)s is not one of them.",
+                        params={"files": ", ".join(refused)},
+                        code="file_not_yours",
+                    ),
+                )
+        return cleaned_data
+
+
+def _may_choose(user, model, pk: str) -> bool:
+    policy = policy_registry.get_by_type(model)
+    return policy.instances_user_has_permission_for(user, "choose").filter(pk=pk).exists()
