@@ -260,7 +260,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "chat.typing", "user_id": event["user_id"], "name": event["name"]})
 
     async def chat_read(self, event):
-        await self.send_json({"type": "chat.read", "user_id": event["user_id"], "message_id": event["message_id"]})
+        if event["user_id"] != self.user.pk:  # "Seen" is for the other side
+            await self.send_json({"type": "chat.read", "user_id": event["user_id"], "message_id": event["message_id"]})
 
     async def chat_presence(self, event):
         if event["user_id"] != self.user.pk:
