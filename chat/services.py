@@ -166,24 +166,16 @@ def message_post(
     limit, window = rate_limit()
     now = timezone.now()
     theirs = Message.objects.filter(sender=OuterRef("pk"))
-    read_up_to = ReadState.objects.filter(conversation=conversation, user=OuterRef(OuterRef("pk")))
     # What needs the database as it is now, in one query: the suspension (a socket's user
-    # was loaded when it connected), this client_id stored already, the rate limit (a
-    # limit-th message of theirs within the window), and whether the other person wrote
-    # after the sender's read marker (else replying leaves it where it is). Two tabs of
-    # one sender sending in the same instant can each pass at the limit's edge; one tab's
-    # frames come one at a time.
-    suspended, resent_id, at_limit, unread = (
+    # was loaded when it connected), this client_id stored already, and the rate limit (a
+    # limit-th message of theirs within the window). Two tabs of one sender sending in the
+    # same instant can each pass at the limit's edge; one tab's frames come one at a time.
+    suspended, resent_id, at_limit = (
         User.objects.filter(pk=sender.pk)
         .values_list(
             "chat_suspended",
             Subquery(theirs.filter(client_id=client_id).exclude(client_id="").values("pk")[:1]),
             Exists(theirs.filter(created_at__gt=now - datetime.timedelta(seconds=window))[limit - 1 : limit]),
-            Exists(
-                Message.objects.filter(
-                    conversation=conversation, pk__gt=Subquery(read_up_to.values("last_read_message_id"))
-                ).exclude(sender=OuterRef("pk"))
-            ),
         )
         .get()
     )
@@ -214,10 +206,11 @@ def message_post(
         with transaction.atomic():
             message.save()
             Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
-            if unread:  # the sender has read what came before their message
-                ReadState.objects.filter(
-                    conversation=conversation, user=sender, last_read_message_id__lt=message.pk
-                ).update(last_read_message_id=message.pk)
+            # The sender has read what came before their message (both read states exist
+            # from `conversation_start`).
+            ReadState.objects.filter(
+                conversation=conversation, user=sender, last_read_message_id__lt=message.pk
+            ).update(last_read_message_id=message.pk)
             transaction.on_commit(lambda: _after_post(message, resent=False, send=send), robust=True)
     except IntegrityError:  # the same client_id stored meanwhile, from another tab or process
         if not client_id:
