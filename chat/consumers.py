@@ -168,9 +168,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def on_send(self, content):
         client_id = content.get("client_id") or ""
         echo = {"client_id": client_id} if isinstance(client_id, str) and len(client_id) <= 64 else {}
+        outbox = realtime.Outbox()
         try:
             message, _ = await in_thread(services.message_post)(
-                sender=self.user, conversation=self.conversation, body=content.get("body"), client_id=client_id
+                sender=self.user,
+                conversation=self.conversation,
+                body=content.get("body"),
+                client_id=client_id,
+                send=outbox.add,
             )
         except services.RateLimited as exc:
             await self._error(str(exc), code="rate_limited", **echo)
@@ -178,8 +183,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         except services.ChatError as exc:
             await self._error(str(exc), **echo)
             return
-        # Stored and committed, and sent to the conversation's group: this tab shows the
-        # message when its copy arrives from there, like every other tab.
+        # Stored and committed: sent to the conversation's group, then acknowledged. This tab
+        # shows the message when its copy arrives from there, like every other tab.
+        await realtime.publish(outbox)
         await self.send_json({"type": "chat.ack", "client_id": client_id, "id": message.pk, "status": message.status})
 
     async def on_sync(self, content):
@@ -223,9 +229,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if message_id is None:
             await self._error("chat.read needs a numeric message_id.")
             return
+        outbox = realtime.Outbox()
         await in_thread(services.conversation_mark_read)(
-            user=self.user, conversation=self.conversation, message_id=message_id
+            user=self.user, conversation=self.conversation, message_id=message_id, send=outbox.add
         )
+        await realtime.publish(outbox)
 
     async def on_ping(self, content):
         if self.conversation is None:
@@ -252,7 +260,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "chat.typing", "user_id": event["user_id"], "name": event["name"]})
 
     async def chat_read(self, event):
-        await self.send_json({"type": "chat.read", "user_id": event["user_id"], "message_id": event["message_id"]})
+        if event["user_id"] != self.user.pk:  # "Seen" is for the other side
+            await self.send_json({"type": "chat.read", "user_id": event["user_id"], "message_id": event["message_id"]})
 
     async def chat_presence(self, event):
         if event["user_id"] != self.user.pk:

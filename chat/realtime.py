@@ -11,6 +11,7 @@ after at most two heartbeats — the one state no process can clean up after its
 
 import logging
 import zoneinfo
+from collections.abc import Iterable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -38,14 +39,26 @@ def course_group(course_id: int) -> str:
     return f"chat-course-{course_id}"
 
 
-def send(*events: tuple[str, dict]) -> None:
-    """Send each (group, event) from sync code, after commit, in one trip to the event loop.
-    Best effort: a lost push is recovered by the client's catch-up on reconnect, a resend,
-    or the next page load."""
-    async_to_sync(_send_each)(events)
+Event = tuple[str, dict]  # (group, event)
 
 
-async def _send_each(events) -> None:
+def send(*events: Event) -> None:
+    """Send each (group, event) from sync code, after commit, in one trip to the event loop."""
+    async_to_sync(publish)(events)
+
+
+class Outbox(list):
+    """Events a service produced in a worker thread, kept for a consumer to `publish` on
+    the event loop once the service returns, rather than each send hopping back to the
+    loop from the thread: pass `outbox.add` as the service's `send`."""
+
+    def add(self, *events: Event) -> None:
+        self.extend(events)
+
+
+async def publish(events: Iterable[Event]) -> None:
+    """Send each (group, event). Best effort: a lost push is recovered by the client's
+    catch-up on reconnect, a resend, or the next page load."""
     layer = get_channel_layer()
     for group, event in events:
         try:

@@ -6,6 +6,7 @@ that was rolled back, and a reconnecting client can always fetch what it missed.
 """
 
 import datetime
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
@@ -139,7 +140,13 @@ def _rate_limited() -> RateLimited:
 
 
 def message_post(
-    *, sender: User, conversation: Conversation, body, client_id="", attachment=None
+    *,
+    sender: User,
+    conversation: Conversation,
+    body,
+    client_id="",
+    attachment=None,
+    send: Callable[..., None] = realtime.send,
 ) -> tuple[Message, bool]:
     """Store a message: the one way a message is stored, whichever way it came (the form,
     the socket, the script's upload). Returns (message, created).
@@ -149,7 +156,9 @@ def message_post(
     acknowledged for, and the first announcement may have gone with the connection.
     Nothing is stored twice, and a page skips a message it shows already.
 
-    Everyone hears of the message after commit (`_after_post`).
+    Everyone hears of the message after commit (`_after_post`), through `send`: by
+    default from this thread; a consumer passes a `realtime.Outbox` and publishes it
+    from the event loop.
     """
     body, client_id, checked = _message_checked(
         sender=sender, conversation=conversation, body=body, client_id=client_id, attachment=attachment
@@ -173,7 +182,7 @@ def message_post(
     if suspended:
         raise ChatError(SUSPENDED)
     if resent_id is not None:
-        return _resent(resent_id), False
+        return _resent(resent_id, send=send), False
     if at_limit:
         raise _rate_limited()
     stored_body, status, flags = _moderate(body)
@@ -202,23 +211,23 @@ def message_post(
             ReadState.objects.filter(
                 conversation=conversation, user=sender, last_read_message_id__lt=message.pk
             ).update(last_read_message_id=message.pk)
-            transaction.on_commit(lambda: _after_post(message, resent=False), robust=True)
+            transaction.on_commit(lambda: _after_post(message, resent=False, send=send), robust=True)
     except IntegrityError:  # the same client_id stored meanwhile, from another tab or process
         if not client_id:
             raise
-        return _resent(Message.objects.get(sender=sender, client_id=client_id).pk), False
+        return _resent(Message.objects.get(sender=sender, client_id=client_id).pk, send=send), False
     return message, True
 
 
-def _resent(message_id: int) -> Message:
+def _resent(message_id: int, *, send: Callable[..., None]) -> Message:
     """A message its sender sent again (same client_id): it goes out again after commit."""
     related = ("sender", "conversation__user_low", "conversation__user_high")
     message = Message.objects.select_related(*related).get(pk=message_id)
-    transaction.on_commit(lambda: _after_post(message, resent=True), robust=True)
+    transaction.on_commit(lambda: _after_post(message, resent=True, send=send), robust=True)
     return message
 
 
-def _after_post(message: Message, *, resent: bool) -> None:
+def _after_post(message: Message, *, resent: bool, send: Callable[..., None] = realtime.send) -> None:
     """What follows a stored message, after commit, whichever way it came.
 
     It goes to every open tab of the conversation, rendered for each participant who may
@@ -229,10 +238,10 @@ def _after_post(message: Message, *, resent: bool) -> None:
     """
     events = [(realtime.conversation_group(message.conversation_id), realtime.message_event(message))]
     if resent or message.status != MessageStatus.VISIBLE:
-        realtime.send(*events)
+        send(*events)
         return
     recipient_id = next(pk for pk in message.conversation.participant_ids if pk != message.sender_id)
-    realtime.send(*events, _unread_event(recipient_id))
+    send(*events, _unread_event(recipient_id))
     if not realtime.is_online(recipient_id):
         async_task("chat.tasks.message_notify_away", message.pk, recipient_id, task_name=f"chat-away-{message.pk}")
 
@@ -264,32 +273,40 @@ def _unread_event(user_id: int) -> tuple[str, dict]:
     return realtime.chat_user_group(user_id), page_event({"type": "chat.unread", "count": count})
 
 
-def conversation_mark_read(*, user: User, conversation: Conversation, message_id: int) -> int:
+def conversation_mark_read(
+    *, user: User, conversation: Conversation, message_id: int, send: Callable[..., None] = realtime.send
+) -> int:
     """Move the user's read marker to the newest message up to `message_id`, never back;
-    tell the other side ("Seen") and push the reader's unread total. Returns the marker.
+    tell the other side ("Seen") and push the reader's unread total, through `send` (as
+    for `message_post`). Returns the marker.
 
     One UPDATE moves it (atomic by itself: two receipts at once cannot move it back), so
     this needs no transaction of its own; a tab sends a receipt for about every message
-    it receives."""
+    it receives, naming a message the page shows, so the UPDATE comes first and the
+    newest message up to `message_id` is looked up only when it names none."""
     if not conversation.has_participant(user):
         raise ChatError("You are not part of this conversation.")
-    newest = (
-        Message.objects.filter(conversation=conversation, pk__lte=message_id)
-        .order_by("-id")
-        .values_list("id", flat=True)
-        .first()
-    )
-    if newest is None:
-        return 0
     mine = ReadState.objects.filter(conversation=conversation, user=user)
-    if not mine.filter(last_read_message_id__lt=newest).update(last_read_message_id=newest):
-        state, created = ReadState.objects.get_or_create(
-            conversation=conversation, user=user, defaults={"last_read_message_id": newest}
+    named = Message.objects.filter(conversation=conversation, pk=message_id)
+    if mine.filter(Exists(named), last_read_message_id__lt=message_id).update(last_read_message_id=message_id):
+        newest = message_id
+    else:
+        newest = (
+            Message.objects.filter(conversation=conversation, pk__lte=message_id)
+            .order_by("-id")
+            .values_list("id", flat=True)
+            .first()
         )
-        if not created:  # at or past it already: nothing to tell
-            return state.last_read_message_id
+        if newest is None:
+            return 0
+        if not mine.filter(last_read_message_id__lt=newest).update(last_read_message_id=newest):
+            state, created = ReadState.objects.get_or_create(
+                conversation=conversation, user=user, defaults={"last_read_message_id": newest}
+            )
+            if not created:  # at or past it already: nothing to tell
+                return state.last_read_message_id
     read = realtime.conversation_group(conversation.pk), {"type": "chat.read", "user_id": user.pk, "message_id": newest}
-    transaction.on_commit(lambda: realtime.send(read, _unread_event(user.pk)), robust=True)
+    transaction.on_commit(lambda: send(read, _unread_event(user.pk)), robust=True)
     return newest
 
 

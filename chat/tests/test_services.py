@@ -358,6 +358,19 @@ def test_read_state_and_unread_counts(conversation, student, staff_user):
     assert rows[0]["unread"] == 0 and rows[0]["last"] == second
 
 
+def test_replying_reads_what_came_before_and_a_receipt_may_name_any_id(conversation, student, staff_user):
+    post(staff_user, conversation, "one")
+    post(student, conversation, "a reply reads it")
+    assert selectors.unread_total(user_id=student.pk) == 0
+    post(student, conversation, "and a second reply leaves the marker where it is")
+    third = post(staff_user, conversation, "three")
+    # A receipt naming an id past the newest message reads up to the newest one.
+    assert (
+        services.conversation_mark_read(user=student, conversation=conversation, message_id=third.pk + 10) == third.pk
+    )
+    assert selectors.unread_total(user_id=student.pk) == 0
+
+
 def test_unread_total_spans_conversations_and_skips_own_held_and_read(conversation, student, staff_user):
     other_staff = make_user(Role.STAFF)
     second_conversation = start_conversation(other_staff, student)  # no read state moved yet
