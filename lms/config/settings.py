@@ -134,8 +134,7 @@ else:
     # (CONN_MAX_AGE) are per thread, and under ASGI every request runs in a thread of its
     # own, so they piled up, one per concurrent request, until PostgreSQL ran out.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    # A round trip per borrowed connection, to hand out only live ones.
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_HEALTH_CHECKS", default=True)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
         "max_size": env.int("DB_POOL_MAX_SIZE", default=8),
