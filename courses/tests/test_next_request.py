@@ -49,8 +49,20 @@ def test_completing_a_lesson_shows_in_the_outline_and_dashboard(client, enrolled
     assert "0 of 3 lessons" in _get(client, DASHBOARD)
     services.lesson_complete(student=enrolled, lesson=first)
     html = _get(client, second.url)
-    assert "1 of 3 lessons done" in html and html.count('aria-label="Completed"') == 1
+    assert "1 of 3 lessons done" in html and html.count('<span class="sr-only">Completed:</span>') == 1
     assert "1 of 3 lessons" in _get(client, DASHBOARD)
+
+
+def test_lesson_statuses_are_said_in_text_not_emoji(client, enrolled, course):
+    first, second, _third = lessons_of(course)
+    visitor_html = _get(client, course.url)
+    assert visitor_html.count('<span class="sr-only">Locked:</span>') == 3
+    client.force_login(enrolled)
+    services.lesson_complete(student=enrolled, lesson=first)
+    html = _get(client, second.url)
+    assert html.count('<span class="sr-only">Completed:</span>') == 1
+    assert html.count('<span class="sr-only">Not completed:</span>') == 2
+    assert not {"✔", "○", "🔒"} & set(visitor_html + html)
 
 
 def test_completing_through_the_view_shows_at_once(client, enrolled, course):
@@ -101,7 +113,7 @@ def test_one_student_never_sees_anothers_progress(client, enrolled, course):
     assert "Fresh Course" not in _get(client, DASHBOARD)
     services.course_enroll(student=other, course=course)
     html = _get(client, lesson.url)
-    assert "0 of 3 lessons done" in html and 'aria-label="Completed"' not in html
+    assert "0 of 3 lessons done" in html and '<span class="sr-only">Completed:</span>' not in html
     assert "Otto Other" in html and "Lena Learner" not in html
 
 
