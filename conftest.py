@@ -242,6 +242,9 @@ def new_page(_browser, asgi_server):
     contexts = []
 
     def make(**context_options):
+        # The site's zone unless a test picks one: a visitor's first page in another zone
+        # loads once more (static/js/lyceum.js), which a test's next step should not race.
+        context_options.setdefault("timezone_id", "UTC")
         context = _browser.new_context(base_url=asgi_server.url, **context_options)
         context.set_default_timeout(10_000)
         contexts.append(context)

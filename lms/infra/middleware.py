@@ -1,4 +1,5 @@
 import zoneinfo
+from urllib.parse import unquote
 
 from csp.middleware import CSPMiddleware
 from django.conf import settings
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from lms.infra.validators import time_zone_names
 
-# Visitors who are not signed in get the zone their browser reports (set by base.html).
+# Visitors who are not signed in get the zone their browser reports (set by static/js/lyceum.js).
 TIME_ZONE_COOKIE = "tz"
 
 
@@ -22,7 +23,8 @@ class UserTimezoneMiddleware:
 
     def __call__(self, request):
         user = request.user
-        name = user.time_zone if user.is_authenticated else request.COOKIES.get(TIME_ZONE_COOKIE, "")
+        # The browser stores the visitor's zone URL-encoded ("America%2FLos_Angeles").
+        name = user.time_zone if user.is_authenticated else unquote(request.COOKIES.get(TIME_ZONE_COOKIE, ""))
         if name and name in time_zone_names():
             timezone.activate(zoneinfo.ZoneInfo(name))
         else:

@@ -567,6 +567,17 @@ class TestStaffAdmin:
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
+@pytest.mark.parametrize("cookie", ["America%2FLos_Angeles", "America/Los_Angeles"])
+def test_a_visitors_zone_cookie_is_read_as_the_browser_stores_it(client, db, cookie):
+    client.cookies["tz"] = cookie  # lyceum.js writes it URL-encoded
+    assert "Times are shown in <strong>America/Los_Angeles</strong>." in client.get("/teachers/").content.decode()
+
+
+def test_an_unknown_zone_cookie_leaves_times_in_the_sites_zone(client, db):
+    client.cookies["tz"] = "Mars%2FOlympus"
+    assert "Times are shown in <strong>UTC</strong>." in client.get("/teachers/").content.decode()
+
+
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     result = check_deploy(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr

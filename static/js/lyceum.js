@@ -3,11 +3,17 @@
 (function () {
   "use strict";
 
-  // Visitors who are not signed in see times in the zone their browser reports.
+  // Visitors who are not signed in see times in the zone their browser reports (the
+  // server reads the "tz" cookie). On the first visit the page was rendered before the
+  // cookie existed: load it once more, so times are in the visitor's zone from the start.
   try {
     var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    var hadZone = /(?:^|;\s*)tz=/.test(document.cookie);
     if (zone && document.cookie.indexOf("tz=" + encodeURIComponent(zone)) === -1) {
       document.cookie = "tz=" + encodeURIComponent(zone) + ";path=/;max-age=31536000;samesite=lax";
+      var renderedIn = document.documentElement.getAttribute("data-visitor-time-zone");
+      // replace(): a GET of the same address, never a resubmitted form.
+      if (!hadZone && renderedIn && renderedIn !== zone) window.location.replace(window.location.href);
     }
     document.querySelectorAll("select[data-detect-time-zone]").forEach(function (select) {
       if (select.value === "UTC" && select.querySelector('option[value="' + zone + '"]')) select.value = zone;
