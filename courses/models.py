@@ -128,12 +128,12 @@ class CoursePermissionTester(PagePermissionTester):
         return super().can_delete(ignore_bulk=ignore_bulk) and self._course_teacher()
 
 
-class CoursePermissionMixin(pagecache.SharedViewRestrictions):
+class CoursePermissionMixin(pagecache.SharedPageTree):
     def permissions_for_user(self, user):
         return CoursePermissionTester(user, self)
 
 
-class CourseIndexPage(pagecache.SharedViewRestrictions, Page):
+class CourseIndexPage(pagecache.SharedPageTree, Page):
     """The catalog at /courses/: every published course, searched, filtered and sorted."""
 
     intro = models.TextField(blank=True, default="Courses written and taught by real teachers.")
@@ -149,20 +149,6 @@ class CourseIndexPage(pagecache.SharedViewRestrictions, Page):
 
     class Meta:
         verbose_name = "course catalog"
-
-    def route(self, request, path_components):
-        # The course by its slug, shared (lms/infra/pagecache.py), else in one query of its own
-        # type (Wagtail's default asks for a generic page, then again for its type); the
-        # course routes the rest.
-        if path_components:
-            slug = path_components[0]
-            course = pagecache.page_at(
-                f"{self.url_path}{slug}/", lambda: CoursePage.objects.child_of(self).filter(slug=slug).first()
-            )
-            if course is None:
-                raise Http404
-            return course.route(request, path_components[1:])
-        return super().route(request, path_components)
 
     def get_template(self, request, *args, **kwargs):
         htmx = getattr(request, "htmx", None)
@@ -446,16 +432,9 @@ class CoursePage(CoursePermissionMixin, Page):
     # --- Serving ----------------------------------------------------------------------------
 
     def route(self, request, path_components):
-        # A module (its own page redirects to the outline) or a lesson, shared, else in one
-        # query each; the lesson is served with this course, so it need not look it up again.
-        if len(path_components) == 1:
-            slug = path_components[0]
-            module = pagecache.page_at(
-                f"{self.url_path}{slug}/", lambda: ModulePage.objects.child_of(self).filter(slug=slug).first()
-            )
-            if module is None:
-                raise Http404
-            return module.route(request, [])
+        # A lesson by its whole path (shared, else one query), served with this course so that
+        # it need not look the course up again; a module (its own page redirects to the
+        # outline) is routed as any child (pagecache.SharedPageTree).
         if len(path_components) == 2:
             url_path = f"{self.url_path}{path_components[0]}/{path_components[1]}/"
             lesson = pagecache.page_at(
@@ -464,8 +443,6 @@ class CoursePage(CoursePermissionMixin, Page):
             if lesson is None or not lesson.live:
                 raise Http404
             return RouteResult(lesson, kwargs={"course": self})
-        if path_components:
-            raise Http404
         return super().route(request, path_components)
 
     def get_context(self, request, *args, **kwargs):

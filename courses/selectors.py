@@ -21,8 +21,16 @@ from courses.models import (
 
 STEP = CoursePage.steplen  # characters per level in a treebeard path
 DASHBOARD_ENROLLMENT_FIELDS = (
-    *("course_id", "status", "created_at", "completed_at", "last_lesson_id"),
-    *("course__title", "course__url_path", "course__path", "course__depth", "course__live"),
+    "course_id",
+    "status",
+    "created_at",
+    "completed_at",
+    "last_lesson_id",
+    "course__title",
+    "course__url_path",
+    "course__path",
+    "course__depth",
+    "course__live",
 )
 
 

@@ -6,7 +6,6 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from wagtail import blocks
@@ -214,7 +213,7 @@ class AuditLogEntry(models.Model):
         raise PermissionDenied("The audit log cannot be edited.")
 
 
-class HomePage(pagecache.SharedViewRestrictions, Page):
+class HomePage(pagecache.SharedPageTree, Page):
     """The site's front page, written by editors in the Wagtail admin."""
 
     hero_title = models.CharField(max_length=120, default="Learn from real teachers, live and at your pace")
@@ -256,16 +255,3 @@ class HomePage(pagecache.SharedViewRestrictions, Page):
 
     class Meta:
         verbose_name = "home page"
-
-    def route(self, request, path_components):
-        # The child page by its slug, shared (lms/infra/pagecache.py), else as Wagtail reads it
-        # (a generic page, then its type); the child routes the rest.
-        if path_components:
-            slug = path_components[0]
-            child = pagecache.page_at(
-                f"{self.url_path}{slug}/", lambda: self.get_children().filter(slug=slug).specific().first()
-            )
-            if child is None:
-                raise Http404
-            return child.route(request, path_components[1:])
-        return super().route(request, path_components)

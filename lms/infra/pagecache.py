@@ -29,7 +29,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from wagtail.documents import get_document_model_string
@@ -169,10 +169,29 @@ def page_at(url_path: str, find: Callable):
     return shared(f"page-at:{url_path}", find)
 
 
-class SharedViewRestrictions:
-    """For page models: Wagtail asks every page it serves for its view restrictions and its
-    ancestors' (two queries). The paths of the few restricted pages are shared instead; a page
-    under none of them has none, else Wagtail's own answer."""
+class SharedPageTree:
+    """For page models: what Wagtail reads of the page tree on every request, shared.
+
+    Routing: a child is found by its slug through `page_at`, else in one query of its type when
+    the page allows one child type (Wagtail's default asks for a generic page, then its type).
+    View restrictions: Wagtail asks every page it serves for its own and its ancestors' (two
+    queries); the paths of the few restricted pages are shared instead, and a page under none
+    of them has none, else Wagtail's own answer."""
+
+    def route(self, request, path_components):
+        if not path_components:
+            return super().route(request, path_components)
+        slug, rest = path_components[0], path_components[1:]
+        child = page_at(f"{self.url_path}{slug}/", lambda: self._child_by_slug(slug))
+        if child is None:
+            raise Http404
+        return child.route(request, rest)
+
+    def _child_by_slug(self, slug: str):
+        models = self.allowed_subpage_models()
+        if len(models) == 1:
+            return models[0].objects.child_of(self).filter(slug=slug).first()
+        return self.get_children().filter(slug=slug).specific().first()
 
     def get_view_restrictions(self):
         restricted = shared(
