@@ -4,13 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: help install run serve test test-fast lint format css migrations check-deploy audit bench clean
+.PHONY: help install run serve test test-fast lint format css migrations messages check-deploy audit bench clean
 
 help:
 	@echo "make run      set everything up and serve the site with demo data on http://127.0.0.1:8000"
 	@echo "make test     run the whole test suite"
 	@echo "make lint     ruff check + format check"
 	@echo "make css      rebuild the Tailwind CSS (needs Node/npm; the built file is committed)"
+	@echo "make messages update the translation catalogs (locale/*/LC_MESSAGES/*.po) from the code"
 	@echo "make audit    check the installed packages against known vulnerabilities (pip-audit)"
 
 $(BIN)/python:
@@ -21,7 +22,19 @@ $(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
+# The compiled catalogs (.mo) are built from the committed .po files, never committed.
+LOCALES := $(wildcard locale/*/LC_MESSAGES/*.po)
+$(VENV)/.messages: $(VENV)/.installed $(LOCALES)
+	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v 0
+	touch $@
+
+install: $(VENV)/.installed $(VENV)/.messages
+
+MESSAGES_IGNORE := --ignore=.venv --ignore='*/node_modules/*' --ignore=bench --ignore=docs --ignore=tests \
+	--ignore='*/tests/*' --ignore=staticfiles --ignore=media --ignore='static/js/htmx.min.js'
+messages: $(VENV)/.installed
+	$(MANAGE) makemessages -l es -l hi -l ar --no-obsolete $(MESSAGES_IGNORE)
+	$(MANAGE) makemessages -d djangojs -l es -l hi -l ar --no-obsolete $(MESSAGES_IGNORE)
 
 .env:
 	cp .env.example .env

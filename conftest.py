@@ -85,6 +85,17 @@ def _isolated_cache_and_media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language: a request leaves the language it was served
+    in active in its thread (as it does under a real server, until the next request)."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _ledger_stays_balanced(request):
     """The last assertion of every test that touched the database: every ledger
     transaction in it sums to zero per currency (`billing.ledger.assert_balanced`)."""
@@ -218,18 +229,12 @@ def _browser():
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
+    from lms.tests import servers
+
     playwright = sync_playwright().start()
     browser = playwright.chromium.launch(
         executable_path=shutil.which(CHROMIUM),
-        args=[
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-quic",
-        ],
+        args=servers.CHROMIUM_ARGS,
     )
     yield browser
     browser.close()

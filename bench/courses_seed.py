@@ -97,7 +97,6 @@ TOPICS = {
 PREFIXES = ["Introduction to", "Advanced", "Practical", "Foundations of", "Applied"]
 PREFIXES += ["Modern", "Essential", "Hands-on", "Mastering", "Everyday"]
 LEVELS = ["beginner", "intermediate", "advanced"]
-LANGUAGES = ["en", "fr", "de", "es", "it"]
 
 
 def _course_text(c: int) -> tuple[str, str, str, list[str]]:
@@ -161,7 +160,6 @@ def _course_create(c: int, index, teacher: User, category: Category) -> None:
         description=description,
         category=category,
         level=LEVELS[c % len(LEVELS)],
-        language=LANGUAGES[c % len(LANGUAGES)],
         price=Decimal("0") if c % 3 else Decimal("20"),
         owner=teacher,
         learning_outcomes="Explain the key ideas\nSolve the exercises\nUse it in a project",

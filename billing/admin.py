@@ -12,8 +12,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from solo.admin import SingletonModelAdmin
 
-from billing import selectors, services, webhooks
+from billing import payouts, selectors, services, webhooks
 from billing.exceptions import BillingError
 from billing.forms import RefundForm, ReportForm
 from billing.models import (
@@ -21,7 +24,11 @@ from billing.models import (
     Dispute,
     LedgerEntry,
     LedgerTransaction,
+    LessonCredit,
+    LessonSettings,
     Payment,
+    Payout,
+    PayoutAccount,
     Plan,
     Receipt,
     Refund,
@@ -50,11 +57,11 @@ class PlanAdmin(admin.ModelAdmin):
     filter_horizontal = ("courses",)
     search_fields = ("name",)
 
-    @admin.display(description="Price")
+    @admin.display(description=gettext_lazy("Price"))
     def price(self, plan):
         return plan.price_display
 
-    @admin.display(description="Courses")
+    @admin.display(description=gettext_lazy("Courses"))
     def course_count(self, plan):
         return plan.courses.count()
 
@@ -72,7 +79,7 @@ class RefundInline(ReadOnlyMixin, admin.TabularInline):
     readonly_fields = fields
 
 
-@admin.action(description="Refund selected payments in full")
+@admin.action(description=gettext_lazy("Refund selected payments in full"))
 def refund_in_full(modeladmin, request, queryset):
     done = 0
     for payment in queryset:
@@ -82,9 +89,17 @@ def refund_in_full(modeladmin, request, queryset):
             )
             done += 1
         except BillingError as exc:
-            modeladmin.message_user(request, f"Payment #{payment.pk}: {exc}", messages.ERROR)
+            modeladmin.message_user(
+                request, _("Payment #{number}: {error}").format(number=payment.pk, error=exc), messages.ERROR
+            )
     if done:
-        modeladmin.message_user(request, f"Refunded {done} payment(s) in full.", messages.SUCCESS)
+        modeladmin.message_user(
+            request,
+            ngettext("Refunded {count} payment in full.", "Refunded {count} payments in full.", done).format(
+                count=done
+            ),
+            messages.SUCCESS,
+        )
 
 
 refund_in_full.allowed_permissions = ("change",)
@@ -126,15 +141,15 @@ class PaymentAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="For")
+    @admin.display(description=gettext_lazy("For"))
     def what(self, payment):
         return payment.description
 
-    @admin.display(description="Amount", ordering="amount")
+    @admin.display(description=gettext_lazy("Amount"), ordering="amount")
     def amount_col(self, payment):
         return payment.amount_display
 
-    @admin.display(description="Refunded")
+    @admin.display(description=gettext_lazy("Refunded"))
     def refunded_col(self, payment):
         return format_minor(payment.amount_refunded, payment.currency) if payment.amount_refunded else "—"
 
@@ -142,7 +157,9 @@ class PaymentAdmin(admin.ModelAdmin):
     def refund_link(self, payment):
         if not payment.refundable_amount:
             return ""
-        return format_html('<a href="{}">Refund…</a>', reverse("admin:billing_payment_refund", args=[payment.pk]))
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:billing_payment_refund", args=[payment.pk]), _("Refund…")
+        )
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
@@ -169,11 +186,11 @@ class PaymentAdmin(admin.ModelAdmin):
             except BillingError as exc:
                 form.add_error(None, str(exc))
             else:
-                self.message_user(request, "Refund sent to the payment provider.", messages.SUCCESS)
+                self.message_user(request, _("Refund sent to the payment provider."), messages.SUCCESS)
                 return redirect("admin:billing_payment_change", payment.pk)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Refund payment #{payment.pk}",
+            "title": _("Refund payment #{number}").format(number=payment.pk),
             "payment": payment,
             "form": form,
             "refundable": format_minor(payment.refundable_amount, payment.currency),
@@ -221,7 +238,8 @@ class PaymentAdmin(admin.ModelAdmin):
         ]
         context = {
             **self.admin_site.each_context(request),
-            "title": "Revenue report",
+            "title": _("Revenue report"),
+            "group_label": selectors.GROUPS[report.group],
             "form": form,
             "report": report,
             "charts": charts,
@@ -252,7 +270,7 @@ class PaymentAdmin(admin.ModelAdmin):
             return response
         context = {
             **self.admin_site.each_context(request),
-            "title": "Teacher payouts",
+            "title": _("Teacher payouts"),
             "form": form,
             "rows": rows,
             "start": start,
@@ -275,9 +293,11 @@ class ReceiptAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("reference", "issued_at", "payment", "emailed_at", "download")
     search_fields = ("payment__user__email",)
 
-    @admin.display(description="PDF")
+    @admin.display(description=gettext_lazy("PDF"))
     def download(self, receipt):
-        return format_html('<a href="{}">Download</a>', reverse("billing:receipt_download", args=[receipt.number]))
+        return format_html(
+            '<a href="{}">{}</a>', reverse("billing:receipt_download", args=[receipt.number]), _("Download")
+        )
 
 
 @admin.register(Subscription)
@@ -301,10 +321,10 @@ class DisputeAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     raw_id_fields = ("user", "payment")
     fieldsets = (
-        ("Case", {"fields": ("user", "source", "subject", "payment", "live_class_reference", "message")}),
-        ("From Stripe", {"fields": ("provider_dispute_id", "amount", "currency", "reason")}),
-        ("Work", {"fields": ("status", "assignee", "staff_notes", "resolution")}),
-        ("Dates", {"fields": ("created_at", "updated_at", "closed_at", "outcome_notified_at")}),
+        (gettext_lazy("Case"), {"fields": ("user", "source", "subject", "payment", "live_class_reference", "message")}),
+        (gettext_lazy("From Stripe"), {"fields": ("provider_dispute_id", "amount", "currency", "reason")}),
+        (gettext_lazy("Work"), {"fields": ("status", "assignee", "staff_notes", "resolution")}),
+        (gettext_lazy("Dates"), {"fields": ("created_at", "updated_at", "closed_at", "outcome_notified_at")}),
     )
 
     def get_readonly_fields(self, request, obj=None):
@@ -347,12 +367,12 @@ class LedgerTransactionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     inlines = [LedgerEntryInline]
 
 
-@admin.action(description="Process selected events again")
+@admin.action(description=gettext_lazy("Process selected events again"))
 def events_reprocess(modeladmin, request, queryset):
     for event in queryset.exclude(status__in=[WebhookEvent.Status.PROCESSED, WebhookEvent.Status.IGNORED]):
         WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEvent.Status.RECEIVED)
         webhooks.event_process(event=event.payload)
-    modeladmin.message_user(request, "Done; see each event's status.", messages.INFO)
+    modeladmin.message_user(request, _("Done; see each event's status."), messages.INFO)
 
 
 @admin.register(WebhookEvent)
@@ -369,3 +389,63 @@ class WebhookEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in WebhookEvent._meta.fields]
+
+
+@admin.action(description=gettext_lazy("Pay out the payable balance of the selected teachers now"))
+def payouts_run_now(modeladmin, request, queryset):
+    sent = []
+    for account in queryset.select_related("teacher"):
+        try:
+            sent += payouts.payouts_run(teacher=account.teacher)
+        except BillingError as exc:
+            modeladmin.message_user(request, f"{account.teacher}: {exc}", messages.ERROR)
+    paid = [p for p in sent if p.status == Payout.Status.PAID]
+    modeladmin.message_user(
+        request,
+        ngettext("{count} payout sent.", "{count} payouts sent.", len(paid)).format(count=len(paid)),
+        messages.SUCCESS if paid else messages.INFO,
+    )
+
+
+payouts_run_now.allowed_permissions = ("payout",)
+
+
+@admin.register(PayoutAccount)
+class PayoutAccountAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("teacher", "provider_account_id", "details_submitted", "payouts_enabled", "status_as_of")
+    list_filter = ("details_submitted", "payouts_enabled")
+    search_fields = ("teacher__email", "teacher__display_name", "provider_account_id")
+    actions = [payouts_run_now]
+
+    def has_payout_permission(self, request):
+        # Platform staff may send what is owed (the run only ever pays the ledger's balance).
+        return request.user.is_active and (request.user.is_superuser or request.user.is_platform_staff)
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("id", "created_at", "teacher", "amount_display", "status", "paid_at", "provider_transfer_id")
+    list_filter = ("status", "currency")
+    search_fields = ("teacher__email", "teacher__display_name", "provider_transfer_id", "idempotency_key")
+    date_hierarchy = "created_at"
+
+
+# --- Paid live lessons ------------------------------------------------------------------
+
+
+@admin.register(LessonSettings)
+class LessonSettingsAdmin(SingletonModelAdmin):
+    """The cancellation policy and the commission on live lessons (one row)."""
+
+    fieldsets = (
+        (gettext_lazy("Cancellation policy"), {"fields": ("free_cancel_hours", "late_refund_percent")}),
+        (gettext_lazy("Earnings"), {"fields": ("commission_percent", "earnings_hold_hours")}),
+    )
+
+
+@admin.register(LessonCredit)
+class LessonCreditAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("student", "teacher", "minutes", "remaining", "total", "is_trial", "created_at")
+    list_filter = ("is_trial",)
+    search_fields = ("student__email", "teacher__email")
+    raw_id_fields = ("student", "teacher", "payment")

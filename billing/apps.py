@@ -1,5 +1,6 @@
 from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _schedule_ensure(sender=None, **kwargs) -> None:
@@ -8,15 +9,27 @@ def _schedule_ensure(sender=None, **kwargs) -> None:
         return
     from django_q.models import Schedule
 
+    from billing.models import Payout
+
     Schedule.objects.get_or_create(
         name="billing.subscriptions_expire",
         defaults={"func": "billing.tasks.subscriptions_expire", "schedule_type": Schedule.MINUTES, "minutes": 15},
+    )
+    # Daily: teachers' payable earnings go to their Stripe Connect accounts.
+    Schedule.objects.get_or_create(
+        name=Payout.SCHEDULE, defaults={"func": "billing.tasks.payouts_run", "schedule_type": Schedule.DAILY}
+    )
+    # Every 10 minutes: lesson earnings past their hold become payable; unpaid checkouts free their slot.
+    Schedule.objects.get_or_create(
+        name="billing.lessons_tick",
+        defaults={"func": "billing.tasks.lessons_tick", "schedule_type": Schedule.MINUTES, "minutes": 10},
     )
 
 
 class BillingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "billing"
+    verbose_name = _("Billing")
 
     def ready(self):
         from billing import checks, panels  # noqa: F401 (checks registers itself)

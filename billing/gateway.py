@@ -20,6 +20,7 @@ import stripe
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from billing.exceptions import BillingError, GatewayError, PaymentsNotConfigured
 from billing.money import percent_of
@@ -54,7 +55,7 @@ def configured() -> bool:
 
 def ensure_configured() -> None:
     if not configured():
-        raise PaymentsNotConfigured("Payments are not configured on this site yet, so nothing can be bought.")
+        raise PaymentsNotConfigured(_("Payments are not configured on this site yet, so nothing can be bought."))
 
 
 def _client() -> stripe.StripeClient:
@@ -70,7 +71,7 @@ def _call(fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
     except stripe.StripeError as exc:
-        raise GatewayError(f"The payment provider refused: {exc.user_message or exc}") from exc
+        raise GatewayError(_("The payment provider refused: {reason}").format(reason=exc.user_message or exc)) from exc
 
 
 def customer_create(*, email: str, name: str, user_id: int) -> str:
@@ -126,6 +127,97 @@ def checkout_session_create_payment(
     return CheckoutSession(id=session.id, url=session.url)
 
 
+def checkout_session_create_lesson(
+    *,
+    payment_id: int,
+    customer_id: str,
+    amount: int,
+    currency: str,
+    product_name: str,
+    success_url: str,
+    cancel_url: str,
+    capture_later: bool,
+) -> CheckoutSession:
+    """A Checkout Session for a live lesson (`capture_later`: only authorised, captured when
+    the teacher confirms) or lesson credits (captured at once). No promotion codes; it
+    expires after 30 minutes so an abandoned checkout frees the slot."""
+    metadata = {"payment_id": str(payment_id)}
+    if test_mode():
+        session_id = "cs_test_" + signing.dumps({"payment": payment_id}, salt=TEST_SESSION_SALT, compress=True)
+        return CheckoutSession(id=session_id, url=reverse("billing:test_checkout", args=[session_id]))
+    intent_data = {"metadata": metadata}
+    if capture_later:
+        intent_data["capture_method"] = "manual"
+    session = _call(
+        _client().v1.checkout.sessions.create,
+        params={
+            "mode": "payment",
+            "customer": customer_id,
+            "client_reference_id": str(payment_id),
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": currency.lower(),
+                        "unit_amount": amount,
+                        "product_data": {"name": product_name},
+                    },
+                }
+            ],
+            "metadata": metadata,
+            "payment_intent_data": intent_data,
+            "expires_at": int(time.time()) + 30 * 60,
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+        },
+        options={"idempotency_key": f"checkout-payment-{payment_id}"},
+    )
+    return CheckoutSession(id=session.id, url=session.url)
+
+
+def payment_intent_capture(*, payment_intent_id: str, amount: int, idempotency_key: str) -> ChargeDetails:
+    """Take the money an authorisation holds; returns the charge and the provider's fee."""
+    if test_mode():
+        return charge_details(payment_intent_id=payment_intent_id, amount=amount)
+    intent = _call(
+        _client().v1.payment_intents.capture,
+        payment_intent_id,
+        params={"expand": ["latest_charge.balance_transaction"]},
+        options={"idempotency_key": idempotency_key},
+    ).to_dict()
+    if intent.get("status") != "succeeded":
+        raise GatewayError(_("Stripe did not take the payment (status {status}).").format(status=intent.get("status")))
+    charge = intent.get("latest_charge")
+    if not charge or isinstance(charge, str):
+        return ChargeDetails(charge_id=charge or "", fee=0)
+    balance = charge.get("balance_transaction")
+    fee = int(balance.get("fee", 0)) if balance and not isinstance(balance, str) else 0
+    return ChargeDetails(charge_id=charge.get("id", ""), fee=fee)
+
+
+def payment_intent_cancel(*, payment_intent_id: str, idempotency_key: str) -> None:
+    """Release an authorisation: nothing is charged and the hold on the card goes."""
+    if test_mode() or not payment_intent_id:
+        return
+    try:
+        intent = (
+            _client()
+            .v1.payment_intents.cancel(payment_intent_id, options={"idempotency_key": idempotency_key})
+            .to_dict()
+        )
+    except stripe.InvalidRequestError as exc:
+        # Already cancelled (by Stripe after seven days, or an earlier call): the hold is gone.
+        if "canceled" in str(exc).lower() or "cancelled" in str(exc).lower():
+            return
+        raise GatewayError(_("The payment provider refused: {reason}").format(reason=exc.user_message or exc)) from exc
+    except stripe.StripeError as exc:
+        raise GatewayError(_("The payment provider refused: {reason}").format(reason=exc.user_message or exc)) from exc
+    if intent.get("status") != "canceled":
+        raise GatewayError(
+            _("Stripe did not release the payment (status {status}).").format(status=intent.get("status"))
+        )
+
+
 def checkout_session_create_subscription(
     *, user_id: int, plan_id: int, customer_id: str, price_id: str, success_url: str, cancel_url: str
 ) -> CheckoutSession:
@@ -137,7 +229,7 @@ def checkout_session_create_subscription(
         session_id = "cs_test_" + token
         return CheckoutSession(id=session_id, url=reverse("billing:test_checkout", args=[session_id]))
     if not price_id:
-        raise BillingError("This plan has no Stripe price yet; staff must add one in admin.")
+        raise BillingError(_("This plan has no Stripe price yet; staff must add one in admin."))
     session = _call(
         _client().v1.checkout.sessions.create,
         params={
@@ -158,11 +250,11 @@ def checkout_session_create_subscription(
 def test_session_read(session_id: str) -> dict:
     """What a test-provider session id stands for ({"payment": id} or {"user", "plan"})."""
     if not session_id.startswith("cs_test_"):
-        raise BillingError("That is not a test checkout session.")
+        raise BillingError(_("That is not a test checkout session."))
     try:
         return signing.loads(session_id.removeprefix("cs_test_"), salt=TEST_SESSION_SALT)
     except signing.BadSignature as exc:
-        raise BillingError("That checkout session does not exist.") from exc
+        raise BillingError(_("That checkout session does not exist.")) from exc
 
 
 def charge_details(*, payment_intent_id: str, amount: int) -> ChargeDetails:
@@ -192,7 +284,7 @@ def refund_create(*, payment_intent_id: str, amount: int, idempotency_key: str, 
     params = {"payment_intent": payment_intent_id, "amount": amount, "metadata": {"reason": reason[:400]}}
     refund = _call(_client().v1.refunds.create, params=params, options={"idempotency_key": idempotency_key}).to_dict()
     if refund.get("status") in {"failed", "canceled"}:
-        raise GatewayError(f"Stripe did not make the refund (status {refund.get('status')}).")
+        raise GatewayError(_("Stripe did not make the refund (status {status}).").format(status=refund.get("status")))
     return refund["id"]
 
 
@@ -257,3 +349,90 @@ def event_verify(*, payload: bytes, signature: str) -> dict:
     if b"\\u0000" in payload:  # JSON's NUL, which PostgreSQL's jsonb cannot store
         raise BillingError("Rejected webhook: it contains a NUL character.")
     return event
+
+
+# --- Stripe Connect: teachers' accounts and transfers to them ---------------------------
+
+
+@dataclass(frozen=True)
+class AccountStatus:
+    details_submitted: bool
+    payouts_enabled: bool
+
+
+def connect_account_create(*, teacher_id: int, email: str, country: str = "") -> str:
+    """A Stripe Connect Express account for a teacher (once per teacher); its id."""
+    if test_mode():
+        return f"acct_test_{uuid.uuid5(uuid.NAMESPACE_URL, f'teacher-{teacher_id}').hex[:16]}"
+    params = {
+        "type": "express",
+        "email": email,
+        "capabilities": {"transfers": {"requested": True}},
+        "metadata": {"teacher_id": str(teacher_id)},
+    }
+    if country:
+        params["country"] = country
+    account = _call(
+        _client().v1.accounts.create, params=params, options={"idempotency_key": f"connect-account-{teacher_id}"}
+    )
+    return account.id
+
+
+def connect_onboarding_link(*, account_id: str, return_url: str, refresh_url: str) -> str:
+    """Where the teacher fills in their details (Stripe's hosted onboarding; expires in minutes)."""
+    if test_mode():
+        return reverse("billing:test_onboarding")
+    link = _call(
+        _client().v1.account_links.create,
+        params={
+            "account": account_id,
+            "type": "account_onboarding",
+            "return_url": return_url,
+            "refresh_url": refresh_url,
+        },
+    )
+    return link.url
+
+
+def connect_account_status(*, account_id: str) -> AccountStatus | None:
+    """What the provider says of the account now; None from the test provider (its events say it)."""
+    if test_mode():
+        return None
+    account = _call(_client().v1.accounts.retrieve, account_id).to_dict()
+    return AccountStatus(
+        details_submitted=bool(account.get("details_submitted")), payouts_enabled=bool(account.get("payouts_enabled"))
+    )
+
+
+class TransferRefused(GatewayError):
+    """The provider answered and said no (a retry with the same request cannot succeed)."""
+
+
+def transfer_create(
+    *, account_id: str, amount: int, currency: str, idempotency_key: str, payout_id: int, description: str = ""
+) -> str:
+    """Move `amount` from the platform's balance to a connected account; the transfer's id.
+
+    The idempotency key makes a retry after a timeout return the first transfer, not a
+    second one. TransferRefused when Stripe refuses; GatewayError when the outcome is unknown."""
+    if test_mode():
+        return f"tr_test_{uuid.uuid5(uuid.NAMESPACE_URL, idempotency_key).hex[:20]}"
+    try:
+        transfer = _client().v1.transfers.create(
+            params={
+                "amount": amount,
+                "currency": currency.lower(),
+                "destination": account_id,
+                "description": description[:300],
+                "metadata": {"payout_id": str(payout_id)},
+                "transfer_group": f"payout-{payout_id}",
+            },
+            options={"idempotency_key": idempotency_key},
+        )
+    except (stripe.InvalidRequestError, stripe.PermissionError, stripe.CardError) as exc:
+        raise TransferRefused(
+            _("The payment provider refused: {reason}").format(reason=exc.user_message or exc)
+        ) from exc
+    except stripe.StripeError as exc:
+        raise GatewayError(_("The payment provider did not answer: {reason}").format(reason=exc)) from exc
+    return transfer.id

@@ -11,15 +11,18 @@ A sale of A with platform fee P (PLATFORM_FEE_PERCENT of A) and teacher share T 
     stripe_fee  provider_fees +F, provider_balance −F        (the platform bears Stripe's fee)
 A refund (or a lost dispute) of R reverses the sale in proportion:
     refund      provider_balance −R, teacher_payable +T·R/A, platform_revenue +the rest
+A payout of the teacher's payable balance B to their Stripe Connect account (billing/payouts.py):
+    payout      teacher_payable +B, provider_balance −B    (failed/reversed: the other way round)
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from billing.exceptions import BillingError
 from billing.models import LedgerEntry, LedgerTransaction
@@ -60,12 +63,14 @@ def transaction_record(
     existing = LedgerTransaction.objects.filter(key=key).first()
     if existing:
         return existing
+    with translation.override(settings.LANGUAGE_CODE):  # a record, not a message: the site's language
+        description = str(description)[:200]
     try:
         with transaction.atomic():
             txn = LedgerTransaction.objects.create(
                 key=key,
                 kind=kind,
-                description=description[:200],
+                description=description,
                 payment=payment,
                 course=course,
                 teacher=teacher,

@@ -2,6 +2,8 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from lms.formats import money
+
 # ISO 4217 currencies without minor units (Stripe calls them zero-decimal).
 ZERO_DECIMAL = {
     "BIF",
@@ -21,7 +23,6 @@ ZERO_DECIMAL = {
     "XOF",
     "XPF",
 }
-SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 
 
 def exponent(currency: str) -> int:
@@ -45,9 +46,6 @@ def percent_of(amount: int, percent: Decimal) -> int:
 
 
 def format_minor(amount: int, currency: str) -> str:
-    currency = (currency or "").upper()
-    major = to_major(amount, currency)
-    sign = "-" if major < 0 else ""
-    symbol = SYMBOLS.get(currency)
-    text = f"{abs(major):,}"
-    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
+    """`amount` minor units as the active language writes the currency ("£59", "£12.50"):
+    the site's one format, `lms.formats.money`."""
+    return money(to_major(amount, currency), currency)

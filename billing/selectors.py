@@ -1,14 +1,32 @@
 """Reads of the billing app: a student's history, a teacher's earnings, revenue reports."""
 
 import datetime as dt
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from babel.dates import format_skeleton
+from django.conf import settings
 from django.db.models import Case, F, IntegerField, Prefetch, Q, Sum, When
 from django.db.models.functions import TruncDay, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_q.models import Schedule
 
-from billing.models import Dispute, LedgerEntry, LedgerTransaction, Payment, Plan, Receipt, Refund, Subscription
+from billing.models import (
+    Dispute,
+    LedgerEntry,
+    LedgerTransaction,
+    Payment,
+    Payout,
+    PayoutAccount,
+    Plan,
+    Receipt,
+    Refund,
+    Subscription,
+)
+from lms.formats import babel_locale, when
 
 Account = LedgerEntry.Account
 Kind = LedgerTransaction.Kind
@@ -120,7 +138,12 @@ class Report:
     totals: list[ReportRow] = field(default_factory=list)
 
 
-GROUPS = {"day": "Day", "month": "Month", "course": "Course", "teacher": "Teacher"}
+GROUPS = {
+    "day": gettext_lazy("Day"),
+    "month": gettext_lazy("Month"),
+    "course": gettext_lazy("Course"),
+    "teacher": gettext_lazy("Teacher"),
+}
 
 
 def _day_bounds(start: dt.date, end: dt.date):
@@ -156,7 +179,7 @@ def revenue_report(*, start: dt.date, end: dt.date, group: str = "day", teacher=
         report.rows.append(
             ReportRow(key=row["key"], label=labels.get(row["key"], "—"), currency=row["currency"], **values)
         )
-        total = totals.setdefault(row["currency"], ReportRow(key=None, label="Total", currency=row["currency"]))
+        total = totals.setdefault(row["currency"], ReportRow(key=None, label=_("Total"), currency=row["currency"]))
         for k, v in values.items():
             setattr(total, k, getattr(total, k) + v)
     if group in ("course", "teacher"):
@@ -167,18 +190,18 @@ def revenue_report(*, start: dt.date, end: dt.date, group: str = "day", teacher=
 
 def _labels(group: str, keys: set) -> dict:
     if group == "day":
-        return {k: timezone.localtime(k).strftime("%d %b %Y") if k else "—" for k in keys}
+        return {k: when(k, "date") if k else "—" for k in keys}
     if group == "month":
-        return {k: timezone.localtime(k).strftime("%B %Y") if k else "—" for k in keys}
+        return {k: format_skeleton("yMMMM", timezone.localtime(k), locale=babel_locale()) if k else "—" for k in keys}
     if group == "course":
         from courses.models import CoursePage
 
         labels = dict(CoursePage.objects.filter(pk__in=[k for k in keys if k]).values_list("pk", "title"))
-        return {k: labels.get(k, "Subscriptions (no course)") for k in keys}
+        return {k: labels.get(k, _("Subscriptions (no course)")) for k in keys}
     from lms.models import User
 
     users = {u.pk: u.name for u in User.objects.filter(pk__in=[k for k in keys if k])}
-    return {k: users.get(k, "Platform (subscriptions)") for k in keys}
+    return {k: users.get(k, _("Platform (subscriptions)")) for k in keys}
 
 
 def payouts_report(*, start: dt.date, end: dt.date) -> list[dict]:
@@ -248,26 +271,64 @@ def platform_summary(*, days: int = 30) -> dict:
     }
 
 
+CHART_MAX_BAR = 48  # a bar (its slot) is never wider than this, so one day is one slim bar
+CHART_PAD = 8  # the least room at each end
+CHART_CHAR = 6  # roughly how wide one character of a 10 px label is
+
+
 def bar_chart(rows: list[ReportRow], *, width: int = 640, height: int = 180) -> dict:
-    """Bars of net per row (one currency), scaled for an inline SVG."""
+    """Bars of gross and net per row (one currency), scaled for an inline SVG.
+
+    Bars keep a sensible width whatever the number of rows (one day is one slim bar in the
+    middle, not the whole chart); labels are kept inside the drawing and, where they would
+    overlap, only every n-th is shown."""
     rows = rows[-40:]
-    peak = max([max(r.gross, 1) for r in rows] or [1])
-    bar = width / max(len(rows), 1)
+    peak = max([r.gross for r in rows] + [1])
+    labels = [r.label if len(r.label) <= 14 else r.label[:13] + "…" for r in rows]
+    widest = max([len(label) for label in labels] + [1]) * CHART_CHAR
+    pad = max(CHART_PAD, math.ceil(widest / 2))  # the end labels fit inside the drawing
+    plot = width - 2 * pad
+    slot = min(plot / max(len(rows), 1), CHART_MAX_BAR)
+    left = pad + (plot - slot * len(rows)) / 2  # the bars are centred
+    top = 10
+    every = max(1, math.ceil((widest + 4) / slot))
     bars = []
-    for i, r in enumerate(rows):
-        gross_h = round(r.gross / peak * (height - 20))
-        net_h = round(max(r.net, 0) / peak * (height - 20))
+    for i, (r, label) in enumerate(zip(rows, labels, strict=True)):
+        gross_h = round(max(r.gross, 0) / peak * (height - top))
+        net_h = round(min(max(r.net, 0), max(r.gross, 0)) / peak * (height - top))
         bars.append(
             {
-                "x": round(i * bar + 2, 1),
-                "w": round(max(bar - 4, 1), 1),
+                "x": round(left + i * slot + 2, 1),
+                "w": round(max(slot - 4, 1), 1),
                 "gross_y": height - gross_h,
                 "gross_h": gross_h,
                 "net_y": height - net_h,
                 "net_h": net_h,
                 "row": r,
-                "label_x": round(i * bar + bar / 2, 1),
-                "label": r.label if len(r.label) <= 14 else r.label[:13] + "…",
+                "label_x": round(left + i * slot + slot / 2, 1),
+                "label": label,
+                "show_label": i % every == 0,
             }
         )
-    return {"width": width, "height": height, "label_y": height + 14, "full_height": height + 20, "bars": bars}
+    return {"width": width, "height": height, "label_y": height + 16, "full_height": height + 24, "bars": bars}
+
+
+def teacher_payouts(*, teacher) -> dict:
+    """The payouts part of a teacher's earnings page: their Connect account, what they are
+    owed now (per currency), when the next payout run is due, and their payouts so far."""
+    payable = [
+        {"currency": row["currency"], "amount": -row["total"]}
+        for row in LedgerEntry.objects.filter(account=Account.TEACHER_PAYABLE, teacher=teacher)
+        .values("currency")
+        .annotate(total=Sum("amount"))
+        .order_by("currency")
+        if row["total"]
+    ]
+    schedule = Schedule.objects.filter(name=Payout.SCHEDULE).only("next_run").first()
+    return {
+        "payout_account": PayoutAccount.objects.filter(teacher=teacher).first(),
+        "payable": payable,
+        "payout_minimum": settings.BILLING_PAYOUT_MINIMUM,
+        "next_payout_at": schedule.next_run if schedule else None,
+        "payouts": list(Payout.objects.filter(teacher=teacher)[:50]),
+    }

@@ -11,6 +11,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_q.tasks import async_task
 
 from billing import gateway, ledger
@@ -31,10 +35,17 @@ from billing.money import format_minor, percent_of, to_minor
 from courses import selectors as course_selectors
 from courses import services as course_services
 from courses.models import CoursePage, Enrollment
+from lms.formats import when
 from lms.models import User
 from lms.services import audit_record, notify, notify_staff
 
 logger = logging.getLogger(__name__)
+
+
+# Evaluated when the text is, in the recipient's language (notify renders inside recipient_language).
+_lazy_money = lazy(format_minor, str)
+_lazy_when = lazy(when, str)
+_lazy_lower = lazy(lambda text: str(text).lower(), str)
 
 
 # --- Customers --------------------------------------------------------------------------
@@ -64,13 +75,13 @@ def course_owner(course: CoursePage) -> User | None:
 def checkout_start(*, user: User, course: CoursePage, base_url: str) -> tuple[Payment, str]:
     """Open a checkout for `course`; returns the pending payment and where to send the buyer."""
     if not user.is_authenticated:
-        raise BillingError("Sign in to buy a course.")
+        raise BillingError(_("Log in to buy a course."))
     if not course.live:
-        raise BillingError("This course is not on sale.")
+        raise BillingError(_("This course is not on sale."))
     if course.is_free:
-        raise BillingError("This course is free: enrol from the course page.")
+        raise BillingError(_("This course is free: enrol from the course page."))
     if course_selectors.course_access(user=user, course=course):
-        raise AlreadyOwned("You already have access to this course.")
+        raise AlreadyOwned(_("You already have access to this course."))
     gateway.ensure_configured()  # before anything is stored
     amount = to_minor(course.price, course.currency)
     customer = customer_ensure(user=user)
@@ -110,15 +121,17 @@ def _teacher_share(*, amount: int, teacher: User | None) -> int:
     return amount - percent_of(amount, settings.PLATFORM_FEE_PERCENT)
 
 
-def _record_sale(*, payment: Payment) -> None:
-    """The ledger transactions of a successful payment (idempotent by key)."""
+def sale_record(*, payment: Payment, teacher_account: str = Account.TEACHER_PAYABLE) -> None:
+    """The ledger transactions of a successful payment (idempotent by key): provider_balance +A,
+    the teacher's share T to `teacher_account` (a lesson's waits in teacher_pending until it is
+    attended, billing.lessons), platform_revenue the rest; and the provider's fee."""
     a, t = payment.amount, payment.teacher_share
     ledger.transaction_record(
         key=f"payment:{payment.pk}",
         kind=LedgerTransaction.Kind.PAYMENT,
         legs=[
             Leg(Account.PROVIDER_BALANCE, a, payment.currency),
-            Leg(Account.TEACHER_PAYABLE, -t, payment.currency, payment.teacher),
+            Leg(teacher_account, -t, payment.currency, payment.teacher),
             Leg(Account.PLATFORM_REVENUE, -(a - t), payment.currency),
         ],
         payment=payment,
@@ -138,7 +151,7 @@ def _record_sale(*, payment: Payment) -> None:
             payment=payment,
             course=payment.course,
             teacher=payment.teacher,
-            description=f"Processing fee on payment #{payment.pk}",
+            description=format_lazy(gettext_lazy("Processing fee on payment #{number}"), number=payment.pk),
             occurred_at=payment.paid_at,
         )
 
@@ -190,7 +203,7 @@ def payment_fulfil(
     payment.failure_message = ""
     payment.paid_at = timezone.now()
     payment.save()
-    _record_sale(payment=payment)
+    sale_record(payment=payment)
     course_services.enrollment_create(
         student=payment.user, course=course, source=Enrollment.Source.PURCHASE, reference=f"payment:{payment.pk}"
     )
@@ -252,12 +265,14 @@ def payment_refund(*, payment: Payment, amount: int, actor: User, reason: str = 
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if payment.status not in Payment.REFUNDABLE:
-            raise BillingError("Only a paid payment can be refunded.")
+            raise BillingError(_("Only a paid payment can be refunded."))
         if amount <= 0:
-            raise BillingError("Refund a positive amount.")
+            raise BillingError(_("Refund a positive amount."))
         if amount > payment.refundable_amount:
             raise BillingError(
-                f"At most {format_minor(payment.refundable_amount, payment.currency)} can still be refunded."
+                _("At most {amount} can still be refunded.").format(
+                    amount=format_minor(payment.refundable_amount, payment.currency)
+                )
             )
         provider_refund_id = gateway.refund_create(
             payment_intent_id=payment.payment_intent_id or "",
@@ -307,9 +322,19 @@ def refund_record(
     notify(
         user=payment.user,
         kind="billing",
-        title=f"Refund of {refund.amount_display} for {payment.description}",
-        body="The money is on its way back to your card; banks usually take 5–10 days."
-        + (" Your access to the course has ended." if full and payment.course_id else ""),
+        title=format_lazy(
+            gettext_lazy("Refund of {amount} for {description}"),
+            amount=_lazy_money(refund.amount, refund.currency),
+            description=payment.description,
+        ),
+        body=(
+            gettext_lazy(
+                "The money is on its way back to your card; banks usually take 5–10 days."
+                " Your access to the course has ended."
+            )
+            if full and payment.course_id
+            else gettext_lazy("The money is on its way back to your card; banks usually take 5–10 days.")
+        ),
         url="/billing/history/",
     )
     return refund
@@ -317,18 +342,27 @@ def refund_record(
 
 def _record_reversal(*, payment: Payment, amount: int, key: str, kind: str) -> None:
     teacher_part, platform_part = ledger.split(amount, payment.teacher_share, payment.amount)
+    # Lesson earnings wait in teacher_pending until the lesson is attended (billing.lessons).
+    lesson = payment.kind in (Payment.Kind.LESSON, Payment.Kind.PACKAGE, Payment.Kind.TRIAL)
     ledger.transaction_record(
         key=key,
         kind=kind,
         legs=[
             Leg(Account.PROVIDER_BALANCE, -amount, payment.currency),
-            Leg(Account.TEACHER_PAYABLE, teacher_part, payment.currency, payment.teacher),
+            Leg(
+                Account.TEACHER_PENDING if lesson else Account.TEACHER_PAYABLE,
+                teacher_part,
+                payment.currency,
+                payment.teacher,
+            ),
             Leg(Account.PLATFORM_REVENUE, platform_part, payment.currency),
         ],
         payment=payment,
         course=payment.course,
         teacher=payment.teacher,
-        description=f"{LedgerTransaction.Kind(kind).label} on payment #{payment.pk}",
+        description=format_lazy(
+            gettext_lazy("{kind} on payment #{number}"), kind=LedgerTransaction.Kind(kind).label, number=payment.pk
+        ),
     )
 
 
@@ -355,16 +389,16 @@ def dispute_open(
     """A student raises a problem with one of their payments (or a live class)."""
     message = (message or "").strip()
     if len(message) < 10:
-        raise BillingError("Tell us what went wrong in a sentence or two.")
+        raise BillingError(_("Tell us what went wrong in a sentence or two."))
     if payment is None and not live_class_reference:
-        raise BillingError("Choose the payment or the live class this is about.")
+        raise BillingError(_("Choose the payment or the live class this is about."))
     if payment is not None and payment.user_id != user.pk:
-        raise BillingError("You can only dispute your own payments.")
+        raise BillingError(_("You can only dispute your own payments."))
     if (
         payment is not None
         and payment.disputes.filter(source=Dispute.Source.STUDENT).exclude(status__in=Dispute.CLOSED).exists()
     ):
-        raise BillingError("You already have an open dispute about this payment.")
+        raise BillingError(_("You already have an open dispute about this payment."))
     dispute = Dispute.objects.create(
         user=user,
         source=Dispute.Source.STUDENT,
@@ -375,7 +409,12 @@ def dispute_open(
         currency=payment.currency if payment else "",
         message=message[:5000],
     )
-    notify_staff(kind="billing", title=f"New dispute from {user.name}", body=message[:200], about=dispute)
+    notify_staff(
+        kind="billing",
+        title=format_lazy(gettext_lazy("New dispute from {name}"), name=user.name),
+        body=message[:200],
+        about=dispute,
+    )
     return dispute
 
 
@@ -389,12 +428,20 @@ def dispute_outcome_notify(*, dispute: Dispute) -> bool:
         dispute.closed_at = timezone.now()
     dispute.outcome_notified_at = timezone.now()
     dispute.save(update_fields=["closed_at", "outcome_notified_at"])
-    about = dispute.payment.description if dispute.payment_id else "your live class"
+    status = _lazy_lower(Dispute.Status(dispute.status).label)
+    if dispute.payment_id:
+        title = format_lazy(
+            gettext_lazy("Your dispute about {description}: {status}"),
+            description=dispute.payment.description,
+            status=status,
+        )
+    else:
+        title = format_lazy(gettext_lazy("Your dispute about your live class: {status}"), status=status)
     notify(
         user=dispute.user,
         kind="billing",
-        title=f"Your dispute about {about}: {dispute.get_status_display().lower()}",
-        body=dispute.resolution or f"The dispute is now {dispute.get_status_display().lower()}.",
+        title=title,
+        body=dispute.resolution or format_lazy(gettext_lazy("The dispute is now {status}."), status=status),
         url="/billing/history/",
     )
     return True
@@ -447,8 +494,12 @@ def dispute_provider_sync(*, payment: Payment, data: dict) -> Dispute:
         notify(
             user=payment.user,
             kind="billing",
-            title=f"Your bank opened a dispute about {payment.description}",
-            body="We have been told you disputed this payment with your bank. We will let you know the outcome.",
+            title=format_lazy(
+                gettext_lazy("Your bank opened a dispute about {description}"), description=payment.description
+            ),
+            body=gettext_lazy(
+                "We have been told you disputed this payment with your bank. We will let you know the outcome."
+            ),
             url="/billing/history/",
         )
     if dispute.is_closed:
@@ -463,9 +514,9 @@ def subscription_checkout_start(*, user: User, plan: Plan, base_url: str) -> str
     from django.urls import reverse
 
     if not plan.is_active:
-        raise BillingError("This plan is no longer offered.")
+        raise BillingError(_("This plan is no longer offered."))
     if Subscription.objects.filter(user=user, plan=plan, has_access=True).exists():
-        raise AlreadyOwned("You already subscribe to this plan.")
+        raise AlreadyOwned(_("You already subscribe to this plan."))
     gateway.ensure_configured()  # before anything is stored
     customer = customer_ensure(user=user)
     session = gateway.checkout_session_create_subscription(
@@ -588,8 +639,8 @@ def subscription_access_sync(*, subscription: Subscription) -> Subscription:
             notify(
                 user=subscription.user,
                 kind="billing",
-                title=f"Your {subscription.plan.name} subscription has ended",
-                body="The courses it included are closed. You can subscribe again at any time.",
+                title=format_lazy(gettext_lazy("Your {plan} subscription has ended"), plan=subscription.plan.name),
+                body=gettext_lazy("The courses it included are closed. You can subscribe again at any time."),
                 url="/billing/plans/",
             )
     return subscription
@@ -628,7 +679,7 @@ def invoice_paid(*, subscription: Subscription, invoice: dict) -> Payment:
             paid_at=timezone.now(),
         )
         if amount:
-            _record_sale(payment=payment)
+            sale_record(payment=payment)
             receipt_issue(payment=payment)
     subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
     lines = ((invoice.get("lines") or {}).get("data")) or []
@@ -664,8 +715,11 @@ def invoice_payment_failed(*, subscription: Subscription, invoice: dict) -> Subs
         notify(
             user=subscription.user,
             kind="billing",
-            title=f"We could not renew your {subscription.plan.name} subscription",
-            body=f"Update your card by {subscription.grace_until:%d %B %Y} to keep your courses open.",
+            title=format_lazy(gettext_lazy("We could not renew your {plan} subscription"), plan=subscription.plan.name),
+            body=format_lazy(
+                gettext_lazy("Update your card by {date} to keep your courses open."),
+                date=_lazy_when(subscription.grace_until, "long_date"),
+            ),
             url="/billing/history/",
         )
     return subscription_access_sync(subscription=subscription)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from billing.models import Receipt
 from billing.receipts import receipt_pdf
+from lms.i18n import recipient_language
 
 
 def receipt_email_send(receipt_id: int) -> str:
@@ -22,15 +23,17 @@ def receipt_email_send(receipt_id: int) -> str:
             return "already sent"
         payment = receipt.payment
         context = {"receipt": receipt, "payment": payment, "user": payment.user, "site_url": settings.SITE_URL}
-        subject = " ".join(render_to_string("billing/emails/receipt_subject.txt", context).split())
-        message = EmailMultiAlternatives(
-            subject,
-            render_to_string("billing/emails/receipt.txt", context),
-            settings.DEFAULT_FROM_EMAIL,
-            [payment.user.email],
-        )
-        message.attach_alternative(render_to_string("billing/emails/receipt.html", context), "text/html")
-        message.attach(f"receipt-{receipt.reference}.pdf", receipt_pdf(receipt), "application/pdf")
+        # Written in the payer's language, whoever's request or worker sends it.
+        with recipient_language(payment.user):
+            subject = " ".join(render_to_string("billing/emails/receipt_subject.txt", context).split())
+            message = EmailMultiAlternatives(
+                subject,
+                render_to_string("billing/emails/receipt.txt", context),
+                settings.DEFAULT_FROM_EMAIL,
+                [payment.user.email],
+            )
+            message.attach_alternative(render_to_string("billing/emails/receipt.html", context), "text/html")
+            message.attach(f"receipt-{receipt.reference}.pdf", receipt_pdf(receipt), "application/pdf")
         message.send()
         receipt.emailed_at = timezone.now()
         receipt.save(update_fields=["emailed_at"])
@@ -41,3 +44,17 @@ def subscriptions_expire() -> int:
     from billing.services import subscriptions_expire as expire
 
     return expire()
+
+
+def payouts_run() -> int:
+    """The daily payout run (Schedule `billing.payouts_run`); safe to run twice, even at once."""
+    from billing.payouts import payouts_run as run
+
+    return len(run())
+
+
+def lessons_tick() -> str:
+    """Lesson earnings past their hold become payable; checkouts left unpaid free their slot."""
+    from billing import lessons
+
+    return f"released {lessons.earnings_release_due()}, abandoned {lessons.unpaid_checkouts_abandon()}"

@@ -8,9 +8,11 @@ shows a purchase end to end without keys or network.
 import time
 import uuid
 
+from django.utils.translation import gettext as _
+
 from billing import gateway
 from billing.exceptions import BillingError
-from billing.models import Customer, Payment, Plan, Subscription
+from billing.models import Customer, Payment, PayoutAccount, Plan, Subscription
 from billing.webhooks import event_process
 
 
@@ -30,18 +32,18 @@ def _event(event_id: str, type_: str, obj: dict):
 def session_target(*, session_id: str, user):
     """(payment, None) or (None, plan) for a test session the user opened; BillingError otherwise."""
     if not gateway.test_mode():
-        raise BillingError("The test payment provider is off on this site.")
+        raise BillingError(_("The test payment provider is off on this site."))
     data = gateway.test_session_read(session_id)
     if "payment" in data:
         payment = Payment.objects.select_related("course").filter(pk=data["payment"], user=user).first()
         if payment is None or payment.checkout_session_id != session_id:
-            raise BillingError("That checkout session does not exist.")
+            raise BillingError(_("That checkout session does not exist."))
         return payment, None
     if data.get("user") != user.pk:
-        raise BillingError("That checkout session does not exist.")
+        raise BillingError(_("That checkout session does not exist."))
     plan = Plan.objects.filter(pk=data["plan"]).first()
     if plan is None:
-        raise BillingError("That plan no longer exists.")
+        raise BillingError(_("That plan no longer exists."))
     return None, plan
 
 
@@ -54,6 +56,8 @@ def pay(*, session_id: str, user):
     payment, plan = session_target(session_id=session_id, user=user)
     if payment is not None:
         intent_id = f"pi_test_{payment.pk}"
+        # A live lesson is only authorised (manual capture): Stripe reports the session "unpaid".
+        held = payment.kind == Payment.Kind.LESSON
         return _event(
             f"evt_test_paid_{payment.pk}",
             "checkout.session.completed",
@@ -61,7 +65,8 @@ def pay(*, session_id: str, user):
                 "id": session_id,
                 "object": "checkout.session",
                 "mode": "payment",
-                "payment_status": "paid",
+                "status": "complete",
+                "payment_status": "unpaid" if held else "paid",
                 "amount_total": payment.amount,
                 "currency": payment.currency.lower(),
                 "customer": _customer_id(user),
@@ -77,6 +82,13 @@ def decline(*, session_id: str, user):
     payment, _plan = session_target(session_id=session_id, user=user)
     if payment is None:
         return None  # a declined subscription checkout simply creates nothing
+    if payment.kind == Payment.Kind.LESSON:
+        # Stripe keeps a lesson's checkout open for another card; giving up expires it.
+        return _event(
+            f"evt_test_expired_{payment.pk}",
+            "checkout.session.expired",
+            {"id": session_id, "object": "checkout.session", "mode": "payment", "status": "expired"},
+        )
     return _event(
         f"evt_test_declined_{payment.pk}_{uuid.uuid4().hex[:8]}",
         "payment_intent.payment_failed",
@@ -87,7 +99,7 @@ def decline(*, session_id: str, user):
             "currency": payment.currency.lower(),
             "customer": _customer_id(user),
             "metadata": {"payment_id": str(payment.pk)},
-            "last_payment_error": {"message": "Your card was declined (test provider)."},
+            "last_payment_error": {"message": _("Your card was declined (test provider).")},
         },
     )
 
@@ -134,9 +146,9 @@ def subscribe(*, user, plan: Plan, session_id: str):
 def set_cancel_at_period_end(*, user, subscription: Subscription, cancel: bool):
     """What the customer portal's "Cancel plan" (or "Renew") does, as Stripe reports it."""
     if not gateway.test_mode():
-        raise BillingError("The test payment provider is off on this site.")
+        raise BillingError(_("The test payment provider is off on this site."))
     if subscription.user_id != user.pk:
-        raise BillingError("That is not your subscription.")
+        raise BillingError(_("That is not your subscription."))
     period_end = int(subscription.current_period_end.timestamp()) if subscription.current_period_end else None
     return _event(
         f"evt_test_subupdated_{uuid.uuid4().hex}",
@@ -149,4 +161,27 @@ def set_cancel_at_period_end(*, user, subscription: Subscription, cancel: bool):
             period_end=period_end,
             cancel=cancel,
         ),
+    )
+
+
+def onboarding_complete(*, teacher):
+    """The test provider's onboarding: the teacher "submits" their details and the account
+    can receive payouts, announced by the `account.updated` event Stripe would send."""
+    if not gateway.test_mode():
+        raise BillingError(_("The test payment provider is off on this site."))
+    account = PayoutAccount.objects.filter(teacher=teacher).first()
+    if account is None:
+        raise BillingError(_("Start setting up payouts from your earnings page first."))
+    return _event(
+        f"evt_test_account_{account.provider_account_id}_{uuid.uuid4().hex[:8]}",
+        "account.updated",
+        {
+            "id": account.provider_account_id,
+            "object": "account",
+            "type": "express",
+            "details_submitted": True,
+            "payouts_enabled": True,
+            "charges_enabled": True,
+            "metadata": {"teacher_id": str(teacher.pk)},
+        },
     )

@@ -1,5 +1,6 @@
-"""Billing pages: buy, wait for confirmation, the webhook, history, receipts, earnings,
-plans, disputes, and the keyless test provider's checkout and portal pages."""
+"""Billing pages: buy, wait for confirmation, the webhook, history, receipts, earnings and
+payout onboarding, plans, disputes, and the keyless test provider's checkout, portal and
+onboarding pages."""
 
 import csv
 import datetime as dt
@@ -11,14 +12,15 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from billing import gateway, selectors, services, testprovider
+from billing import gateway, lessons, payouts, selectors, services, testprovider
 from billing.exceptions import BillingError, PaymentsNotConfigured
 from billing.forms import DisputeForm, ReportForm
-from billing.models import Payment, Plan, Subscription, WebhookEvent
+from billing.models import Payment, PayoutAccount, Plan, Subscription, WebhookEvent
 from billing.receipts import receipt_pdf
 from billing.webhooks import event_process
 from courses import selectors as course_selectors
@@ -72,6 +74,8 @@ def checkout_start(request, course_id: int):
 def checkout_success(request, payment_id: int):
     """Waits for the provider's confirmation (never grants anything itself), then opens the course."""
     payment = selectors.payment_for_user(user=request.user, payment_id=payment_id)
+    if payment is not None and payment.kind in lessons.LESSON_KINDS:
+        return _lesson_checkout_done(request, payment)
     if payment is None or payment.kind != Payment.Kind.COURSE:
         raise Http404
     confirmed = payment.status == Payment.Status.SUCCEEDED and course_selectors.active_enrollment(
@@ -81,7 +85,7 @@ def checkout_success(request, payment_id: int):
         url = course_entry_url(request, payment.course.specific)
         if request.htmx:
             return HttpResponseClientRedirect(url)
-        messages.success(request, f"Payment received — welcome to {payment.course.title}.")
+        messages.success(request, _("Payment received — welcome to {course}.").format(course=payment.course.title))
         return redirect(url)
     context = {
         "payment": payment,
@@ -92,6 +96,55 @@ def checkout_success(request, payment_id: int):
     if request.htmx:
         return render(request, "billing/checkout_success.html#status", context)
     return render(request, "billing/checkout_success.html", context)
+
+
+def _lesson_checkout_done(request, payment: Payment):
+    """Back from paying for a lesson or credits: on to the class (or the booking page) once
+    the provider has confirmed; until then the same waiting page as a course purchase."""
+    done = {
+        Payment.Kind.LESSON: (Payment.Status.AUTHORIZED, Payment.Status.SUCCEEDED),
+        Payment.Kind.PACKAGE: (Payment.Status.SUCCEEDED,),
+        Payment.Kind.TRIAL: (Payment.Status.SUCCEEDED,),
+    }[payment.kind]
+    if payment.status in done:
+        if payment.kind == Payment.Kind.LESSON:
+            url = payment.live_class.get_absolute_url()
+            message = _("Payment authorised. The teacher has your request; the money is taken only when they confirm.")
+        else:
+            url = reverse("live:booking_widget", args=[payment.teacher.teacher_profile.slug])
+            message = _("Payment received. Your lessons are ready: pick a time below.")
+        if request.htmx:
+            return HttpResponseClientRedirect(url)
+        messages.success(request, message)
+        return redirect(url)
+    context = {"payment": payment, "failed": False, "closed": payment.status != Payment.Status.PENDING}
+    if request.htmx:
+        return render(request, "billing/checkout_success.html#status", context)
+    return render(request, "billing/checkout_success.html", context)
+
+
+@role_required(Role.STUDENT)
+@require_POST
+def credits_buy(request, teacher_id: int):
+    """A student buys a package of lessons or the trial lesson with a teacher (Checkout)."""
+    teacher = get_object_or_404(User, pk=teacher_id, role=Role.TEACHER, is_active=True)
+    package = None
+    trial = request.POST.get("trial") == "1"
+    if not trial:
+        tutor = lessons.tutor_of(teacher)
+        package_id = parse_id(request.POST.get("package"))
+        package = tutor.packages.filter(pk=package_id).first() if tutor and package_id else None
+    try:
+        _payment, url = lessons.credits_checkout_start(
+            student=request.user, teacher=teacher, package=package, trial=trial, base_url=_base_url(request)
+        )
+    except PaymentsNotConfigured:
+        return _not_configured(request)
+    except BillingError as exc:
+        messages.error(request, str(exc))
+        profile = getattr(teacher, "teacher_profile", None)
+        return redirect(reverse("live:booking_widget", args=[profile.slug]) if profile else "/")
+    return redirect(url)
 
 
 @login_required
@@ -117,7 +170,7 @@ def test_checkout(request, session_id: str):
             elif action == "decline":
                 testprovider.decline(session_id=session_id, user=request.user)
                 if payment is not None:
-                    messages.error(request, "The test card was declined; nothing was charged.")
+                    messages.error(request, _("The test card was declined; nothing was charged."))
                     return redirect(reverse("billing:checkout_success", args=[payment.pk]))
                 return redirect("billing:plans")
         except BillingError as exc:
@@ -186,7 +239,7 @@ def dispute_new(request):
         except BillingError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Thanks — staff will look into it and tell you the outcome.")
+            messages.success(request, _("Thanks — staff will look into it and tell you the outcome."))
             return redirect("billing:history")
     return render(request, "billing/dispute_form.html", {"form": form, "payment": payment})
 
@@ -234,8 +287,76 @@ def earnings(request):
     return render(
         request,
         "billing/earnings.html",
-        {"form": form, "start": start, "end": end, "teacher": teacher, **data},
+        {
+            "form": form,
+            "start": start,
+            "end": end,
+            "teacher": teacher,
+            **data,
+            **selectors.teacher_payouts(teacher=teacher),
+            "test_mode": gateway.test_mode(),
+            "lesson_balances": lessons.teacher_lesson_balances(teacher=teacher),
+        },
     )
+
+
+# --- Payouts (Stripe Connect) -----------------------------------------------------------
+
+
+@role_required(Role.TEACHER)
+@require_POST
+def payouts_onboard(request):
+    """Start (or resume) Stripe Connect onboarding; the provider sends the teacher back."""
+    try:
+        url = payouts.payout_account_start(teacher=request.user, base_url=_base_url(request))
+    except PaymentsNotConfigured:
+        return _not_configured(request)
+    except BillingError as exc:
+        messages.error(request, str(exc))
+        return redirect("billing:earnings")
+    return redirect(url)
+
+
+@role_required(Role.TEACHER)
+def payouts_return(request):
+    """Where onboarding sends the teacher back: ask the provider how it went."""
+    try:
+        account = payouts.payout_account_refresh(teacher=request.user)
+    except BillingError as exc:
+        messages.error(request, str(exc))
+        return redirect("billing:earnings")
+    if account is not None and account.ready:
+        messages.success(request, _("Payouts are set up: your earnings will be paid to your Stripe account."))
+    elif account is not None:
+        messages.info(request, _("Stripe still needs some details before it can pay you; continue when you can."))
+    return redirect("billing:earnings")
+
+
+@role_required(Role.TEACHER)
+def payouts_refresh(request):
+    """Where Stripe sends a teacher whose onboarding link expired: a fresh link."""
+    try:
+        url = payouts.payout_account_link(teacher=request.user, base_url=_base_url(request))
+    except BillingError as exc:
+        messages.error(request, str(exc))
+        return redirect("billing:earnings")
+    return redirect(url or reverse("billing:earnings"))
+
+
+@role_required(Role.TEACHER)
+def test_onboarding(request):
+    """The test provider's stand-in for Stripe's hosted onboarding."""
+    account = PayoutAccount.objects.filter(teacher=request.user).first()
+    if not gateway.test_mode() or account is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            testprovider.onboarding_complete(teacher=request.user)
+        except BillingError as exc:
+            messages.error(request, str(exc))
+            return redirect(request.path)
+        return redirect("billing:payouts_return")
+    return render(request, "billing/test_onboarding.html", {"account": account})
 
 
 # --- Subscriptions ----------------------------------------------------------------------
@@ -287,7 +408,7 @@ def subscription_success(request):
 def portal(request):
     customer = getattr(request.user, "billing_customer", None)
     if customer is None:
-        messages.error(request, "You have no subscriptions to manage yet.")
+        messages.error(request, _("You have no subscriptions to manage yet."))
         return redirect("billing:plans")
     try:
         url = gateway.portal_session_create(

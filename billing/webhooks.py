@@ -12,7 +12,7 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing import services
+from billing import lessons, payouts, services
 from billing.exceptions import BillingError, EventParked, EventRejected
 from billing.models import Payment, WebhookEvent
 
@@ -49,17 +49,36 @@ def _payment_for_charge(charge: dict) -> Payment:
 # --- Handlers: each gets the event's data.object ----------------------------------------
 
 
+def _session_money(session: dict) -> dict:
+    """What a completed Checkout Session says was paid (or authorised), and by whom."""
+    return {
+        "amount": int(session.get("amount_total") or 0),
+        "currency": session.get("currency") or "",
+        "customer_id": session.get("customer") or "",
+        "payment_intent_id": session.get("payment_intent") or "",
+    }
+
+
 def _checkout_session_completed(session: dict) -> None:
     if session.get("mode") == "subscription":
         # The subscription's own events and invoice.paid do the work; just link the customer.
         services._user_for_customer(session.get("customer"))
         return
-    if session.get("payment_status") not in ("paid", "no_payment_required"):
-        return  # an asynchronous method: payment_intent.succeeded follows
     payment_id = _payment_id_from(session)
     payment = Payment.objects.filter(checkout_session_id=session.get("id")).first()
+    if payment is not None and payment.kind == Payment.Kind.LESSON:
+        if payment.pk != payment_id:
+            raise EventRejected(f"Checkout session {session.get('id')} is not one we opened.")
+        # Manual capture: the session completes "unpaid" with the money authorised.
+        lessons.lesson_authorised(payment_id=payment.pk, **_session_money(session))
+        return
+    if session.get("payment_status") not in ("paid", "no_payment_required"):
+        return  # an asynchronous method: payment_intent.succeeded follows
     if payment is None or payment.pk != payment_id:
         raise EventRejected(f"Checkout session {session.get('id')} is not one we opened.")
+    if payment.kind in (Payment.Kind.PACKAGE, Payment.Kind.TRIAL):
+        lessons.credits_fulfil(payment_id=payment.pk, **_session_money(session))
+        return
     total = int(session.get("amount_total") or 0)
     discount = int((session.get("total_details") or {}).get("amount_discount") or 0)
     services.payment_fulfil(
@@ -74,7 +93,9 @@ def _checkout_session_completed(session: dict) -> None:
 
 def _checkout_session_expired(session: dict) -> None:
     payment = Payment.objects.filter(checkout_session_id=session.get("id") or "").first()
-    if payment is not None:
+    if payment is not None and payment.kind == Payment.Kind.LESSON:
+        lessons.lesson_checkout_abandon(payment_id=payment.pk)  # the slot frees up
+    elif payment is not None:
         services.payment_cancel(payment_id=payment.pk)
 
 
@@ -84,6 +105,20 @@ def _payment_intent_succeeded(intent: dict) -> None:
         return  # not a course purchase (e.g. a subscription invoice): invoice.paid handles it
     amount = int(intent.get("amount_received") or intent.get("amount") or 0)
     payment = Payment.objects.filter(pk=payment_id).first()
+    if payment is not None and payment.kind == Payment.Kind.LESSON:
+        lessons.lesson_captured_elsewhere(
+            payment_id=payment.pk, payment_intent_id=intent.get("id") or "", amount=amount
+        )
+        return
+    if payment is not None and payment.kind in (Payment.Kind.PACKAGE, Payment.Kind.TRIAL):
+        lessons.credits_fulfil(
+            payment_id=payment.pk,
+            amount=amount,
+            currency=intent.get("currency") or "",
+            customer_id=intent.get("customer") or "",
+            payment_intent_id=intent.get("id") or "",
+        )
+        return
     if payment is not None and payment.status == Payment.Status.PENDING and amount < payment.amount:
         # A promotion code: only the Checkout Session says how much was discounted.
         raise EventParked(f"Payment #{payment_id} was discounted; waiting for checkout.session.completed.")
@@ -100,8 +135,29 @@ def _payment_intent_failed(intent: dict) -> None:
     payment_id = _payment_id_from(intent)
     if payment_id is None:
         return
+    if Payment.objects.filter(pk=payment_id, kind=Payment.Kind.LESSON).exists():
+        return  # the student can try another card in the same checkout; the slot stays held until it expires
     error = intent.get("last_payment_error") or {}
     services.payment_fail(payment_id=payment_id, message=error.get("message") or "The card was declined.")
+
+
+def _payment_intent_authorised(intent: dict) -> None:
+    """payment_intent.amount_capturable_updated: a manual-capture lesson is authorised."""
+    payment_id = _payment_id_from(intent)
+    payment = Payment.objects.filter(pk=payment_id).first() if payment_id else None
+    if payment is None or payment.kind != Payment.Kind.LESSON:
+        return
+    lessons.lesson_authorised(
+        payment_id=payment.pk,
+        amount=int(intent.get("amount_capturable") or 0),
+        currency=intent.get("currency") or "",
+        customer_id=intent.get("customer") or "",
+        payment_intent_id=intent.get("id") or "",
+    )
+
+
+def _payment_intent_canceled(intent: dict) -> None:
+    lessons.lesson_released_elsewhere(payment_intent_id=intent.get("id") or "")
 
 
 def _charge_refunded(charge: dict) -> None:
@@ -167,6 +223,8 @@ HANDLERS = {
     "checkout.session.expired": _checkout_session_expired,
     "payment_intent.succeeded": _payment_intent_succeeded,
     "payment_intent.payment_failed": _payment_intent_failed,
+    "payment_intent.amount_capturable_updated": _payment_intent_authorised,
+    "payment_intent.canceled": _payment_intent_canceled,
     "charge.refunded": _charge_refunded,
     "charge.dispute.created": _dispute,
     "charge.dispute.updated": _dispute,
@@ -176,6 +234,15 @@ HANDLERS = {
     "customer.subscription.deleted": _subscription,
     "invoice.paid": lambda invoice: _invoice(invoice, paid=True),
     "invoice.payment_failed": lambda invoice: _invoice(invoice, paid=False),
+    "transfer.reversed": lambda transfer: payouts.payout_reversal_sync(data=transfer),
+    "transfer.updated": lambda transfer: payouts.payout_reversal_sync(data=transfer),
+}
+
+# Handlers that need the whole event (its `created` time orders status reports).
+EVENT_HANDLERS = {
+    "account.updated": lambda event: payouts.payout_account_sync(
+        data=(event.get("data") or {}).get("object") or {}, created=event.get("created")
+    ),
 }
 
 
@@ -196,13 +263,17 @@ def _run(event_id: str) -> WebhookEvent:
         if stored.status in DONE or stored.status == WebhookEvent.Status.REJECTED:
             return stored
         handler = HANDLERS.get(stored.type)
+        event_handler = EVENT_HANDLERS.get(stored.type)
         stored.attempts += 1
-        if handler is None:
+        if handler is None and event_handler is None:
             stored.status = WebhookEvent.Status.IGNORED
         else:
             try:
                 with transaction.atomic():
-                    handler((stored.payload.get("data") or {}).get("object") or {})
+                    if event_handler is not None:
+                        event_handler(stored.payload)
+                    else:
+                        handler((stored.payload.get("data") or {}).get("object") or {})
             except EventParked as exc:
                 stored.status, stored.error = WebhookEvent.Status.PARKED, str(exc)
             except EventRejected as exc:

@@ -4,6 +4,8 @@ how contact details are moderated."""
 
 from django.contrib import admin, messages
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, ngettext_lazy
 from solo.admin import SingletonModelAdmin
 
 from chat import services
@@ -12,18 +14,24 @@ from lms.admin_site import client_ip
 from lms.infra.validators import parse_id
 from lms.services import audit_record
 
+# What a moderation action tells the staff member afterwards ("n": how many messages).
+MODERATED = {
+    "approve": ngettext_lazy("Made %(n)s message visible.", "Made %(n)s messages visible.", "n"),
+    "hide": ngettext_lazy("Hid %(n)s message.", "Hid %(n)s messages.", "n"),
+}
 
-def _moderate_action(action: str, label: str):
+
+def _moderate_action(action: str, label):
     def run(modeladmin, request, queryset):
         messages_qs = queryset if queryset.model is Message else Message.objects.filter(reports__in=queryset)
         done = 0
         for message in messages_qs.distinct():
             services.message_moderate(actor=request.user, message=message, action=action)
             done += 1
-        modeladmin.message_user(request, f"{label}: {done} message(s).", messages.SUCCESS)
+        modeladmin.message_user(request, MODERATED[action] % {"n": done}, messages.SUCCESS)
 
     run.__name__ = f"{action}_messages"
-    run.short_description = f"{label} the selected messages" if action else label
+    run.short_description = label
     run.allowed_permissions = ("change",)
     run.audited = True  # message_moderate writes one entry per message
     return run
@@ -40,22 +48,32 @@ def _suspend_action(suspended: bool):
         users = User.objects.filter(pk__in=set(sender_ids))
         for user in users:
             services.user_chat_suspend(actor=request.user, user=user, suspended=suspended)
-        verb = "Suspended" if suspended else "Lifted the suspension of"
-        modeladmin.message_user(request, f"{verb} {len(users)} sender(s).", messages.SUCCESS)
+        n = len(users)
+        if suspended:
+            text = ngettext("Suspended %(n)s sender from chat.", "Suspended %(n)s senders from chat.", n)
+        else:
+            text = ngettext(
+                "Lifted the chat suspension of %(n)s sender.", "Lifted the chat suspension of %(n)s senders.", n
+            )
+        modeladmin.message_user(request, text % {"n": n}, messages.SUCCESS)
 
     run.__name__ = "suspend_senders" if suspended else "unsuspend_senders"
-    run.short_description = "Suspend the senders from chat" if suspended else "Lift the senders' chat suspension"
+    run.short_description = _("Suspend the senders from chat") if suspended else _("Lift the senders' chat suspension")
     run.allowed_permissions = ("change",)
     run.audited = True
     return run
 
 
 class NeedsReviewFilter(admin.SimpleListFilter):
-    title = "review"
+    title = _("review")
     parameter_name = "review"
 
     def lookups(self, request, model_admin):
-        return [("queue", "Held or reported, not yet resolved"), ("held", "Held"), ("reported", "Reported")]
+        return [
+            ("queue", _("Held or reported, not yet resolved")),
+            ("held", _("Held")),
+            ("reported", _("Reported")),
+        ]
 
     def queryset(self, request, queryset):
         open_reports = Report.objects.filter(message=OuterRef("pk"), resolved_at__isnull=True)
@@ -106,7 +124,7 @@ class ConversationAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user_low", "user_high").annotate(n=Count("messages"))
 
-    @admin.display(description="messages", ordering="n")
+    @admin.display(description=_("messages"), ordering="n")
     def message_count(self, obj):
         return obj.n
 
@@ -142,8 +160,8 @@ class MessageAdmin(ReadOnlyAdmin):
     )
     exclude = ("attachment", "client_id")
     actions = [
-        _moderate_action("approve", "Approve (make visible)"),
-        _moderate_action("hide", "Hide"),
+        _moderate_action("approve", _("Approve the selected messages (make them visible)")),
+        _moderate_action("hide", _("Hide the selected messages")),
         _suspend_action(True),
         _suspend_action(False),
     ]
@@ -156,11 +174,11 @@ class MessageAdmin(ReadOnlyAdmin):
             .annotate(n_reports=Count("reports", filter=Q(reports__resolved_at__isnull=True)))
         )
 
-    @admin.display(description="message")
+    @admin.display(description=_("message"))
     def short_body(self, obj):
         return obj.body[:80] or obj.attachment_name
 
-    @admin.display(description="open reports", ordering="n_reports")
+    @admin.display(description=_("open reports"), ordering="n_reports")
     def open_reports(self, obj):
         return obj.n_reports
 
@@ -178,8 +196,8 @@ class ReportAdmin(ReadOnlyAdmin):
     list_filter = (("resolved_at", admin.EmptyFieldListFilter), "resolution")
     readonly_fields = ("message", "reporter", "reason", "created_at", "resolved_at", "resolved_by", "resolution")
     actions = [
-        _moderate_action("hide", "Hide the reported messages"),
-        _moderate_action("approve", "Dismiss: keep the reported messages visible"),
+        _moderate_action("hide", _("Hide the reported messages")),
+        _moderate_action("approve", _("Dismiss: keep the reported messages visible")),
         _suspend_action(True),
     ]
 

@@ -15,6 +15,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext
 from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
@@ -49,18 +50,18 @@ def _display_name(name: str) -> str:
 
 def _check_pdf(data: bytes) -> None:
     if not data.startswith(b"%PDF-") or not re.match(rb"%PDF-\d\.\d", data[:8]):
-        raise AttachmentRejected("That file is not a PDF.")
+        raise AttachmentRejected(gettext("That file is not a PDF."))
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise AttachmentRejected("Password-protected PDFs are not accepted.")
+            raise AttachmentRejected(gettext("Password-protected PDFs are not accepted."))
         active = _pdf_has_active_content(reader.trailer)
     except AttachmentRejected:
         raise
     except Exception as exc:  # a parser fed hostile bytes may raise anything: refuse the file
-        raise AttachmentRejected("That PDF is damaged or incomplete.") from exc
+        raise AttachmentRejected(gettext("That PDF is damaged or incomplete.")) from exc
     if active:
-        raise AttachmentRejected("PDFs with scripts, launch actions or embedded files are not accepted.")
+        raise AttachmentRejected(gettext("PDFs with scripts, launch actions or embedded files are not accepted."))
 
 
 def _pdf_has_active_content(trailer) -> bool:
@@ -74,7 +75,7 @@ def _pdf_has_active_content(trailer) -> bool:
                 continue
             seen.add(key)
             if len(seen) > PDF_MAX_OBJECTS:
-                raise AttachmentRejected("That PDF is too complex to check.")
+                raise AttachmentRejected(gettext("That PDF is too complex to check."))
             node = node.get_object()
         if isinstance(node, DictionaryObject):
             action = node.get("/S")
@@ -93,24 +94,29 @@ def _check_image(data: bytes) -> str:
             image_format = image.format
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise AttachmentRejected("Only images (JPEG, PNG, GIF, WebP) and PDFs can be attached.") from exc
+        raise AttachmentRejected(gettext("Only images (JPEG, PNG, GIF, WebP) and PDFs can be attached.")) from exc
     if image_format not in IMAGE_FORMATS:
-        raise AttachmentRejected("Only images (JPEG, PNG, GIF, WebP) and PDFs can be attached.")
+        raise AttachmentRejected(gettext("Only images (JPEG, PNG, GIF, WebP) and PDFs can be attached."))
     return IMAGE_FORMATS[image_format]
 
 
-def check_attachment(upload) -> CheckedAttachment:
-    """Read and check an uploaded file; return it ready to store under a random name."""
-    limit = max_bytes()
+def _too_large(limit: int) -> AttachmentRejected:
+    return AttachmentRejected(gettext("Attachments can be at most %(n)s MB.") % {"n": limit // (1024 * 1024)})
+
+
+def check_attachment(upload, *, limit: int | None = None) -> CheckedAttachment:
+    """Read and check an uploaded file; return it ready to store under a random name.
+    `limit` (bytes) defaults to the chat's; other uploads (a tutor's credentials) pass theirs."""
+    limit = limit or max_bytes()
     size = getattr(upload, "size", None)
     if size is not None and size > limit:
-        raise AttachmentRejected(f"Attachments can be at most {limit // (1024 * 1024)} MB.")
+        raise _too_large(limit)
     upload.seek(0)
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise AttachmentRejected(f"Attachments can be at most {limit // (1024 * 1024)} MB.")
+        raise _too_large(limit)
     if not data:
-        raise AttachmentRejected("That file is empty.")
+        raise AttachmentRejected(gettext("That file is empty."))
     if data.startswith(b"%PDF-"):
         _check_pdf(data)
         kind, extension = "pdf", "pdf"

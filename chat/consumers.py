@@ -12,7 +12,8 @@ Server → client: chat.hello, chat.ack (client_id → id), chat.message and cha
 message travels as the HTML the conversation page renders for this socket's user,
 `realtime.message_html`),
 chat.typing, chat.read, chat.presence, chat.hidden, chat.unread, chat.announcement, error.
-A frame the socket cannot take gets an error frame, and the socket stays open.
+A frame the socket cannot take gets an error frame, and the socket stays open. What the
+socket says (error frames, messages' HTML) is in its user's language (their profile's).
 """
 
 import collections
@@ -23,9 +24,10 @@ import time
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from chat import realtime, selectors, services
+from lms.i18n import recipient_language
 
 logger = logging.getLogger(__name__)
 
@@ -143,10 +145,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             content = json.loads(text_data) if text_data is not None else None
         except (ValueError, RecursionError):  # not JSON, or nested beyond reason
             content = None
-        if not isinstance(content, dict):
-            await self._error(gettext("Frames must be JSON objects."))
-            return
-        await self.receive_json(content)
+        # Error frames, and what services called from here write, in the user's language.
+        with recipient_language(self.user):
+            if not isinstance(content, dict):
+                await self._error(gettext("Frames must be JSON objects."))
+                return
+            await self.receive_json(content)
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type")
@@ -158,10 +162,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             "chat.ping": self.on_ping,
         }.get(kind if isinstance(kind, str) else None)
         if handler is None:
-            await self._error(f"Unknown message type {str(kind)[:40]!r}.")
+            await self._error(gettext("Unknown message type “%(type)s”.") % {"type": str(kind)[:40]})
             return
         if self.conversation is None and kind != "chat.ping":
-            await self._error("Open a conversation first.")
+            await self._error(gettext("Open a conversation first."))
             return
         await handler(content)
 
@@ -191,14 +195,18 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def on_sync(self, content):
         after_id = _id(content.get("after_id"))
         if after_id is None:
-            await self._error("chat.sync needs a numeric after_id.")
+            await self._error(gettext("chat.sync needs a numeric after_id."))
             return
         limit, window = settings.CHAT_SYNC_RATE_LIMIT
         now = time.monotonic()
         while self.syncs and now - self.syncs[0] >= window:
             self.syncs.popleft()
         if len(self.syncs) >= limit:
-            text = gettext("Too many catch-up requests (at most %(limit)s in %(window)s seconds).")
+            text = ngettext(
+                "Too many catch-up requests (at most %(limit)s in %(window)s second).",
+                "Too many catch-up requests (at most %(limit)s in %(window)s seconds).",
+                window,
+            )
             await self._error(text % {"limit": limit, "window": window}, code="rate_limited", retry_after=window)
             return
         self.syncs.append(now)
@@ -227,7 +235,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def on_read(self, content):
         message_id = _id(content.get("message_id"))
         if message_id is None:
-            await self._error("chat.read needs a numeric message_id.")
+            await self._error(gettext("chat.read needs a numeric message_id."))
             return
         outbox = realtime.Outbox()
         await in_thread(services.conversation_mark_read)(

@@ -1,16 +1,17 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from chat.services import max_length
 
 
 class MessageForm(forms.Form):
     body = forms.CharField(
-        label="Message",
+        label=_("Message"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Write a message…"}),
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Write a message…")}),
     )
     attachment = forms.FileField(
-        label="Attach an image or PDF",
+        label=_("Attach an image or PDF"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/*,.pdf"}),
     )
@@ -24,9 +25,9 @@ class MessageForm(forms.Form):
 
 class AnnouncementForm(forms.Form):
     body = forms.CharField(
-        label="Announcement",
+        label=_("Announcement"),
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Every actively enrolled student gets it live, as a notification, and by email if they chose to.",
+        help_text=_("Every actively enrolled student gets it live, as a notification, and by email if they chose to."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -35,4 +36,4 @@ class AnnouncementForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    reason = forms.CharField(label="What is wrong with this message?", required=False, max_length=500)
+    reason = forms.CharField(label=_("What is wrong with this message?"), required=False, max_length=500)

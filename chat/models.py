@@ -6,21 +6,29 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from solo.models import SingletonModel
 
 
 class Conversation(models.Model):
     """A one-to-one conversation. The pair is stored in id order, so each pair has one."""
 
-    user_low = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    user_high = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    user_low = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("participant")
+    )
+    user_high = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("other participant")
+    )
+    created_at = models.DateTimeField(_("started"), default=timezone.now)
     # Moved by every message, so not indexed: an index on it made each of those updates
     # write every index of the table again (no HOT update), and none of the lists use it
     # (a user's are found by participant; `ordering` puts NULLs last, which it cannot serve).
-    last_message_at = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
         ordering = [F("last_message_at").desc(nulls_last=True), "-id"]
         constraints = [
             models.UniqueConstraint(fields=["user_low", "user_high"], name="chat_one_conversation_per_pair"),
@@ -45,37 +53,49 @@ class Conversation(models.Model):
 
 
 class MessageStatus(models.TextChoices):
-    VISIBLE = "visible", "Visible"
-    HELD = "held", "Held for review"
-    HIDDEN = "hidden", "Hidden by staff"
+    VISIBLE = "visible", _("Visible")
+    HELD = "held", _("Held for review")
+    HIDDEN = "hidden", _("Hidden by staff")
 
 
 class AttachmentKind(models.TextChoices):
-    IMAGE = "image", "Image"
-    PDF = "pdf", "PDF"
+    IMAGE = "image", _("Image")
+    PDF = "pdf", _("PDF")
 
 
 class Message(models.Model):
     """One message. Stored before it is broadcast; its id orders the conversation."""
 
     # Both keys are indexed by the composite indexes below, which serve their lookups too.
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False)
-    sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_messages", db_index=False
+    conversation = models.ForeignKey(
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        db_index=False,
+        verbose_name=_("conversation"),
     )
-    body = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    status = models.CharField(max_length=10, choices=MessageStatus.choices, default=MessageStatus.VISIBLE)
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="chat_messages",
+        db_index=False,
+        verbose_name=_("sender"),
+    )
+    body = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    status = models.CharField(_("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.VISIBLE)
     # What moderation found (e.g. ["phone", "link"]); masked or held as staff configure.
-    flags = models.JSONField(default=list, blank=True)
+    flags = models.JSONField(_("flags"), default=list, blank=True)
     # Chosen by the sender's client; resending after a reconnect returns the stored message.
     client_id = models.CharField(max_length=64, blank=True)
     attachment = models.FileField(upload_to="chat/%Y/%m/", blank=True)
-    attachment_name = models.CharField(max_length=200, blank=True)
-    attachment_kind = models.CharField(max_length=10, choices=AttachmentKind.choices, blank=True)
-    attachment_size = models.PositiveIntegerField(default=0)
+    attachment_name = models.CharField(_("attachment name"), max_length=200, blank=True)
+    attachment_kind = models.CharField(_("attachment type"), max_length=10, choices=AttachmentKind.choices, blank=True)
+    attachment_size = models.PositiveIntegerField(_("attachment size (bytes)"), default=0)
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
@@ -107,6 +127,8 @@ class ReadState(models.Model):
     last_read_message_id = models.BigIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("read state")
+        verbose_name_plural = _("read states")
         constraints = [models.UniqueConstraint(fields=["conversation", "user"], name="chat_one_read_state")]
 
     def __str__(self):
@@ -117,13 +139,17 @@ class Announcement(models.Model):
     """A teacher's message to every actively enrolled student of a course."""
 
     # A Wagtail page (the course page); courses are pages, so this needs no courses migration.
-    course = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
-    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    body = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    recipient_count = models.PositiveIntegerField(default=0)
+    course = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+", verbose_name=_("course"))
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("teacher")
+    )
+    body = models.TextField(_("announcement"))
+    created_at = models.DateTimeField(_("sent"), default=timezone.now, db_index=True)
+    recipient_count = models.PositiveIntegerField(_("recipients"), default=0)
 
     class Meta:
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
@@ -133,47 +159,58 @@ class Announcement(models.Model):
 class Report(models.Model):
     """A participant's report of a message, for staff to work in the admin."""
 
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports")
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    reason = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports", verbose_name=_("message"))
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("reporter")
     )
-    resolution = models.CharField(max_length=20, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("reported"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolution = models.CharField(_("resolution"), max_length=20, blank=True)
 
     class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["message", "reporter"], name="chat_report_once")]
 
     def __str__(self):
-        return f"Report on message #{self.message_id}"
+        return gettext("Report on message #%(id)s") % {"id": self.message_id}
 
 
 class ContactAction(models.TextChoices):
-    MASK = "mask", "Mask the contact details"
-    HOLD = "hold", "Hold the message for review"
-    ALLOW = "allow", "Allow (do nothing)"
+    MASK = "mask", _("Mask the contact details")
+    HOLD = "hold", _("Hold the message for review")
+    ALLOW = "allow", _("Allow (do nothing)")
 
 
 class ChatSettings(SingletonModel):
     """The one row of moderation settings staff edit in the admin."""
 
     contact_action = models.CharField(
+        _("contact action"),
         max_length=10,
         choices=ContactAction.choices,
         default=ContactAction.MASK,
-        help_text="What happens to a message with a phone number, email address or outside link.",
+        help_text=_("What happens to a message with a phone number, email address or outside link."),
     )
     allowed_link_domains = models.TextField(
+        _("allowed link domains"),
         blank=True,
-        help_text="Domains whose links are not outside links, one per line (the site's own always are).",
+        help_text=_("Domains whose links are not outside links, one per line (the site's own always are)."),
     )
 
     class Meta:
-        verbose_name = "chat settings"
-        verbose_name_plural = "chat settings"
+        verbose_name = _("chat settings")
+        verbose_name_plural = _("chat settings")
 
     def __str__(self):
-        return "Chat settings"
+        return gettext("Chat settings")

@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from lms.i18n import recipient_language
 from lms.infra.validators import time_zone_names
 
 logger = logging.getLogger(__name__)
@@ -72,10 +73,11 @@ async def publish(events: Iterable[Event]) -> None:
 
 def message_html(message, *, user) -> str:
     """A message as `user` sees it in the conversation page: its `#message` partial, in the
-    user's time zone. The page renders the same partial on load, so a message shown live
-    is the one a reload shows."""
+    user's time zone and language. The page renders the same partial on load, so a message
+    shown live is the one a reload shows."""
     zone = zoneinfo.ZoneInfo(user.time_zone) if user.time_zone in time_zone_names() else None
-    with timezone.override(zone):  # None: the site's zone, as UserTimezoneMiddleware does
+    # zone None: the site's zone, as UserTimezoneMiddleware does.
+    with timezone.override(zone), recipient_language(user):
         return render_to_string("chat/conversation.html#message", {"message": message, "user": user}).strip()
 
 

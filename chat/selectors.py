@@ -1,6 +1,6 @@
 """Reads of the chat: who may talk to whom, conversation lists, history, unread counts.
 
-Courses and live are imported lazily: the chat works before and after their models exist.
+Courses, live and board are imported lazily: the chat works before and after their models exist.
 """
 
 import functools
@@ -20,6 +20,15 @@ SYNC_LIMIT = 200
 
 
 # --- Who may talk to whom --------------------------------------------------------------
+
+
+def _chosen_on_board(*, student: User, teacher: User) -> bool:
+    """The student chose the teacher's application to their tutoring request."""
+    try:
+        from board.models import Application
+    except ImportError:
+        return False
+    return Application.objects.filter(post__author=student, applicant=teacher, status="accepted").exists()
 
 
 def _share_active_course(*, student: User, teacher: User) -> bool:
@@ -58,7 +67,11 @@ def can_message(*, user: User, other: User) -> bool:
     if roles != {Role.STUDENT, Role.TEACHER}:
         return False
     student, teacher = (user, other) if user.role == Role.STUDENT else (other, user)
-    return _share_active_course(student=student, teacher=teacher) or _share_booking(student=student, teacher=teacher)
+    return (
+        _share_active_course(student=student, teacher=teacher)
+        or _share_booking(student=student, teacher=teacher)
+        or _chosen_on_board(student=student, teacher=teacher)
+    )
 
 
 def conversation_between(*, user: User, other: User) -> Conversation | None:

@@ -13,7 +13,8 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django_q.tasks import async_task
 
 from chat import realtime, selectors
@@ -42,9 +43,12 @@ class RateLimited(ChatError):
     pass
 
 
-SUSPENDED = "Your messaging is suspended. Contact support if you think this is a mistake."
 CLIENT_ID_MAX_LENGTH = 64
 NOTIFY_AWAY_EVERY = 15 * 60  # seconds: one notification per conversation while its recipient is away
+
+
+def _suspended() -> ChatError:
+    return ChatError(gettext("Your messaging is suspended. Contact support if you think this is a mistake."))
 
 
 def max_length() -> int:
@@ -66,7 +70,9 @@ def conversation_start(*, user: User, other: User) -> Conversation:
     if existing is not None:
         return existing
     if not selectors.can_message(user=user, other=other):
-        raise ChatError(f"You can message {other.name} once you share a course or a booked class.")
+        raise ChatError(
+            gettext("You can message %(name)s once you share a course or a booked class.") % {"name": other.name}
+        )
     low, high = sorted([user.pk, other.pk])
     try:
         with transaction.atomic():
@@ -105,14 +111,18 @@ def _message_checked(
             gettext("A client_id is printable text of at most %(n)s characters.") % {"n": CLIENT_ID_MAX_LENGTH}
         )
     if not conversation.has_participant(sender):
-        raise ChatError("You are not part of this conversation.")
+        raise ChatError(gettext("You are not part of this conversation."))
     body = body.replace("\r\n", "\n").strip()
     if not _storable(body):
         raise ChatError(gettext("This message contains characters that cannot be sent (such as NUL)."))
     if not body and attachment is None:
-        raise ChatError("Write a message or attach a file.")
+        raise ChatError(gettext("Write a message or attach a file."))
     if len(body) > max_length():
-        raise ChatError(f"Messages can be at most {max_length()} characters.")
+        n = max_length()
+        raise ChatError(
+            ngettext("Messages can be at most %(n)s character.", "Messages can be at most %(n)s characters.", n)
+            % {"n": n}
+        )
     checked = None
     if attachment is not None:
         try:
@@ -136,7 +146,12 @@ def _moderate(body: str) -> tuple[str, str, list[str]]:
 
 def _rate_limited() -> RateLimited:
     limit, window = rate_limit()
-    return RateLimited(f"You are sending messages too fast (at most {limit} in {window} seconds). Wait a moment.")
+    text = ngettext(
+        "You are sending messages too fast (at most %(limit)s in %(window)s second). Wait a moment.",
+        "You are sending messages too fast (at most %(limit)s in %(window)s seconds). Wait a moment.",
+        window,
+    )
+    return RateLimited(text % {"limit": limit, "window": window})
 
 
 def message_post(
@@ -180,7 +195,7 @@ def message_post(
         .get()
     )
     if suspended:
-        raise ChatError(SUSPENDED)
+        raise _suspended()
     if resent_id is not None:
         return _resent(resent_id, send=send), False
     if at_limit:
@@ -257,8 +272,11 @@ def message_notify_away(*, message: Message, recipient_id: int) -> bool:
         notify(
             user=User.objects.get(pk=recipient_id),
             kind="chat",
-            title=f"New message from {message.sender.name}",
-            body=message.body[:200] if message.body else f"Sent you {message.attachment_name}",
+            # Lazy: written in the recipient's language (lms.services.notify).
+            title=format_lazy(gettext_lazy("New message from {name}"), name=message.sender.name),
+            body=message.body[:200]
+            if message.body
+            else format_lazy(gettext_lazy("Sent you a file: {name}"), name=message.attachment_name),
             url=message.conversation.get_absolute_url(),
         )
     except Exception:
@@ -285,7 +303,7 @@ def conversation_mark_read(
     it receives, naming a message the page shows, so the UPDATE comes first and the
     newest message up to `message_id` is looked up only when it names none."""
     if not conversation.has_participant(user):
-        raise ChatError("You are not part of this conversation.")
+        raise ChatError(gettext("You are not part of this conversation."))
     mine = ReadState.objects.filter(conversation=conversation, user=user)
     named = Message.objects.filter(conversation=conversation, pk=message_id)
     if mine.filter(Exists(named), last_read_message_id__lt=message_id).update(last_read_message_id=message_id):
@@ -316,9 +334,9 @@ def conversation_mark_read(
 @transaction.atomic
 def message_report(*, reporter: User, message: Message, reason: str = "") -> Report:
     if not message.conversation.has_participant(reporter):
-        raise ChatError("You can only report messages in your own conversations.")
+        raise ChatError(gettext("You can only report messages in your own conversations."))
     if message.sender_id == reporter.pk:
-        raise ChatError("You cannot report your own message.")
+        raise ChatError(gettext("You cannot report your own message."))
     report, _ = Report.objects.get_or_create(
         message=message, reporter=reporter, defaults={"reason": (reason or "").strip()[:500]}
     )
@@ -385,13 +403,19 @@ def announcement_post(*, teacher: User, course, body: str) -> Announcement:
     """
     body = (body or "").strip()
     if not body:
-        raise ChatError("Write the announcement first.")
+        raise ChatError(gettext("Write the announcement first."))
     if len(body) > max_length():
-        raise ChatError(f"Announcements can be at most {max_length()} characters.")
+        n = max_length()
+        raise ChatError(
+            ngettext(
+                "Announcements can be at most %(n)s character.", "Announcements can be at most %(n)s characters.", n
+            )
+            % {"n": n}
+        )
     if not selectors.teaches(user=teacher, course=course):
-        raise ChatError("Only the course's teachers can post announcements to it.")
+        raise ChatError(gettext("Only the course's teachers can post announcements to it."))
     if teacher.chat_suspended:
-        raise ChatError(SUSPENDED)
+        raise _suspended()
     with transaction.atomic():
         announcement = Announcement.objects.create(
             course_id=course.pk,
@@ -423,10 +447,13 @@ def announcement_post(*, teacher: User, course, body: str) -> Announcement:
 def announcement_notify(*, announcement: Announcement) -> int:
     """Notify every actively enrolled student once (safe to run again after a failure)."""
     course = announcement.course.specific
-    title = f"Announcement in {course.title}"
+    url = course.url or "/"
+    # Lazy: each student's title is written in their language (lms.services.notify), so the
+    # ones told already are found by what does not vary: the course's page and the body.
+    title = format_lazy(gettext_lazy("Announcement in {course}"), course=course.title)
     already = set(
         Notification.objects.filter(
-            kind="announcement", title=title, body=announcement.body, created_at__gte=announcement.created_at
+            kind="announcement", url=url, body=announcement.body, created_at__gte=announcement.created_at
         ).values_list("user_id", flat=True)
     )
     sent = 0
@@ -437,7 +464,7 @@ def announcement_notify(*, announcement: Announcement) -> int:
                 kind="announcement",
                 title=title,
                 body=announcement.body,
-                url=course.url or "/",
+                url=url,
                 email_context={"course_title": course.title, "teacher_name": announcement.teacher.name},
             )
         sent += 1

@@ -3,6 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from wagtail.models import Page
 
@@ -41,7 +43,7 @@ def conversation_start(request):
     elif (email := request.POST.get("email", "").strip()) and request.user.is_platform_staff:
         other = User.objects.filter(email__iexact=email, is_active=True).first()
     if other is None:
-        messages.error(request, "There is nobody with that address on Lyceum.")
+        messages.error(request, _("There is nobody with that address on Lyceum."))
         return redirect("chat:list")
     try:
         conversation = services.conversation_start(user=request.user, other=other)
@@ -82,7 +84,7 @@ def conversation_detail(request, conversation_id: int):
                 if _wants_json(request):
                     return JsonResponse({"id": message.pk, "html": realtime.message_html(message, user=user)})
                 if message.status == MessageStatus.HELD:
-                    messages.info(request, "Your message is waiting for a moderator's review.")
+                    messages.info(request, _("Your message is waiting for a moderator's review."))
                 return redirect(conversation)
         elif _wants_json(request):
             return JsonResponse({"error": " ".join(e for errors in form.errors.values() for e in errors)}, status=400)
@@ -124,7 +126,7 @@ def message_report(request, message_id: int):
     except services.ChatError as exc:
         text, ok = str(exc), False
     else:
-        text, ok = "Thank you. A moderator will look at this message.", True
+        text, ok = _("Thank you. A moderator will look at this message."), True
     if request.htmx:
         return render(request, "chat/_report_result.html", {"text": text, "ok": ok})
     (messages.success if ok else messages.error)(request, text)
@@ -181,7 +183,10 @@ def announcement_create(request, course_id: int):
             form.add_error(None, str(exc))
         else:
             n = announcement.recipient_count
-            messages.success(request, f"Your announcement was sent to {n} student{'s' if n != 1 else ''}.")
+            text = ngettext(
+                "Your announcement was sent to %(n)s student.", "Your announcement was sent to %(n)s students.", n
+            )
+            messages.success(request, text % {"n": n})
             return redirect("chat:announce", course_id=course.pk)
     return render(
         request,

@@ -2,6 +2,8 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from courses import services
 from courses.models import Certificate, CoursePage, Enrollment, QuizAttempt
@@ -62,13 +64,17 @@ class EnrollmentAdmin(admin.ModelAdmin):
         obj.pk = enrollment.pk
         obj._state.adding = False
 
-    @admin.action(description="End the selected enrollments", permissions=["change"])
+    @admin.action(description=_("End the selected enrollments"), permissions=["change"])
     def end_enrollments(self, request, queryset):
         ended = 0
         for enrollment in queryset.filter(status=Enrollment.Status.ACTIVE):
-            services.enrollment_end(enrollment=enrollment, reason="Ended by staff.", actor=request.user)
+            services.enrollment_end(enrollment=enrollment, reason=_("Ended by staff."), actor=request.user)
             ended += 1
-        self.message_user(request, f"Ended {ended} enrollment(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Ended %(count)d enrollment.", "Ended %(count)d enrollments.", ended) % {"count": ended},
+            messages.SUCCESS,
+        )
 
     end_enrollments.audited = True
 
@@ -92,11 +98,11 @@ class CertificateAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Revoke the selected certificates", permissions=["change"])
+    @admin.action(description=_("Revoke the selected certificates"), permissions=["change"])
     def revoke(self, request, queryset):
         for certificate in queryset:
             services.certificate_revoke(certificate=certificate, actor=request.user, reason="Revoked by staff.")
-        self.message_user(request, "Revoked.", messages.SUCCESS)
+        self.message_user(request, _("Revoked."), messages.SUCCESS)
 
     revoke.audited = True
 

@@ -1,5 +1,6 @@
 from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _site_setup(sender=None, **kwargs) -> None:
@@ -15,6 +16,7 @@ def _site_setup(sender=None, **kwargs) -> None:
 class CoursesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "courses"
+    verbose_name = _("Courses")
 
     def ready(self):
         from courses import panels, search
@@ -31,3 +33,4 @@ class CoursesConfig(AppConfig):
         slots.register(
             "teacher_dashboard", template="courses/_teacher_panel.html", context=panels.teacher_dashboard, order=10
         )
+        slots.register("home_courses", template="courses/_home_courses.html", context=panels.home_courses)

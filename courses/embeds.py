@@ -1,4 +1,5 @@
-"""YouTube and Vimeo players built from the URL alone, with no network call.
+"""YouTube and Vimeo players built from the URL alone, with no network call, that load only
+when the viewer presses Play.
 
 Wagtail's default finders ask the provider's oEmbed API, which is unreachable here and
 slow under load. The player iframe only needs the video id, which the URL carries, so
@@ -9,13 +10,14 @@ locally. Nothing here touches the database either.
 import re
 from urllib.parse import parse_qs, urlparse
 
-from django.utils.html import format_html
+from django.template.loader import render_to_string
 from wagtail.embeds.finders.base import EmbedFinder
 
 _YOUTUBE_HOSTS = {"youtube.com", "www.youtube.com", "m.youtube.com", "youtube-nocookie.com", "www.youtube-nocookie.com"}
 _VIMEO_HOSTS = {"vimeo.com", "www.vimeo.com", "player.vimeo.com"}
 _YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 _VIMEO_ID = re.compile(r"^\d{1,12}$")
+PROVIDERS = {"youtube": "YouTube", "vimeo": "Vimeo"}
 
 
 def parse_video_url(url: str) -> tuple[str, str] | None:
@@ -52,17 +54,17 @@ def player_src(provider: str, video_id: str) -> str:
     return f"https://player.vimeo.com/video/{video_id}?dnt=1"
 
 
-def player_html(url: str, *, title: str = "Video") -> str:
-    """The responsive iframe for a YouTube/Vimeo URL, or "" if it is not one."""
+def player_html(url: str, *, title: str = "") -> str:
+    """The player for a YouTube/Vimeo URL, or "" if it is not one: a poster with a Play button
+    that swaps in the provider's iframe when pressed (includes/video_player.html), so a page
+    makes no request to YouTube or Vimeo until the viewer asks."""
     found = parse_video_url(url)
     if not found:
         return ""
-    return format_html(
-        '<iframe src="{}" title="{}" loading="lazy" class="absolute inset-0 h-full w-full" '
-        'allow="accelerometer; autoplay; clipboard-write; encrypted-media; gyroscope; picture-in-picture; fullscreen" '
-        'referrerpolicy="strict-origin-when-cross-origin" allowfullscreen></iframe>',
-        player_src(*found),
-        title,
+    provider, _ = found
+    return render_to_string(
+        "includes/video_player.html",
+        {"src": player_src(*found), "title": title, "provider": PROVIDERS[provider], "url": url},
     )
 
 
@@ -77,20 +79,15 @@ class LocalVideoFinder(EmbedFinder):
 
     def find_embed(self, url, max_width=None, max_height=None):
         provider, video_id = parse_video_url(url)
-        width, height = 640, 360
         return {
             "title": "",
             "author_name": "",
-            "provider_name": "YouTube" if provider == "youtube" else "Vimeo",
+            "provider_name": PROVIDERS[provider],
             "type": "video",
+            # Not shown: the poster would be a request to the provider before the viewer asks.
             "thumbnail_url": f"https://i.ytimg.com/vi/{video_id}/hqdefault.jpg" if provider == "youtube" else "",
-            "width": width,
-            "height": height,
-            "html": format_html(
-                '<iframe src="{}" width="{}" height="{}" title="Video" loading="lazy" '
-                'allow="encrypted-media; picture-in-picture; fullscreen" allowfullscreen></iframe>',
-                player_src(provider, video_id),
-                width,
-                height,
-            ),
+            "width": 640,
+            "height": 360,
+            # The same click-to-load player as the video block's (rich text embeds too).
+            "html": player_html(url),
         }

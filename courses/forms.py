@@ -10,6 +10,7 @@ handout)."""
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
@@ -55,8 +56,10 @@ class CoursePageForm(WagtailAdminPageForm):
                 self.add_error(
                     name,
                     ValidationError(
-                        "You can only use images and documents you uploaded (or may edit): "
-                        "%(files)s is not one of them.",
+                        _(
+                            "You can only use images and documents you uploaded (or may edit): "
+                            "%(files)s is not one of them."
+                        ),
                         params={"files": ", ".join(refused)},
                         code="file_not_yours",
                     ),

@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models, transaction
-from django.db.models import Count, Prefetch, Q, prefetch_related_objects
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -28,11 +28,13 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images import get_image_model
-from wagtail.models import AbstractGroupApprovalTask, Page, PageManager, PagePermissionTester
+from wagtail.images.models import Filter
+from wagtail.models import AbstractGroupApprovalTask, Locale, Page, PageManager, PagePermissionTester
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
@@ -54,15 +56,23 @@ STEP = Page.steplen  # characters per level of a page's tree path
 class Category(models.Model):
     """A subject area; categories nest (e.g. Programming → Python)."""
 
-    name = models.CharField(max_length=80)
-    slug = models.SlugField(max_length=80, unique=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    name = models.CharField(_("name"), max_length=80)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent category"),
+    )
 
     panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("parent")]
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "categories"
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
 
     def __str__(self):
         return f"{self.parent.name} › {self.name}" if self.parent_id and self.parent else self.name
@@ -71,7 +81,7 @@ class Category(models.Model):
         node, seen = self.parent, {self.pk}
         while node is not None:
             if node.pk in seen:
-                raise ValidationError({"parent": "A category cannot be inside itself."})
+                raise ValidationError({"parent": _("A category cannot be inside itself.")})
             seen.add(node.pk)
             node = node.parent
 
@@ -133,22 +143,32 @@ class CoursePermissionMixin(pagecache.SharedPageTree):
         return CoursePermissionTester(user, self)
 
 
+CONTENT_LANGUAGES = dict(settings.WAGTAIL_CONTENT_LANGUAGES)
+
+
 class CourseIndexPage(pagecache.SharedPageTree, Page):
     """The catalog at /courses/: every published course, searched, filtered and sorted."""
 
-    intro = models.TextField(blank=True, default="Courses written and taught by real teachers.")
+    intro = models.TextField(_("introduction"), blank=True, default="Courses written and taught by real teachers.")
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
     parent_page_types = ["lms.HomePage"]
     subpage_types = ["courses.CoursePage"]
-    max_count = 1
+    # One per content language, made by courses.services.catalog_page_ensure.
+    is_creatable = False
 
-    SORTS = {"relevance": "Best match", "newest": "Newest", "popular": "Most popular", "title": "Title A–Z"}
-    PRICES = {"free": "Free", "paid": "Paid"}
+    SORTS = {
+        "relevance": _("Best match"),
+        "newest": _("Newest"),
+        "popular": _("Most popular"),
+        "title": _("Title A–Z"),
+    }
+    PRICES = {"free": _("Free"), "paid": _("Paid")}
     PAGE_SIZE = 12
 
     class Meta:
-        verbose_name = "course catalog"
+        verbose_name = _("course catalog")
+        verbose_name_plural = _("course catalogs")
 
     def get_template(self, request, *args, **kwargs):
         htmx = getattr(request, "htmx", None)
@@ -165,21 +185,27 @@ class CourseIndexPage(pagecache.SharedPageTree, Page):
             "category": get.get("category", "")[:80],
             "level": get.get("level", "") if get.get("level") in Level.values else "",
             "price": get.get("price", "") if get.get("price") in self.PRICES else "",
+            "language": get.get("language", "") if get.get("language") in CONTENT_LANGUAGES else "",
             "sort": get.get("sort", "") if get.get("sort") in self.SORTS else ("relevance" if q else "newest"),
         }
-        courses = Paginator(CoursePage.objects.catalog(**filters), self.PAGE_SIZE).get_page(get.get("page"))
+        viewer = Locale.get_active()
+        courses = Paginator(CoursePage.objects.catalog(**filters, viewer=viewer), self.PAGE_SIZE).get_page(
+            get.get("page")
+        )
         result = CatalogResult(query=q)
         if q and not courses.paginator.count:
             # Nothing matched: try again with the typos corrected (courses/search.py).
             result.suggestion = search.suggestion(q, terms=SearchTerm.objects.all())
             if result.suggestion:
-                corrected = CoursePage.objects.catalog(**{**filters, "q": result.suggestion})
+                corrected = CoursePage.objects.catalog(**{**filters, "q": result.suggestion}, viewer=viewer)
                 corrected_page = Paginator(corrected, self.PAGE_SIZE).get_page(get.get("page"))
                 if corrected_page.paginator.count:
                     courses, result.used_suggestion = corrected_page, True
         query = get.copy()
         query.pop("page", None)
         context.update(
+            # The catalog's title and introduction in the viewer's language, where its page has that version.
+            heading=self if viewer.pk == self.locale_id else (self.get_translation_or_none(viewer) or self),
             courses=courses,
             filters=filters,
             result=result,
@@ -187,6 +213,7 @@ class CourseIndexPage(pagecache.SharedPageTree, Page):
             categories=Category.for_catalog(),
             levels=Level.choices,
             prices=self.PRICES,
+            languages=list(CONTENT_LANGUAGES),
             sorts={k: v for k, v in self.SORTS.items() if k != "relevance" or q},
         )
         return context
@@ -196,12 +223,9 @@ class CourseIndexPage(pagecache.SharedPageTree, Page):
 
 
 class Level(models.TextChoices):
-    BEGINNER = "beginner", "Beginner"
-    INTERMEDIATE = "intermediate", "Intermediate"
-    ADVANCED = "advanced", "Advanced"
-
-
-LANGUAGES = [("en", "English"), ("fr", "French"), ("de", "German"), ("es", "Spanish"), ("it", "Italian")]
+    BEGINNER = "beginner", _("Beginner")
+    INTERMEDIATE = "intermediate", _("Intermediate")
+    ADVANCED = "advanced", _("Advanced")
 
 
 @dataclass(frozen=True)
@@ -233,22 +257,68 @@ class CatalogResult:
     used_suggestion: bool = False
 
 
-CARD_RENDITION = "fill-640x360"
+# The catalog card's cover: the renditions `{% srcset_image %}` in courses/_course_card.html asks
+# for (the same pattern there), prefetched with the page of courses.
+CARD_COVER = "fill-{640x360,320x180,960x540}"
+# A course without a cover: a gradient per category (whole class names, for Tailwind's scan).
+COVER_TONES = (
+    "from-indigo-900 to-cyan-600",
+    "from-amber-700 to-rose-700",
+    "from-emerald-800 to-sky-700",
+    "from-violet-800 to-blue-600",
+    "from-slate-800 to-brand-600",
+    "from-teal-800 to-lime-700",
+)
 
 
 class CoursePageQuerySet(PageQuerySet):
-    def catalog(self, *, q: str = "", category: str = "", level: str = "", price: str = "", sort: str = "newest"):
-        """The published courses matching the catalog's filters and query, sorted, ready to paginate."""
-        courses = (
+    def cards(self):
+        """Published courses with what their cards (courses/_course_card.html) show, in a
+        constant number of queries however many there are."""
+        return (
             self.live()
             .defer_streamfields()
-            .select_related("category", "owner")
+            # "rating": the reviews app's CourseRating, in the same query (reviews/models.py).
+            .select_related("category", "owner", "rating")
             .prefetch_related(
                 Prefetch("teachers", queryset=User.objects.only("id", "display_name", "email")),
-                # The card's rendition comes with the image: no query per {% image %}.
-                Prefetch("cover_image", queryset=get_image_model().objects.prefetch_renditions(CARD_RENDITION)),
+                # The card's renditions come with the image: no query per {% srcset_image %}.
+                Prefetch(
+                    "cover_image",
+                    queryset=get_image_model().objects.prefetch_renditions(*Filter.expand_spec(CARD_COVER)),
+                ),
             )
         )
+
+    def catalog(
+        self,
+        *,
+        q: str = "",
+        category: str = "",
+        level: str = "",
+        price: str = "",
+        language: str = "",
+        sort: str = "newest",
+        viewer: Locale | None = None,
+    ):
+        """The published courses matching the catalog's filters and query, sorted, ready to paginate.
+
+        A course translated into several languages shows once: in the viewer's language if
+        it has that version, else as first written (`viewer`: their locale, the active
+        language's by default). `language` (a content language's code) shows only the
+        courses written or translated in it."""
+        courses = self.cards()
+        if language:
+            courses = courses.filter(locale__language_code=language)
+        else:
+            viewer = viewer or Locale.get_active()
+            in_viewer_language = self.live().filter(locale=viewer).values("translation_key")
+            first_written = (
+                self.live().filter(translation_key=OuterRef("translation_key")).order_by("pk").values("pk")[:1]
+            )
+            courses = courses.filter(
+                Q(locale=viewer) | (~Q(translation_key__in=in_viewer_language) & Q(pk=Subquery(first_written)))
+            )
         if category:
             courses = courses.filter(category_id__in=Category.subtree_ids(category))
         if level:
@@ -271,57 +341,81 @@ class CoursePageQuerySet(PageQuerySet):
 
 
 class CoursePage(CoursePermissionMixin, Page):
-    summary = models.CharField(max_length=300, help_text="One or two sentences for the catalog card.")
-    description = RichTextField(blank=True, features=["h2", "h3", "bold", "italic", "link", "ol", "ul"])
-    cover_image = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    summary = models.CharField(_("summary"), max_length=300, help_text=_("One or two sentences for the catalog card."))
+    description = RichTextField(
+        _("description"), blank=True, features=["h2", "h3", "bold", "italic", "link", "ol", "ul"]
     )
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="courses")
-    level = models.CharField(max_length=16, choices=Level.choices, default=Level.BEGINNER, db_index=True)
-    language = models.CharField(max_length=8, choices=LANGUAGES, default="en")
+    cover_image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("cover image"),
+    )
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="courses",
+        verbose_name=_("category"),
+    )
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices, default=Level.BEGINNER, db_index=True)
     price = models.DecimalField(
+        _("price"),
         max_digits=10,
         decimal_places=2,
         default=Decimal("0.00"),
         validators=[MinValueValidator(Decimal("0.00"))],
-        help_text="0 means the course is free.",
+        help_text=_("0 means the course is free."),
     )
     currency = models.CharField(
+        _("currency"),
         max_length=3,
         default="GBP",
-        validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO code, e.g. GBP.")],
+        validators=[RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO code, e.g. GBP."))],
     )
     teachers = ParentalManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
         related_name="taught_courses",
         limit_choices_to={"role": "teacher"},
-        help_text="Who teaches this course (the page owner is always one of them).",
+        verbose_name=_("teachers"),
+        help_text=_("Who teaches this course (the page owner is always one of them)."),
     )
-    learning_outcomes = models.TextField(blank=True, help_text="One outcome per line.")
-    prerequisites = ParentalManyToManyField("self", symmetrical=False, blank=True, related_name="+")
+    learning_outcomes = models.TextField(_("learning outcomes"), blank=True, help_text=_("One outcome per line."))
+    prerequisites = ParentalManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="+", verbose_name=_("prerequisites")
+    )
     enforce_prerequisites = models.BooleanField(
-        default=False, help_text="Students must complete the prerequisite courses before enrolling."
+        _("enforce prerequisites"),
+        default=False,
+        help_text=_("Students must complete the prerequisite courses before enrolling."),
     )
     enforce_order = models.BooleanField(
-        default=False, help_text="Students must complete lessons in order before opening the next one."
+        _("enforce lesson order"),
+        default=False,
+        help_text=_("Students must complete lessons in order before opening the next one."),
     )
-    estimated_hours = models.PositiveSmallIntegerField(default=1, help_text="Estimated hours to complete.")
+    estimated_hours = models.PositiveSmallIntegerField(
+        _("estimated hours"), default=1, help_text=_("Estimated hours to complete.")
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
         FieldPanel("description"),
         FieldPanel("cover_image"),
         MultiFieldPanel(
-            [FieldPanel("category"), FieldPanel("level"), FieldPanel("language"), FieldPanel("estimated_hours")],
-            heading="About",
+            [FieldPanel("category"), FieldPanel("level"), FieldPanel("estimated_hours")],
+            heading=_("About"),
         ),
-        MultiFieldPanel([FieldPanel("price"), FieldPanel("currency")], heading="Price"),
+        MultiFieldPanel([FieldPanel("price"), FieldPanel("currency")], heading=_("Price")),
         FieldPanel("teachers"),
         FieldPanel("learning_outcomes"),
         MultiFieldPanel(
             [FieldPanel("prerequisites"), FieldPanel("enforce_prerequisites"), FieldPanel("enforce_order")],
-            heading="Rules",
+            heading=_("Rules"),
         ),
     ]
     # Wagtail's own index, for the admin's page search (the catalog's is courses/search.py).
@@ -339,11 +433,17 @@ class CoursePage(CoursePermissionMixin, Page):
     objects = PageManager.from_queryset(CoursePageQuerySet)()
 
     class Meta:
-        verbose_name = "course"
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
 
     @property
     def is_free(self) -> bool:
         return not self.price or self.price <= 0
+
+    @property
+    def cover_tone(self) -> str:
+        """The fallback cover's gradient: the same for every course of a category."""
+        return COVER_TONES[(self.category_id or 0) % len(COVER_TONES)]
 
     @cached_property
     def outcomes(self) -> list[str]:
@@ -473,6 +573,8 @@ class CoursePage(CoursePermissionMixin, Page):
             completed=completed,
             done_count=len(completed & {lesson.pk for lesson in lessons}),
             continue_lesson=enrollment.continue_lesson(lessons, completed) if enrollment else None,
+            # The same course in other languages ("Also in: Español").
+            translations=self.get_translations().live().select_related("locale").order_by("locale__language_code"),
             certificate=(
                 Certificate.objects.filter(student=user, course=self, revoked_at__isnull=True).first()
                 if enrollment and enrollment.completed_at
@@ -488,14 +590,15 @@ class CoursePage(CoursePermissionMixin, Page):
 class ModulePage(CoursePermissionMixin, Page):
     """A week or topic of a course; it has no page of its own — it opens the course outline."""
 
-    intro = models.TextField(blank=True)
+    intro = models.TextField(_("introduction"), blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
     parent_page_types = ["courses.CoursePage"]
     subpage_types = ["courses.LessonPage"]
 
     class Meta:
-        verbose_name = "module"
+        verbose_name = _("module")
+        verbose_name_plural = _("modules")
 
     @cached_property
     def course(self) -> CoursePage | None:
@@ -508,9 +611,11 @@ class ModulePage(CoursePermissionMixin, Page):
 
 
 class LessonPage(CoursePermissionMixin, Page):
-    body = StreamField(LESSON_BLOCKS, blank=True, block_counts={"quiz": {"max_num": 1}})
-    duration_minutes = models.PositiveSmallIntegerField(default=10)
-    free_preview = models.BooleanField(default=False, help_text="Visitors can open this lesson without enrolling.")
+    body = StreamField(LESSON_BLOCKS, blank=True, block_counts={"quiz": {"max_num": 1}}, verbose_name=_("body"))
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), default=10)
+    free_preview = models.BooleanField(
+        _("free preview"), default=False, help_text=_("Visitors can open this lesson without enrolling.")
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("duration_minutes"),
@@ -524,7 +629,8 @@ class LessonPage(CoursePermissionMixin, Page):
     base_form_class = CoursePageForm  # only files the editor may choose (courses/forms.py)
 
     class Meta:
-        verbose_name = "lesson"
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
 
     @cached_property
     def course(self) -> CoursePage | None:
@@ -650,30 +756,43 @@ class Enrollment(models.Model):
     """A student's place on a course. At most one active enrollment per (student, course)."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        ENDED = "ended", "Ended"
+        ACTIVE = "active", _("Active")
+        ENDED = "ended", _("Ended")
 
     class Source(models.TextChoices):
-        FREE = "free", "Free"
-        PURCHASE = "purchase", "Purchase"
-        SUBSCRIPTION = "subscription", "Subscription"
-        STAFF = "staff", "Staff"
+        FREE = "free", _("Free")
+        PURCHASE = "purchase", _("Purchase")
+        SUBSCRIPTION = "subscription", _("Subscription")
+        STAFF = "staff", _("Staff")
 
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
-    course = models.ForeignKey(CoursePage, on_delete=models.CASCADE, related_name="enrollments")
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
-    source = models.CharField(max_length=16, choices=Source.choices)
-    reference = models.CharField(max_length=200, blank=True, help_text="E.g. the payment id.")
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    ended_at = models.DateTimeField(null=True, blank=True)
-    end_reason = models.CharField(max_length=200, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    last_lesson = models.ForeignKey(LessonPage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments", verbose_name=_("student")
+    )
+    course = models.ForeignKey(
+        CoursePage, on_delete=models.CASCADE, related_name="enrollments", verbose_name=_("course")
+    )
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    reference = models.CharField(_("reference"), max_length=200, blank=True, help_text=_("E.g. the payment id."))
+    created_at = models.DateTimeField(_("enrolled at"), default=timezone.now, db_index=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    end_reason = models.CharField(_("end reason"), max_length=200, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    last_lesson = models.ForeignKey(
+        LessonPage,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("last lesson opened"),
+    )
 
     objects = EnrollmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
         constraints = [
             models.UniqueConstraint(
                 fields=["student", "course"], condition=Q(status="active"), name="one_active_enrollment_per_course"
@@ -682,7 +801,7 @@ class Enrollment(models.Model):
         indexes = [models.Index(fields=["course", "status"], name="enrollment_course_status_idx")]
 
     def __str__(self):
-        return f"{self.student} in {self.course}"
+        return _("%(student)s in %(course)s") % {"student": self.student, "course": self.course}
 
     @property
     def is_active(self) -> bool:
@@ -726,6 +845,8 @@ class LessonProgress(models.Model):
     objects = LessonProgressQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("lesson progress")
+        verbose_name_plural = _("lesson progress")
         constraints = [models.UniqueConstraint(fields=["student", "lesson"], name="one_progress_per_lesson")]
         indexes = [models.Index(fields=["student", "course"], name="progress_student_course_idx")]
 
@@ -744,20 +865,28 @@ class QuizAttemptQuerySet(models.QuerySet):
 class QuizAttempt(models.Model):
     """One graded submission of a lesson's quiz; every attempt is kept."""
 
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts")
-    course = models.ForeignKey(CoursePage, on_delete=models.CASCADE, related_name="+")
-    lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="quiz_attempts")
-    quiz_id = models.CharField(max_length=64, help_text="The quiz block's id.")
-    answers = models.JSONField(default=dict)
-    results = models.JSONField(default=list, help_text="Per question: correct?, feedback, the right answer.")
-    score = models.PositiveSmallIntegerField(help_text="Percent.")
-    passed = models.BooleanField()
-    created_at = models.DateTimeField(default=timezone.now)
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts", verbose_name=_("student")
+    )
+    course = models.ForeignKey(CoursePage, on_delete=models.CASCADE, related_name="+", verbose_name=_("course"))
+    lesson = models.ForeignKey(
+        LessonPage, on_delete=models.CASCADE, related_name="quiz_attempts", verbose_name=_("lesson")
+    )
+    quiz_id = models.CharField(_("quiz id"), max_length=64, help_text=_("The quiz block's id."))
+    answers = models.JSONField(_("answers"), default=dict)
+    results = models.JSONField(
+        _("results"), default=list, help_text=_("Per question: correct?, feedback, the right answer.")
+    )
+    score = models.PositiveSmallIntegerField(_("score"), help_text=_("Percent."))
+    passed = models.BooleanField(_("passed"))
+    created_at = models.DateTimeField(_("submitted at"), default=timezone.now)
 
     objects = QuizAttemptQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("quiz attempt")
+        verbose_name_plural = _("quiz attempts")
         indexes = [models.Index(fields=["student", "lesson"], name="attempt_student_lesson_idx")]
 
     def __str__(self):
@@ -771,18 +900,24 @@ def _certificate_code() -> str:
 class Certificate(models.Model):
     """Proof a student completed a course; public at /certificates/<code>/."""
 
-    code = models.CharField(max_length=16, unique=True, default=_certificate_code, editable=False)
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates")
-    course = models.ForeignKey(CoursePage, on_delete=models.PROTECT, related_name="certificates")
+    code = models.CharField(_("certificate ID"), max_length=16, unique=True, default=_certificate_code, editable=False)
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates", verbose_name=_("student")
+    )
+    course = models.ForeignKey(
+        CoursePage, on_delete=models.PROTECT, related_name="certificates", verbose_name=_("course")
+    )
     # What the certificate says, frozen at issue so a later rename does not change it.
-    student_name = models.CharField(max_length=150)
-    course_title = models.CharField(max_length=255)
-    teacher_names = models.CharField(max_length=255, blank=True)
-    issued_at = models.DateTimeField(default=timezone.now)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    student_name = models.CharField(_("student name"), max_length=150)
+    course_title = models.CharField(_("course title"), max_length=255)
+    teacher_names = models.CharField(_("teacher names"), max_length=255, blank=True)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-issued_at"]
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
         constraints = [models.UniqueConstraint(fields=["student", "course"], name="one_certificate_per_course")]
 
     def __str__(self):
@@ -820,8 +955,8 @@ class CourseReviewTask(AbstractGroupApprovalTask):
 
     @classmethod
     def get_description(cls):
-        return "Staff review a course before it is published; the teacher is notified of the decision."
+        return _("Staff review a course before it is published; the teacher is notified of the decision.")
 
     class Meta:
-        verbose_name = "course review"
-        verbose_name_plural = "course reviews"
+        verbose_name = _("course review")
+        verbose_name_plural = _("course reviews")

@@ -1,5 +1,7 @@
 """What the course review workflow tells people (called by CourseReviewTask in courses/models.py)."""
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
 from lms.models import User
@@ -9,15 +11,18 @@ from lms.services import notify
 def moderation_submitted(*, task, page: Page, submitter: User | None) -> None:
     """Tell the reviewers (staff) that a course page waits for them."""
     reviewers = User.objects.filter(is_active=True, groups__in=task.groups.all()).distinct()
-    who = submitter.name if submitter else "A teacher"
     for reviewer in reviewers:
         if submitter is not None and reviewer.pk == submitter.pk:
             continue
         notify(
             user=reviewer,
             kind="moderation",
-            title=f"{who} submitted “{page.title}” for review",
-            body="Approve it to publish, or request changes with a comment.",
+            title=(
+                format_lazy(_("{name} submitted “{title}” for review"), name=submitter.name, title=page.title)
+                if submitter
+                else format_lazy(_("A teacher submitted “{title}” for review"), title=page.title)
+            ),
+            body=_("Approve it to publish, or request changes with a comment."),
             url=f"/cms/pages/{page.pk}/edit/",
         )
 
@@ -29,9 +34,11 @@ def moderation_decided(
     if requested_by is None:
         return
     if approved:
-        title, body = f"“{page.title}” was approved", "It is published now."
+        title = format_lazy(_("“{title}” was approved"), title=page.title)
+        body = _("It is published now.")
     else:
-        title, body = f"Changes requested on “{page.title}”", "Edit the page and submit it again."
+        title = format_lazy(_("Changes requested on “{title}”"), title=page.title)
+        body = _("Edit the page and submit it again.")
     if comment:
-        body = f"{body}\n\n{reviewer.name}: {comment}"
+        body = format_lazy("{body}\n\n{name}: {comment}", body=body, name=reviewer.name, comment=comment)
     notify(user=requested_by, kind="moderation", title=title, body=body, url=f"/cms/pages/{page.pk}/edit/")

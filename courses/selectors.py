@@ -18,6 +18,7 @@ from courses.models import (
     LessonProgress,
     QuizAttempt,
 )
+from lms.formats import when
 
 STEP = CoursePage.steplen  # characters per level in a treebeard path
 DASHBOARD_ENROLLMENT_FIELDS = (
@@ -229,7 +230,7 @@ def _bar_chart(series: list[tuple[date, int]], width: int = 600, height: int = 1
                 "w": round(slot * 0.7, 1),
                 "h": h,
                 "n": n,
-                "label": week.strftime("%d %b"),
+                "label": when(week, "short_date"),
                 "label_x": round(i * slot + slot / 2, 1),
             }
         )

@@ -3,15 +3,21 @@
 Views, admin actions, Wagtail hooks and the billing app all come through these functions.
 """
 
+import itertools
 import logging
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from wagtail.models import (
     Collection,
     GroupCollectionPermission,
     GroupPagePermission,
+    Locale,
     Workflow,
     WorkflowPage,
     WorkflowTask,
@@ -53,7 +59,7 @@ def enrollment_create(
     exist; the loser of a race catches the IntegrityError and returns the winner's row.
     """
     if source not in Enrollment.Source.values:
-        raise CourseError(f"“{source}” is not an enrollment source.")
+        raise CourseError(_("“%(source)s” is not an enrollment source.") % {"source": source})
     existing = selectors.active_enrollment(user=student, course=course)
     if existing is not None:
         return existing
@@ -75,8 +81,8 @@ def enrollment_create(
     notify(
         user=student,
         kind="course",
-        title=f"You are enrolled in {course.title}",
-        body="Start with the first lesson whenever you are ready.",
+        title=format_lazy(gettext_lazy("You are enrolled in {title}"), title=course.title),
+        body=gettext_lazy("Start with the first lesson whenever you are ready."),
         url=course.url or "",
     )
     return enrollment
@@ -84,13 +90,16 @@ def enrollment_create(
 
 @transaction.atomic
 def enrollment_end(*, enrollment: Enrollment, reason: str, actor: User | None = None) -> Enrollment:
-    """End an enrollment (refund, subscription lapsed, staff decision). Progress is kept."""
+    """End an enrollment (refund, subscription lapsed, staff decision). Progress is kept.
+
+    `reason` is stored as the actor reads it and told to the student in theirs: pass a lazy
+    string (gettext_lazy) for it to be translated for the student."""
     enrollment = Enrollment.objects.select_for_update().select_related("course", "student").get(pk=enrollment.pk)
     if enrollment.status == Enrollment.Status.ENDED:
         return enrollment
     enrollment.status = Enrollment.Status.ENDED
     enrollment.ended_at = timezone.now()
-    enrollment.end_reason = reason[:200]
+    enrollment.end_reason = str(reason)[:200]
     enrollment.save(update_fields=["status", "ended_at", "end_reason"])
     if actor is not None:
         audit_record(
@@ -98,12 +107,12 @@ def enrollment_end(*, enrollment: Enrollment, reason: str, actor: User | None = 
             action="enrollment.end",
             target=enrollment,
             changes={"status": (Enrollment.Status.ACTIVE, Enrollment.Status.ENDED)},
-            message=reason,
+            message=str(reason),
         )
     notify(
         user=enrollment.student,
         kind="course",
-        title=f"Your access to {enrollment.course.title} has ended",
+        title=format_lazy(gettext_lazy("Your access to {title} has ended"), title=enrollment.course.title),
         body=reason,
         url=enrollment.course.url or "",
     )
@@ -113,15 +122,16 @@ def enrollment_end(*, enrollment: Enrollment, reason: str, actor: User | None = 
 def course_enroll(*, student: User, course: CoursePage) -> Enrollment:
     """A student's own one-click enrollment in a free, published course."""
     if not course.live:
-        raise CourseError("This course is not open for enrollment.")
+        raise CourseError(_("This course is not open for enrollment."))
     if not student.is_student and not student.is_platform_staff:
-        raise CourseError("Only students can enroll in courses.")
+        raise CourseError(_("Only students can enroll in courses."))
     if not course.is_free:
-        raise CourseError("This course is paid: buy it to enroll.")
+        raise CourseError(_("This course is paid: buy it to enroll."))
     if course.enforce_prerequisites:
         missing = missing_prerequisites(student=student, course=course)
         if missing:
-            raise CourseError("Complete these courses first: " + ", ".join(c.title for c in missing) + ".")
+            titles = ", ".join(c.title for c in missing)
+            raise CourseError(_("Complete these courses first: %(courses)s.") % {"courses": titles})
     return enrollment_create(student=student, course=course, source=Enrollment.Source.FREE, actor=student)
 
 
@@ -143,11 +153,11 @@ def missing_prerequisites(*, student: User, course: CoursePage) -> list[CoursePa
 def _lesson_gate(*, student: User, lesson: LessonPage, course: CoursePage) -> Enrollment:
     enrollment = selectors.active_enrollment(user=student, course=course)
     if enrollment is None:
-        raise CourseError("Enroll in the course to track your progress.")
+        raise CourseError(_("Enroll in the course to track your progress."))
     if course.enforce_order:
         blocking = lesson_blocked_by(student=student, lesson=lesson, course=course)
         if blocking is not None:
-            raise CourseError(f"Complete “{blocking.title}” first.")
+            raise CourseError(_("Complete “%(title)s” first.") % {"title": blocking.title})
     return enrollment
 
 
@@ -161,17 +171,21 @@ def lesson_complete(*, student: User, lesson: LessonPage, course: CoursePage | N
     """Mark a lesson done (a required quiz must be passed first); may complete the course."""
     course = course or selectors.course_for_lesson(lesson)
     if course is None:
-        raise CourseError("This lesson is not part of a course.")
+        raise CourseError(_("This lesson is not part of a course."))
     _lesson_gate(student=student, lesson=lesson, course=course)
     quiz = lesson.quiz
     if quiz is not None and quiz.value["required"] and not selectors.quiz_passed(user=student, lesson=lesson):
-        raise CourseError("Pass the quiz to complete this lesson.")
+        raise CourseError(_("Pass the quiz to complete this lesson."))
     progress, created = LessonProgress.objects.get_or_create(
         student=student, lesson=lesson, defaults={"course": course}
     )
     if created:
         course_completion_check(student=student, course=course)
     return progress
+
+
+def _not_a_choice(index: int) -> str:
+    return _("Question %(number)d: that is not one of its choices.") % {"number": index + 1}
 
 
 def _normalise(text: str) -> str:
@@ -189,21 +203,21 @@ def quiz_grade(*, quiz: dict, answers: dict[str, list[str]]) -> tuple[int, list[
         submitted = [v for v in answers.get(key, []) if str(v).strip() != ""]
         kind = question["kind"]
         if not submitted:
-            raise CourseError(f"Answer question {index + 1} before submitting.")
+            raise CourseError(_("Answer question %(number)d before submitting.") % {"number": index + 1})
         if kind in (QuestionBlock.SINGLE, QuestionBlock.MULTIPLE):
             n = len(question["choices"])
             try:
                 chosen = {int(v) for v in submitted}
             except (TypeError, ValueError):
-                raise CourseError(f"Question {index + 1}: that is not one of its choices.") from None
+                raise CourseError(_not_a_choice(index)) from None
             if any(c < 0 or c >= n for c in chosen) or (kind == QuestionBlock.SINGLE and len(chosen) != 1):
-                raise CourseError(f"Question {index + 1}: that is not one of its choices.")
+                raise CourseError(_not_a_choice(index))
             right = {i for i, c in enumerate(question["choices"]) if c["correct"]}
             correct = chosen == right
             answer_text = ", ".join(question["choices"][i]["text"] for i in sorted(right))
         elif kind == QuestionBlock.TRUE_FALSE:
             if len(submitted) != 1 or submitted[0] not in ("true", "false"):
-                raise CourseError(f"Question {index + 1}: answer true or false.")
+                raise CourseError(_("Question %(number)d: answer true or false.") % {"number": index + 1})
             correct = (submitted[0] == "true") == bool(question["true_false_answer"])
             answer_text = "True" if question["true_false_answer"] else "False"
         else:
@@ -221,10 +235,10 @@ def quiz_submit(*, student: User, lesson: LessonPage, answers: dict[str, list[st
     """Grade and store one attempt; a pass of a required quiz completes the lesson."""
     course = selectors.course_for_lesson(lesson)
     if course is None:
-        raise CourseError("This lesson is not part of a course.")
+        raise CourseError(_("This lesson is not part of a course."))
     quiz = lesson.quiz
     if quiz is None:
-        raise CourseError("This lesson has no quiz.")
+        raise CourseError(_("This lesson has no quiz."))
     _lesson_gate(student=student, lesson=lesson, course=course)
     # Lock the enrollment row so two quick submissions cannot both pass the limit check.
     Enrollment.objects.select_for_update().filter(
@@ -232,10 +246,17 @@ def quiz_submit(*, student: User, lesson: LessonPage, answers: dict[str, list[st
     ).first()
     previous = QuizAttempt.objects.filter(student=student, lesson=lesson)
     if previous.filter(passed=True).exists():
-        raise CourseError("You have already passed this quiz.")
+        raise CourseError(_("You have already passed this quiz."))
     limit = quiz.value["max_attempts"]
     if limit and previous.count() >= limit:
-        raise CourseError(f"You have used all {limit} attempts at this quiz.")
+        raise CourseError(
+            ngettext(
+                "You have used your only attempt at this quiz.",
+                "You have used all %(count)d attempts at this quiz.",
+                limit,
+            )
+            % {"count": limit}
+        )
     score, results = quiz_grade(quiz=quiz.value, answers=answers)
     passed = score >= quiz.value["pass_mark"]
     attempt = QuizAttempt.objects.create(
@@ -294,8 +315,8 @@ def certificate_issue(*, student: User, course: CoursePage) -> Certificate:
         notify(
             user=student,
             kind="course",
-            title=f"Congratulations! You completed {course.title}",
-            body="Your certificate is ready to download and share.",
+            title=format_lazy(gettext_lazy("Congratulations! You completed {title}"), title=course.title),
+            body=gettext_lazy("Your certificate is ready to download and share."),
             url=certificate.get_absolute_url(),
             email_attachment=("courses.certificates.certificate_attachment", [certificate.pk]),
         )
@@ -327,17 +348,49 @@ STAFF_COLLECTION_PERMISSIONS = TEACHER_COLLECTION_PERMISSIONS + [
 
 @transaction.atomic
 def catalog_page_ensure() -> CourseIndexPage | None:
-    """The catalog page at /courses/ under the home page, created if missing."""
-    existing = CourseIndexPage.objects.first()
-    if existing is not None:
-        return existing
-    home = HomePage.objects.first()
-    if home is None:
-        return None
-    index = CourseIndexPage(title="Courses", slug="courses", intro="Courses written and taught by real teachers.")
-    home.add_child(instance=index)
-    index.save_revision().publish()
+    """The catalog page at /courses/ under the home page, created if missing, and its
+    translations (catalog_translations_ensure)."""
+    index = CourseIndexPage.objects.filter(locale=Locale.get_default()).first()
+    if index is None:
+        home = HomePage.objects.first()
+        if home is None:
+            return None
+        with translation.override(settings.LANGUAGE_CODE):
+            index = CourseIndexPage(slug="courses", **_catalog_words())
+        home.add_child(instance=index)
+        index.save_revision().publish()
+    catalog_translations_ensure(index)
     return index
+
+
+def _catalog_words() -> dict:
+    """The catalog page's title and introduction, in the active language (editors may change them)."""
+    return {"title": _("Courses"), "intro": _("Courses written and taught by real teachers.")}
+
+
+def catalog_translations_ensure(index: CourseIndexPage) -> list[CourseIndexPage]:
+    """A copy of the catalog page in every other content language, beside it (/courses-es/).
+
+    A course is translated with Wagtail's "Translate" action, which puts the copy under the
+    translation of its parent: these. The home page itself is never translated, so every
+    URL keeps routing through the one tree whatever language the viewer reads, and each
+    language version of a course has its own address (/courses-es/<course>/)."""
+    made = []
+    have = set(index.get_translations().values_list("locale_id", flat=True))
+    for locale in Locale.objects.exclude(pk=index.locale_id).exclude(pk__in=have):
+        with translation.override(locale.language_code):
+            words = _catalog_words()
+        made.append(
+            index.copy(
+                to=index.get_parent(),
+                update_attrs={"locale": locale, "slug": f"{index.slug}-{locale.language_code}", **words},
+                reset_translation_key=False,
+                copy_revisions=False,
+                keep_live=True,
+                log_action=None,
+            )
+        )
+    return made
 
 
 def _permissions(pairs: list[tuple[str, str]]) -> list[Permission]:
@@ -352,12 +405,13 @@ def course_permissions_ensure() -> None:
     home = HomePage.objects.first()
     if index is None or home is None:
         return
-    teachers, _ = Group.objects.get_or_create(name=Role.TEACHER.label)
-    staff, _ = Group.objects.get_or_create(name=Role.STAFF.label)
-    for codename in TEACHER_PAGE_PERMISSIONS:
+    teachers, _ = Group.objects.get_or_create(name=Role.TEACHER.group_name)
+    staff, _ = Group.objects.get_or_create(name=Role.STAFF.group_name)
+    catalogs = list(index.get_translations(inclusive=True))
+    for catalog, codename in itertools.product(catalogs, TEACHER_PAGE_PERMISSIONS):
         GroupPagePermission.objects.get_or_create(
             group=teachers,
-            page=index,
+            page=catalog,
             permission=Permission.objects.get(content_type__app_label="wagtailcore", codename=codename),
         )
     for codename in STAFF_PAGE_PERMISSIONS:
@@ -379,4 +433,5 @@ def course_permissions_ensure() -> None:
         task = CourseReviewTask.objects.create(name="Staff review")
         task.groups.set([staff])
     WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
-    WorkflowPage.objects.get_or_create(page=index, defaults={"workflow": workflow})
+    for catalog in catalogs:
+        WorkflowPage.objects.get_or_create(page=catalog, defaults={"workflow": workflow})

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from courses import selectors, services
@@ -33,7 +34,7 @@ def enroll(request, course_id: int):
     except services.CourseError as exc:
         messages.error(request, str(exc))
         return redirect(course.url)
-    messages.success(request, f"You are enrolled in {course.title}. Enjoy the course!")
+    messages.success(request, _("You are enrolled in %(title)s. Enjoy the course!") % {"title": course.title})
     first = course.lessons()
     return redirect(first[0].url if first else course.url)
 
@@ -65,7 +66,7 @@ def lesson_complete(request, lesson_id: int):
     if error:
         messages.error(request, error)
         return redirect(lesson.url)
-    messages.success(request, f"“{lesson.title}” is done.")
+    messages.success(request, _("“%(title)s” is done.") % {"title": lesson.title})
     nxt = lesson.get_context(request, course=course)["next_lesson"]
     return redirect(nxt.url if nxt else course.url)
 
@@ -110,7 +111,7 @@ def certificate_verify(request, code: str):
 def certificate_download(request, code: str):
     certificate = get_object_or_404(Certificate.objects.select_related("course"), code=code.upper())
     if certificate.student_id != request.user.pk and not request.user.is_platform_staff:
-        raise PermissionDenied("This certificate belongs to someone else.")
+        raise PermissionDenied(_("This certificate belongs to someone else."))
     if not certificate.is_valid:
         raise Http404("This certificate was revoked.")
     verify_url = request.build_absolute_uri(certificate.get_absolute_url())
@@ -125,7 +126,7 @@ def certificate_download(request, code: str):
 def _taught_course(request, course_id: int) -> CoursePage:
     course = get_object_or_404(CoursePage, pk=course_id)
     if not (request.user.is_platform_staff or selectors.is_course_teacher(user=request.user, course=course)):
-        raise PermissionDenied("You do not teach this course.")
+        raise PermissionDenied(_("You do not teach this course."))
     return course
 
 

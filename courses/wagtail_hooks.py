@@ -3,6 +3,7 @@
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from wagtail import hooks
 from wagtail.documents import get_document_model, get_document_model_string
 from wagtail.images import get_image_model, get_image_model_string
@@ -112,4 +113,4 @@ def protect_course_documents(document, request):
         return None
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    raise PermissionDenied("Enroll in the course to download this file.")
+    raise PermissionDenied(_("Enroll in the course to download this file."))

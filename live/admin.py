@@ -1,6 +1,10 @@
 from django.contrib import admin, messages
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from solo.admin import SingletonModelAdmin
 
+from billing import lessons
+from billing.exceptions import BillingError
 from live import services
 from live.models import (
     Availability,
@@ -12,6 +16,12 @@ from live.models import (
     Participant,
     WeeklyHours,
 )
+
+# The resolution staff leave when they close a dispute without writing one.
+CLOSED_BY_STAFF = {
+    Dispute.Status.RESOLVED: _("Resolved by staff."),
+    Dispute.Status.DISMISSED: _("Dismissed by staff."),
+}
 
 
 @admin.register(MeetingSettings)
@@ -39,7 +49,7 @@ class LiveClassAdmin(admin.ModelAdmin):
     search_fields = ["teacher__email", "participants__student__email", "title"]
     date_hierarchy = "start"
     inlines = [ParticipantInline]
-    actions = ["cancel_classes"]
+    actions = ["cancel_classes", "record_teacher_no_show"]
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -47,13 +57,35 @@ class LiveClassAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Cancel the selected classes (notifies everyone)")
+    @admin.action(description=_("Record that the teacher did not come (full refund; counts against them)"))
+    def record_teacher_no_show(self, request, queryset):
+        for live_class in queryset:
+            try:
+                lessons.teacher_no_show(actor=request.user, live_class_id=live_class.pk)
+            except BillingError as exc:
+                self.message_user(
+                    request,
+                    gettext("%(item)s: %(error)s") % {"item": live_class, "error": exc},
+                    messages.WARNING,
+                )
+            else:
+                self.message_user(
+                    request, gettext("%(item)s: the teacher's no-show is recorded.") % {"item": live_class}
+                )
+
+    @admin.action(description=_("Cancel the selected classes (notifies everyone)"))
     def cancel_classes(self, request, queryset):
         for live_class in queryset:
             try:
-                services.class_cancel(actor=request.user, live_class_id=live_class.pk, reason="Cancelled by staff.")
+                services.class_cancel(
+                    actor=request.user, live_class_id=live_class.pk, reason=gettext("Cancelled by staff.")
+                )
             except services.BookingError as exc:
-                self.message_user(request, f"{live_class}: {exc}", messages.WARNING)
+                self.message_user(
+                    request,
+                    gettext("%(item)s: %(error)s") % {"item": live_class, "error": exc},
+                    messages.WARNING,
+                )
 
 
 @admin.register(Dispute)
@@ -76,16 +108,20 @@ class DisputeAdmin(admin.ModelAdmin):
                     actor=request.user,
                     dispute_id=dispute.pk,
                     status=status,
-                    resolution=dispute.resolution or f"{status.capitalize()} by staff.",
+                    resolution=dispute.resolution or CLOSED_BY_STAFF[status],
                 )
             except services.BookingError as exc:
-                self.message_user(request, f"{dispute}: {exc}", messages.WARNING)
+                self.message_user(
+                    request,
+                    gettext("%(item)s: %(error)s") % {"item": dispute, "error": exc},
+                    messages.WARNING,
+                )
 
-    @admin.action(description="Mark resolved (tells whoever raised it)")
+    @admin.action(description=_("Mark resolved (tells whoever raised it)"))
     def resolve(self, request, queryset):
         self._close(request, queryset, Dispute.Status.RESOLVED)
 
-    @admin.action(description="Dismiss (tells whoever raised it)")
+    @admin.action(description=_("Dismiss (tells whoever raised it)"))
     def dismiss(self, request, queryset):
         self._close(request, queryset, Dispute.Status.DISMISSED)
 

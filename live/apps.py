@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LiveConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "live"
-    verbose_name = "Live classes"
+    verbose_name = _("Live classes")
 
     def ready(self):
         from live import panels as live_panels
@@ -36,3 +37,4 @@ class LiveConfig(AppConfig):
         panels.register(
             "course_page", template="live/panels/course_page.html", context=live_panels.course_page, order=30
         )
+        panels.register("home_classes", template="live/panels/home_classes.html", context=live_panels.home_classes)

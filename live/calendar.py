@@ -7,6 +7,7 @@ another. Times are written in UTC.
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from live.models import LiveClass, Participant
@@ -27,7 +28,9 @@ def _address(user, *, role: str, partstat: str) -> vCalAddress:
 
 
 def class_event(live_class: LiveClass, *, attendees, status: str = "CONFIRMED") -> Event:
-    """One VEVENT (status CONFIRMED, TENTATIVE or CANCELLED); `attendees` are the students listed."""
+    """One VEVENT (status CONFIRMED, TENTATIVE or CANCELLED); `attendees` are the students listed.
+    The summary and description are in the active language: callers writing for someone
+    else wrap it in `lms.i18n.recipient_language`."""
     cancelled = status == "CANCELLED"
     join_url = f"{settings.SITE_URL}{live_class.get_absolute_url()}"
     event = Event()
@@ -39,7 +42,8 @@ def class_event(live_class: LiveClass, *, attendees, status: str = "CONFIRMED") 
     event.add("summary", live_class.display_title)
     event.add(
         "description",
-        f"Join from Lyceum (the button opens {settings.LIVE_JOIN_OPENS_MINUTES} minutes before the start): {join_url}",
+        _("Join from Lyceum (the button opens %(minutes)s minutes before the start): %(url)s")
+        % {"minutes": settings.LIVE_JOIN_OPENS_MINUTES, "url": join_url},
     )
     event.add("url", join_url)
     event.add("location", join_url)
@@ -78,7 +82,7 @@ def invitation_ics(live_class: LiveClass, *, method: str, attendees) -> bytes:
 def feed_ics(*, user, classes) -> bytes:
     """A subscribable calendar of a user's classes (no METHOD: a published feed)."""
     calendar = _calendar()
-    calendar.add("x-wr-calname", "Lyceum live classes")
+    calendar.add("x-wr-calname", _("Lyceum live classes"))
     for live_class in classes:
         students = [
             p.student

@@ -37,7 +37,8 @@ def load(*, stdout) -> None:
         return
     _availability(teacher, WEEKDAYS, class_minutes=60, buffer_minutes=15, min_notice_hours=12, max_days_ahead=28)
 
-    second, _ = demo_user("teacher.ny@lyceum.test", "Grace Hopper", "America/New_York")
+    # The same Grace Hopper the courses demo made (one person, one account).
+    second, _ = demo_user("grace@lyceum.test", "Grace Hopper", "America/New_York")
     if second.role != Role.TEACHER and admin is not None:
         user_set_role(actor=admin, user=second, role=Role.TEACHER)
     if second.role == Role.TEACHER:

@@ -1,6 +1,7 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-from live.models import Availability, LivePreferences, WeeklyHours
+from live.models import CLASS_LENGTHS, Availability, LivePreferences, WeeklyHours
 from lms.infra.validators import validate_calendar_date
 
 
@@ -9,40 +10,49 @@ class AvailabilityForm(forms.ModelForm):
         model = Availability
         fields = ["accepting", "class_minutes", "buffer_minutes", "min_notice_hours", "max_days_ahead"]
         labels = {
-            "accepting": "Take new bookings",
-            "class_minutes": "Class length",
-            "buffer_minutes": "Buffer between classes (minutes)",
-            "min_notice_hours": "Minimum notice (hours)",
-            "max_days_ahead": "Bookable up to (days ahead)",
+            "accepting": _("Take new bookings"),
+            "class_minutes": _("Class length"),
+            "buffer_minutes": _("Buffer between classes (minutes)"),
+            "min_notice_hours": _("Minimum notice (hours)"),
+            "max_days_ahead": _("Bookable up to (days ahead)"),
         }
 
 
 class WeeklyHoursForm(forms.Form):
-    weekday = forms.TypedChoiceField(choices=WeeklyHours.Weekday.choices, coerce=int, label="Day")
-    start_time = forms.TimeField(label="From", widget=forms.TimeInput(attrs={"type": "time"}))
-    end_time = forms.TimeField(label="Until", widget=forms.TimeInput(attrs={"type": "time"}))
+    weekday = forms.TypedChoiceField(choices=WeeklyHours.Weekday.choices, coerce=int, label=_("Day"))
+    start_time = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}))
 
 
 class DateExceptionForm(forms.Form):
     day = forms.DateField(
-        label="Date", validators=[validate_calendar_date], widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date"), validators=[validate_calendar_date], widget=forms.DateInput(attrs={"type": "date"})
     )
     start_time = forms.TimeField(
-        label="From", required=False, widget=forms.TimeInput(attrs={"type": "time"}), help_text="Blank for a day off."
+        label=_("From"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text=_("Blank for a day off."),
     )
-    end_time = forms.TimeField(label="Until", required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(label=_("Until"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
 
 
 class GroupClassForm(forms.Form):
-    title = forms.CharField(max_length=140, required=False, help_text="Blank: “Live class: <course>”.")
-    date = forms.DateField(validators=[validate_calendar_date], widget=forms.DateInput(attrs={"type": "date"}))
-    time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), help_text="In your own time zone.")
-    minutes = forms.TypedChoiceField(
-        label="Length",
-        coerce=int,
-        choices=[(30, "30 minutes"), (45, "45 minutes"), (60, "60 minutes"), (90, "90 minutes")],
+    title = forms.CharField(
+        label=_("Title"), max_length=140, required=False, help_text=_("Blank: “Live class: <course>”.")
     )
-    capacity = forms.IntegerField(min_value=2, max_value=500, initial=10, label="Places")
+    date = forms.DateField(
+        label=_("Date"), validators=[validate_calendar_date], widget=forms.DateInput(attrs={"type": "date"})
+    )
+    time = forms.TimeField(
+        label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}), help_text=_("In your own time zone.")
+    )
+    minutes = forms.TypedChoiceField(
+        label=_("Length"),
+        coerce=int,
+        choices=CLASS_LENGTHS,
+    )
+    capacity = forms.IntegerField(min_value=2, max_value=500, initial=10, label=_("Places"))
 
 
 class PreferencesForm(forms.ModelForm):

@@ -27,6 +27,7 @@ import jwt
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 
@@ -107,10 +108,12 @@ class ZoomProvider:
                 raw = response.read()
         except urllib.error.HTTPError as exc:
             logger.warning("Zoom %s %s failed: %s %s", method, url, exc.code, exc.read()[:500])
-            raise MeetingError(f"Zoom refused the request ({exc.code}). Try again or ask staff.") from exc
+            raise MeetingError(
+                _("Zoom refused the request (%(code)s). Try again or ask staff.") % {"code": exc.code}
+            ) from exc
         except (urllib.error.URLError, TimeoutError) as exc:
             logger.warning("Zoom %s %s unreachable: %s", method, url, exc)
-            raise MeetingError("Zoom could not be reached. Try again in a minute.") from exc
+            raise MeetingError(_("Zoom could not be reached. Try again in a minute.")) from exc
         return json.loads(raw) if raw else {}
 
     def _token_key(self) -> str:
@@ -129,7 +132,7 @@ class ZoomProvider:
         try:
             token = answer["access_token"]
         except KeyError as exc:
-            raise MeetingError("Zoom did not grant an access token; check the Zoom credentials.") from exc
+            raise MeetingError(_("Zoom did not grant an access token; check the Zoom credentials.")) from exc
         lifetime = int(answer.get("expires_in") or 3600) - 60
         if lifetime > 0:
             cache.set(self._token_key(), token, lifetime)
@@ -167,7 +170,7 @@ class ZoomProvider:
         try:
             return Meeting(provider=self.name, meeting_id=str(answer["id"]), url=answer["join_url"])
         except KeyError as exc:
-            raise MeetingError("Zoom answered without a meeting link.") from exc
+            raise MeetingError(_("Zoom answered without a meeting link.")) from exc
 
     def update(self, live_class) -> None:
         self._api("PATCH", f"/meetings/{live_class.meeting_id}", self._schedule(live_class))
@@ -188,7 +191,7 @@ def provider_named(name: str):
 
     if name == "zoom":
         if not zoom_configured():
-            raise MeetingError("Zoom is chosen but ZOOM_ACCOUNT_ID/ZOOM_CLIENT_ID/ZOOM_CLIENT_SECRET are not set.")
+            raise MeetingError(_("Zoom is chosen but ZOOM_ACCOUNT_ID/ZOOM_CLIENT_ID/ZOOM_CLIENT_SECRET are not set."))
         return ZoomProvider(
             account_id=settings.ZOOM_ACCOUNT_ID,
             client_id=settings.ZOOM_CLIENT_ID,

@@ -21,52 +21,70 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from solo.models import SingletonModel
+
+CLASS_LENGTHS = [(30, _("30 minutes")), (45, _("45 minutes")), (60, _("60 minutes")), (90, _("90 minutes"))]
 
 
 class Availability(models.Model):
     """A teacher's booking rules; the weekly hours and exceptions hang off the teacher."""
 
-    teacher = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availability")
-    accepting = models.BooleanField(default=True, help_text="Students can request classes.")
-    class_minutes = models.PositiveSmallIntegerField(
-        default=60, choices=[(30, "30 minutes"), (45, "45 minutes"), (60, "60 minutes"), (90, "90 minutes")]
+    teacher = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("teacher"), on_delete=models.CASCADE, related_name="availability"
     )
-    buffer_minutes = models.PositiveSmallIntegerField(default=15, help_text="Free time kept between two classes.")
-    min_notice_hours = models.PositiveSmallIntegerField(default=12, help_text="How soon a class can start.")
-    max_days_ahead = models.PositiveSmallIntegerField(default=28, help_text="How far ahead students may book.")
+    accepting = models.BooleanField(
+        verbose_name=_("accepting bookings"), default=True, help_text=_("Students can request classes.")
+    )
+    class_minutes = models.PositiveSmallIntegerField(
+        verbose_name=_("class length (minutes)"), default=60, choices=CLASS_LENGTHS
+    )
+    buffer_minutes = models.PositiveSmallIntegerField(
+        verbose_name=_("buffer (minutes)"), default=15, help_text=_("Free time kept between two classes.")
+    )
+    min_notice_hours = models.PositiveSmallIntegerField(
+        verbose_name=_("minimum notice (hours)"), default=12, help_text=_("How soon a class can start.")
+    )
+    max_days_ahead = models.PositiveSmallIntegerField(
+        verbose_name=_("days ahead"), default=28, help_text=_("How far ahead students may book.")
+    )
 
     class Meta:
-        verbose_name_plural = "availability"
+        verbose_name = _("availability")
+        verbose_name_plural = _("availability")
         constraints = [
             models.CheckConstraint(condition=Q(class_minutes__gte=15), name="live_class_minutes_min"),
             models.CheckConstraint(condition=Q(max_days_ahead__gte=1), name="live_max_days_ahead_min"),
         ]
 
     def __str__(self):
-        return f"Availability of {self.teacher}"
+        return gettext("Availability of %(teacher)s") % {"teacher": self.teacher}
 
 
 class WeeklyHours(models.Model):
     """One recurring window, e.g. Mondays 09:00–12:00 in the teacher's zone."""
 
     class Weekday(models.IntegerChoices):
-        MONDAY = 0
-        TUESDAY = 1
-        WEDNESDAY = 2
-        THURSDAY = 3
-        FRIDAY = 4
-        SATURDAY = 5
-        SUNDAY = 6
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
 
-    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="weekly_hours")
-    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
-    start_time = models.TimeField()
-    end_time = models.TimeField()
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("teacher"), on_delete=models.CASCADE, related_name="weekly_hours"
+    )
+    weekday = models.PositiveSmallIntegerField(verbose_name=_("weekday"), choices=Weekday.choices)
+    start_time = models.TimeField(verbose_name=_("start time"))
+    end_time = models.TimeField(verbose_name=_("end time"))
 
     class Meta:
         ordering = ["weekday", "start_time"]
-        verbose_name_plural = "weekly hours"
+        verbose_name = _("weekly hours")
+        verbose_name_plural = _("weekly hours")
         constraints = [
             models.CheckConstraint(condition=Q(end_time__gt=models.F("start_time")), name="live_hours_order")
         ]
@@ -82,13 +100,17 @@ class DateException(models.Model):
     times are open, and a row without times makes it a day off.
     """
 
-    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="date_exceptions")
-    date = models.DateField()
-    start_time = models.TimeField(null=True, blank=True)
-    end_time = models.TimeField(null=True, blank=True)
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("teacher"), on_delete=models.CASCADE, related_name="date_exceptions"
+    )
+    date = models.DateField(verbose_name=_("date"))
+    start_time = models.TimeField(verbose_name=_("start time"), null=True, blank=True)
+    end_time = models.TimeField(verbose_name=_("end time"), null=True, blank=True)
 
     class Meta:
         ordering = ["date", "start_time"]
+        verbose_name = _("date exception")
+        verbose_name_plural = _("date exceptions")
         constraints = [
             models.CheckConstraint(
                 condition=Q(start_time__isnull=True, end_time__isnull=True)
@@ -99,7 +121,7 @@ class DateException(models.Model):
 
     def __str__(self):
         if self.is_day_off:
-            return f"{self.date:%Y-%m-%d} off"
+            return gettext("%(date)s off") % {"date": f"{self.date:%Y-%m-%d}"}
         return f"{self.date:%Y-%m-%d} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
 
     @property
@@ -126,52 +148,66 @@ class LiveClassQuerySet(models.QuerySet):
 
 class LiveClass(models.Model):
     class Kind(models.TextChoices):
-        PRIVATE = "private", "One-to-one"
-        GROUP = "group", "Group class"
+        PRIVATE = "private", _("One-to-one")
+        GROUP = "group", _("Group class")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for the teacher"
-        CONFIRMED = "confirmed", "Confirmed"
-        REJECTED = "rejected", "Declined"
-        CANCELLED = "cancelled", "Cancelled"
-        EXPIRED = "expired", "Expired (not answered in time)"
+        PENDING = "pending", _("Waiting for the teacher")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REJECTED = "rejected", _("Declined")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired (not answered in time)")
 
     HOLDING = (Status.PENDING, Status.CONFIRMED)
 
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PRIVATE)
-    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="classes_taught")
+    uid = models.UUIDField(verbose_name=_("UID"), default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(verbose_name=_("kind"), max_length=10, choices=Kind.choices, default=Kind.PRIVATE)
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("teacher"), on_delete=models.PROTECT, related_name="classes_taught"
+    )
     # A course page (courses.CoursePage) for group classes; a plain page FK so this app
     # does not depend on the courses app's migrations.
     course = models.ForeignKey(
-        "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="live_classes"
+        "wagtailcore.Page",
+        verbose_name=_("course"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="live_classes",
     )
-    title = models.CharField(max_length=140, blank=True)
-    start = models.DateTimeField(db_index=True)
-    end = models.DateTimeField()
-    capacity = models.PositiveSmallIntegerField(default=1)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
-    reason = models.TextField(blank=True, help_text="Why it was declined or cancelled.")
+    title = models.CharField(verbose_name=_("title"), max_length=140, blank=True)
+    start = models.DateTimeField(verbose_name=_("start"), db_index=True)
+    end = models.DateTimeField(verbose_name=_("end"))
+    capacity = models.PositiveSmallIntegerField(verbose_name=_("capacity"), default=1)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    reason = models.TextField(verbose_name=_("reason"), blank=True, help_text=_("Why it was declined or cancelled."))
     cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cancelled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    confirmed_at = models.DateTimeField(verbose_name=_("confirmed at"), null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
     # The meeting, made on confirmation by live.meetings.
-    meeting_provider = models.CharField(max_length=20, blank=True)
-    meeting_id = models.CharField(max_length=200, blank=True)
-    meeting_url = models.URLField(max_length=500, blank=True)
+    meeting_provider = models.CharField(verbose_name=_("meeting provider"), max_length=20, blank=True)
+    meeting_id = models.CharField(verbose_name=_("meeting ID"), max_length=200, blank=True)
+    meeting_url = models.URLField(verbose_name=_("meeting URL"), max_length=500, blank=True)
     # iCalendar: the same UID for the class's whole life, SEQUENCE raised on each change.
-    sequence = models.PositiveIntegerField(default=0)
-    recording_url = models.URLField(max_length=500, blank=True)
+    sequence = models.PositiveIntegerField(verbose_name=_("sequence"), default=0)
+    recording_url = models.URLField(verbose_name=_("recording URL"), max_length=500, blank=True)
 
     objects = LiveClassQuerySet.as_manager()
 
     class Meta:
         ordering = ["start"]
-        verbose_name = "live class"
-        verbose_name_plural = "live classes"
+        verbose_name = _("live class")
+        verbose_name_plural = _("live classes")
         indexes = [models.Index(fields=["teacher", "start"], name="live_class_teacher_start")]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="live_class_time_order"),
@@ -190,7 +226,7 @@ class LiveClass(models.Model):
     def display_title(self) -> str:
         if self.title:
             return self.title
-        return f"Live class with {self.teacher.name}"
+        return gettext("Live class with %(name)s") % {"name": self.teacher.name}
 
     @property
     def duration(self) -> timedelta:
@@ -224,64 +260,100 @@ class LiveClass(models.Model):
 
 class Participant(models.Model):
     class Status(models.TextChoices):
-        REGISTERED = "registered", "Registered"
-        WAITLISTED = "waitlisted", "On the waitlist"
-        CANCELLED = "cancelled", "Cancelled"
+        REGISTERED = "registered", _("Registered")
+        WAITLISTED = "waitlisted", _("On the waitlist")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Attendance(models.TextChoices):
-        UNKNOWN = "", "Not marked"
-        ATTENDED = "attended", "Attended"
-        NO_SHOW = "no_show", "No-show"
+        UNKNOWN = "", _("Not marked")
+        ATTENDED = "attended", _("Attended")
+        NO_SHOW = "no_show", _("No-show")
 
-    live_class = models.ForeignKey(LiveClass, on_delete=models.CASCADE, related_name="participants")
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="live_participations")
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REGISTERED)
-    note = models.TextField(blank=True, help_text="The student's note to the teacher.")
-    attendance = models.CharField(max_length=10, choices=Attendance.choices, default="", blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    live_class = models.ForeignKey(
+        LiveClass, verbose_name=_("live class"), on_delete=models.CASCADE, related_name="participants"
+    )
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("student"),
+        on_delete=models.PROTECT,
+        related_name="live_participations",
+    )
+    status = models.CharField(
+        verbose_name=_("status"), max_length=12, choices=Status.choices, default=Status.REGISTERED
+    )
+    note = models.TextField(verbose_name=_("note"), blank=True, help_text=_("The student's note to the teacher."))
+    attendance = models.CharField(
+        verbose_name=_("attendance"), max_length=10, choices=Attendance.choices, default="", blank=True
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
         constraints = [models.UniqueConstraint(fields=["live_class", "student"], name="live_one_seat_per_student")]
 
     def __str__(self):
-        return f"{self.student} in {self.live_class_id} ({self.status})"
+        return gettext("%(student)s in class %(class_id)s (%(status)s)") % {
+            "student": self.student,
+            "class_id": self.live_class_id,
+            "status": self.get_status_display(),
+        }
 
 
 class JoinClick(models.Model):
     """Someone pressed "Join": the first trace of attendance."""
 
-    live_class = models.ForeignKey(LiveClass, on_delete=models.CASCADE, related_name="join_clicks")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    clicked_at = models.DateTimeField(default=timezone.now)
+    live_class = models.ForeignKey(
+        LiveClass, verbose_name=_("live class"), on_delete=models.CASCADE, related_name="join_clicks"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    clicked_at = models.DateTimeField(verbose_name=_("clicked at"), default=timezone.now)
 
     class Meta:
         ordering = ["clicked_at"]
+        verbose_name = _("join click")
+        verbose_name_plural = _("join clicks")
 
     def __str__(self):
-        return f"{self.user} joined class {self.live_class_id} at {self.clicked_at:%Y-%m-%d %H:%M}"
+        return gettext("%(user)s joined class %(class_id)s at %(time)s") % {
+            "user": self.user,
+            "class_id": self.live_class_id,
+            "time": f"{self.clicked_at:%Y-%m-%d %H:%M}",
+        }
 
 
 class ReminderDelivery(models.Model):
     """A reminder claimed for one person and one class: the unique row makes it once only."""
 
     class Kind(models.TextChoices):
-        DAY = "24h", "24 hours before"
-        HOUR = "1h", "1 hour before"
+        DAY = "24h", _("24 hours before")
+        HOUR = "1h", _("1 hour before")
 
-    live_class = models.ForeignKey(LiveClass, on_delete=models.CASCADE, related_name="reminders")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=4, choices=Kind.choices)
-    created_at = models.DateTimeField(default=timezone.now)
+    live_class = models.ForeignKey(
+        LiveClass, verbose_name=_("live class"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(verbose_name=_("kind"), max_length=4, choices=Kind.choices)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
 
     class Meta:
-        verbose_name_plural = "reminder deliveries"
+        verbose_name = _("reminder delivery")
+        verbose_name_plural = _("reminder deliveries")
         constraints = [
             models.UniqueConstraint(fields=["live_class", "user", "kind"], name="live_one_reminder_per_kind")
         ]
 
     def __str__(self):
-        return f"{self.kind} reminder of class {self.live_class_id} to {self.user}"
+        return gettext("%(kind)s reminder of class %(class_id)s to %(user)s") % {
+            "kind": self.kind,
+            "class_id": self.live_class_id,
+            "user": self.user,
+        }
 
 
 def _new_feed_token() -> str:
@@ -291,58 +363,76 @@ def _new_feed_token() -> str:
 class LivePreferences(models.Model):
     """Per user: which reminders they want, and the secret of their calendar feed."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="live_preferences")
-    remind_24h = models.BooleanField("Remind me 24 hours before", default=True)
-    remind_1h = models.BooleanField("Remind me 1 hour before", default=True)
-    feed_token = models.CharField(max_length=64, unique=True, default=_new_feed_token)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="live_preferences"
+    )
+    remind_24h = models.BooleanField(_("Remind me 24 hours before"), default=True)
+    remind_1h = models.BooleanField(_("Remind me 1 hour before"), default=True)
+    feed_token = models.CharField(verbose_name=_("feed token"), max_length=64, unique=True, default=_new_feed_token)
 
     class Meta:
-        verbose_name_plural = "live preferences"
+        verbose_name = _("live preferences")
+        verbose_name_plural = _("live preferences")
 
     def __str__(self):
-        return f"Live preferences of {self.user}"
+        return gettext("Live preferences of %(user)s") % {"user": self.user}
 
 
 class Dispute(models.Model):
     """A scheduling conflict raised to staff, handled in Django admin."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        RESOLVED = "resolved", "Resolved"
-        DISMISSED = "dismissed", "Dismissed"
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
+        DISMISSED = "dismissed", _("Dismissed")
 
-    live_class = models.ForeignKey(LiveClass, on_delete=models.CASCADE, related_name="disputes")
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
-    resolution = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    live_class = models.ForeignKey(
+        LiveClass, verbose_name=_("live class"), on_delete=models.CASCADE, related_name="disputes"
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("raised by"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(verbose_name=_("reason"))
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    resolution = models.TextField(verbose_name=_("resolution"), blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    resolved_at = models.DateTimeField(verbose_name=_("resolved at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "scheduling dispute"
+        verbose_name = _("scheduling dispute")
+        verbose_name_plural = _("scheduling disputes")
 
     def __str__(self):
-        return f"Dispute on class {self.live_class_id} by {self.raised_by}"
+        return gettext("Dispute on class %(class_id)s by %(user)s") % {
+            "class_id": self.live_class_id,
+            "user": self.raised_by,
+        }
 
 
 class MeetingSettings(SingletonModel):
     """Which video provider new classes use; one row, edited by staff in Django admin."""
 
     class Provider(models.TextChoices):
-        AUTO = "auto", "Zoom if its credentials are set, otherwise Jitsi"
+        AUTO = "auto", _("Zoom if its credentials are set, otherwise Jitsi")
         JITSI = "jitsi", "Jitsi"
         ZOOM = "zoom", "Zoom"
 
-    provider = models.CharField(max_length=10, choices=Provider.choices, default=Provider.AUTO)
+    provider = models.CharField(
+        verbose_name=_("provider"), max_length=10, choices=Provider.choices, default=Provider.AUTO
+    )
     jitsi_domain = models.CharField(
-        max_length=200, blank=True, help_text="Leave blank for the JITSI_DOMAIN setting (meet.jit.si by default)."
+        verbose_name=_("Jitsi domain"),
+        max_length=200,
+        blank=True,
+        help_text=_("Leave blank for the JITSI_DOMAIN setting (meet.jit.si by default)."),
     )
 
     class Meta:
-        verbose_name = "meeting settings"
-        verbose_name_plural = "meeting settings"
+        verbose_name = _("meeting settings")
+        verbose_name_plural = _("meeting settings")
 
     def __str__(self):
-        return "Meeting settings"
+        return gettext("Meeting settings")

@@ -5,6 +5,9 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from live.models import Availability, DateException, LiveClass, Participant, WeeklyHours
 from live.slots import Rules, Slot, free_slots
@@ -25,11 +28,12 @@ def availability_of(teacher) -> Availability:
         return Availability(teacher=teacher, accepting=False)
 
 
-def teacher_rules(teacher) -> Rules:
+def teacher_rules(teacher, minutes: int | None = None) -> Rules:
+    """The teacher's booking rules; `minutes` asks for slots of another length (a priced lesson)."""
     availability = availability_of(teacher)
     return Rules(
         zone=user_zone(teacher),
-        class_minutes=availability.class_minutes,
+        class_minutes=minutes or availability.class_minutes,
         buffer_minutes=availability.buffer_minutes,
         min_notice_hours=availability.min_notice_hours,
         max_days_ahead=availability.max_days_ahead,
@@ -51,13 +55,14 @@ def teacher_free_slots(
     end: datetime | None = None,
     ignore_busy: bool = False,
     exclude_id: int | None = None,
+    minutes: int | None = None,
 ) -> list[Slot]:
     """The teacher's bookable slots (UTC) in [start, end) within their booking horizon."""
     availability = availability_of(teacher)
     if not availability.accepting:
         return []
     now = now or timezone.now()
-    rules = teacher_rules(teacher)
+    rules = teacher_rules(teacher, minutes)
     horizon_end = now + timedelta(days=rules.max_days_ahead)
     exceptions: dict[date, list] = {}
     for row in DateException.objects.filter(teacher=teacher):
@@ -126,9 +131,14 @@ def closed_for(*, user, now: datetime | None = None) -> QuerySet[LiveClass]:
     return classes_for(user=user).filter(end__gt=now).exclude(status__in=LiveClass.HOLDING).order_by("start")
 
 
+# A paid request whose checkout is still open is not the teacher's to answer yet.
+_AWAITING_PAYMENT = Q(payments__kind="lesson", payments__status="pending")
+
+
 def pending_requests_for(*, teacher) -> QuerySet[LiveClass]:
     return (
         LiveClass.objects.filter(teacher=teacher, status=LiveClass.Status.PENDING, start__gt=timezone.now())
+        .exclude(_AWAITING_PAYMENT)
         .select_related("teacher")
         .prefetch_related("participants__student")
         .order_by("start")
@@ -136,7 +146,11 @@ def pending_requests_for(*, teacher) -> QuerySet[LiveClass]:
 
 
 def pending_count(*, teacher) -> int:
-    return LiveClass.objects.filter(teacher=teacher, status=LiveClass.Status.PENDING, start__gt=timezone.now()).count()
+    return (
+        LiveClass.objects.filter(teacher=teacher, status=LiveClass.Status.PENDING, start__gt=timezone.now())
+        .exclude(_AWAITING_PAYMENT)
+        .count()
+    )
 
 
 def feed_classes_for(*, user) -> QuerySet[LiveClass]:
@@ -187,10 +201,45 @@ def group_classes_for_course(*, course, now: datetime | None = None) -> QuerySet
     )
 
 
+def upcoming_group_classes(*, limit: int, now: datetime | None = None) -> list[LiveClass]:
+    """The next `limit` confirmed group classes of published courses, soonest first, with
+    their places taken (the home page's section; one query)."""
+    now = now or timezone.now()
+    return list(
+        LiveClass.objects.filter(
+            kind=LiveClass.Kind.GROUP, status=LiveClass.Status.CONFIRMED, start__gt=now, course__live=True
+        )
+        .annotate(registered=Count("participants", filter=Q(participants__status=Participant.Status.REGISTERED)))
+        .select_related("teacher", "course")
+        .order_by("start", "pk")[:limit]
+    )
+
+
 def seat_of(*, user, live_class: LiveClass) -> Participant | None:
     if not user.is_authenticated:
         return None
     return live_class.participants.filter(student=user).first()
+
+
+def class_title_for(*, live_class: LiveClass, viewer) -> str:
+    """The class's name as this viewer should read it: its own title if it has one; else the
+    teacher sees who the class is with (its students), and everyone else sees the teacher.
+    Reads `participants` through `.all()`, so a list prefetched with `participants__student`
+    (as `classes_for` does) costs no query per class."""
+    if live_class.title:
+        return live_class.title
+    if viewer is None or getattr(viewer, "pk", None) != live_class.teacher_id:
+        return live_class.display_title
+    seats = [p for p in live_class.participants.all() if p.status != Participant.Status.CANCELLED]
+    names = [p.student.name for p in seats] or [p.student.name for p in live_class.participants.all()]
+    if not names:
+        return _("Live class")
+    if len(names) > 3:
+        others = len(names) - 1
+        return ngettext(
+            "Live class with %(name)s and %(count)s other", "Live class with %(name)s and %(count)s others", others
+        ) % {"name": names[0], "count": others}
+    return _("Live class with %(names)s") % {"names": get_text_list(names, _("and"))}
 
 
 def cards_for(*, user, classes, now: datetime | None = None) -> list[dict]:

@@ -15,8 +15,14 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django_q.tasks import async_task
 
+from billing import lessons
+from billing.exceptions import BillingError
 from live import selectors
 from live.meetings import MeetingError, meeting_provider, provider_for
 from live.models import (
@@ -30,17 +36,33 @@ from live.models import (
     ReminderDelivery,
     WeeklyHours,
 )
+from lms.formats import when
 from lms.infra import realtime
 from lms.models import Role, User
 from lms.services import notify, notify_staff
 
 logger = logging.getLogger(__name__)
 
-SLOT_TAKEN = "Sorry — that slot was just taken. Please pick another time."
+SLOT_TAKEN = gettext_lazy("Sorry — that slot was just taken. Please pick another time.")
 
 
 class BookingError(Exception):
     """A live-class action that cannot be done; the message says why, for the user."""
+
+
+# "This class is already declined." and the like: one sentence per status.
+ALREADY = {
+    LiveClass.Status.PENDING: gettext_lazy("This class is still waiting for the teacher."),
+    LiveClass.Status.CONFIRMED: gettext_lazy("This class is already confirmed."),
+    LiveClass.Status.REJECTED: gettext_lazy("This class is already declined."),
+    LiveClass.Status.CANCELLED: gettext_lazy("This class is already cancelled."),
+    LiveClass.Status.EXPIRED: gettext_lazy("This class has already expired."),
+}
+
+DISPUTE_CLOSED = {
+    Dispute.Status.RESOLVED: gettext_lazy("Your scheduling dispute was resolved"),
+    Dispute.Status.DISMISSED: gettext_lazy("Your scheduling dispute was dismissed"),
+}
 
 
 def live_group(user_id: int) -> str:
@@ -49,10 +71,22 @@ def live_group(user_id: int) -> str:
 
 
 def when_for(live_class: LiveClass, user) -> str:
-    """The class's start in the user's own zone, for notifications and emails."""
+    """The class's start in the user's own zone and the active language, for notifications
+    and emails (written inside `lms.i18n.recipient_language(user)`)."""
     zone = selectors.user_zone(user)
-    local = live_class.start.astimezone(zone)
-    return f"{local:%a %d %b %Y, %H:%M} ({zone.key})"
+    with timezone.override(zone):
+        return f"{when(live_class.start, 'day_year_time')} ({zone.key})"
+
+
+def _display_title(live_class: LiveClass) -> str:
+    return live_class.display_title
+
+
+# Notification titles and bodies are lazy: lms.services.notify writes them in the
+# recipient's language, so the parts that depend on the language are lazy too.
+when_lazy = lazy(when_for, str)
+display_title_lazy = lazy(_display_title, str)
+title_for_lazy = lazy(selectors.class_title_for, str)
 
 
 # --- After-commit announcements --------------------------------------------------------
@@ -100,7 +134,7 @@ def _locked_class(live_class_id: int) -> LiveClass:
     try:
         return LiveClass.objects.select_for_update().select_related("teacher").get(pk=live_class_id)
     except LiveClass.DoesNotExist:
-        raise BookingError("That class does not exist.") from None
+        raise BookingError(_("That class does not exist.")) from None
 
 
 def _lock_teacher(teacher: User) -> None:
@@ -122,13 +156,22 @@ def _save_holding(live_class: LiveClass, **save_kwargs) -> None:
         raise
 
 
+def _marketplace_changed(teacher_id: int) -> None:
+    """The teacher's free slots or track record changed: the worker rebuilds their marketplace
+    free hours and figures (lessons taught, response, reliability) after commit (tutors.tasks).
+    Called before `_announce`: the announcement is the last thing done on commit, so a page's
+    live refresh cannot overtake the answer to the click that caused it (with a synchronous
+    worker, as in tests and `make run`, the task runs inside the request)."""
+    transaction.on_commit(lambda: async_task("tutors.tasks.tutor_refresh", teacher_id))
+
+
 # --- Availability ----------------------------------------------------------------------
 
 
 def availability_ensure(*, teacher: User) -> Availability:
     if teacher.role != Role.TEACHER:
-        raise BookingError("Only teachers have availability.")
-    availability, _ = Availability.objects.get_or_create(teacher=teacher)
+        raise BookingError(_("Only teachers have availability."))
+    availability, _created = Availability.objects.get_or_create(teacher=teacher)
     return availability
 
 
@@ -144,22 +187,23 @@ def availability_update(
 ) -> Availability:
     availability = availability_ensure(teacher=teacher)
     if class_minutes not in dict(Availability._meta.get_field("class_minutes").choices):
-        raise BookingError("Choose a class length from the list.")
+        raise BookingError(_("Choose a class length from the list."))
     if not 0 <= buffer_minutes <= 120:
-        raise BookingError("The buffer must be between 0 and 120 minutes.")
+        raise BookingError(_("The buffer must be between 0 and 120 minutes."))
     # A request expires LIVE_PENDING_EXPIRES_MINUTES before its start; the notice must
     # leave the teacher time to answer before that.
     shortest = settings.LIVE_PENDING_EXPIRES_MINUTES // 60 + 1
     if not shortest <= min_notice_hours <= 24 * 14:
-        raise BookingError(f"The minimum notice must be between {shortest} hours and two weeks.")
+        raise BookingError(_("The minimum notice must be between %(hours)s hours and two weeks.") % {"hours": shortest})
     if not 1 <= max_days_ahead <= 365:
-        raise BookingError("Students can book between 1 and 365 days ahead.")
+        raise BookingError(_("Students can book between 1 and 365 days ahead."))
     availability.accepting = accepting
     availability.class_minutes = class_minutes
     availability.buffer_minutes = buffer_minutes
     availability.min_notice_hours = min_notice_hours
     availability.max_days_ahead = max_days_ahead
     availability.save()
+    _marketplace_changed(teacher.pk)
     return availability
 
 
@@ -167,21 +211,23 @@ def availability_update(
 def weekly_hours_add(*, teacher: User, weekday: int, start_time: time, end_time: time) -> WeeklyHours:
     availability_ensure(teacher=teacher)
     if weekday not in range(7):
-        raise BookingError("Choose a day of the week.")
+        raise BookingError(_("Choose a day of the week."))
     if end_time <= start_time:
-        raise BookingError("The end must be after the start.")
+        raise BookingError(_("The end must be after the start."))
     if WeeklyHours.objects.filter(
         teacher=teacher, weekday=weekday, start_time__lt=end_time, end_time__gt=start_time
     ).exists():
-        raise BookingError("These hours overlap hours you already have on that day.")
+        raise BookingError(_("These hours overlap hours you already have on that day."))
+    _marketplace_changed(teacher.pk)
     return WeeklyHours.objects.create(teacher=teacher, weekday=weekday, start_time=start_time, end_time=end_time)
 
 
 @transaction.atomic
 def weekly_hours_delete(*, teacher: User, hours_id: int) -> None:
-    deleted, _ = WeeklyHours.objects.filter(teacher=teacher, pk=hours_id).delete()
+    deleted, _details = WeeklyHours.objects.filter(teacher=teacher, pk=hours_id).delete()
     if not deleted:
-        raise BookingError("Those hours do not exist.")
+        raise BookingError(_("Those hours do not exist."))
+    _marketplace_changed(teacher.pk)
 
 
 @transaction.atomic
@@ -190,44 +236,67 @@ def date_exception_add(
 ) -> DateException:
     availability_ensure(teacher=teacher)
     if (start_time is None) != (end_time is None):
-        raise BookingError("Give both a start and an end, or neither for a day off.")
+        raise BookingError(_("Give both a start and an end, or neither for a day off."))
     if start_time is not None and end_time <= start_time:
-        raise BookingError("The end must be after the start.")
+        raise BookingError(_("The end must be after the start."))
     if day < timezone.now().astimezone(selectors.user_zone(teacher)).date():
-        raise BookingError("That date has passed.")
+        raise BookingError(_("That date has passed."))
     existing = DateException.objects.filter(teacher=teacher, date=day)
     if start_time is None:
         existing.delete()  # a day off replaces any other hours that day
     else:
         existing.filter(start_time__isnull=True).delete()
         if existing.filter(start_time__lt=end_time, end_time__gt=start_time).exists():
-            raise BookingError("These hours overlap hours you already set for that date.")
+            raise BookingError(_("These hours overlap hours you already set for that date."))
+    _marketplace_changed(teacher.pk)
     return DateException.objects.create(teacher=teacher, date=day, start_time=start_time, end_time=end_time)
 
 
 @transaction.atomic
 def date_exception_delete(*, teacher: User, exception_id: int) -> None:
-    deleted, _ = DateException.objects.filter(teacher=teacher, pk=exception_id).delete()
+    deleted, _details = DateException.objects.filter(teacher=teacher, pk=exception_id).delete()
     if not deleted:
-        raise BookingError("That exception does not exist.")
+        raise BookingError(_("That exception does not exist."))
+    _marketplace_changed(teacher.pk)
 
 
 # --- Booking a one-to-one class --------------------------------------------------------
 
 
-def _check_slot(*, teacher: User, start: datetime, now: datetime, exclude_id: int | None = None):
+def _check_slot(
+    *, teacher: User, start: datetime, now: datetime, exclude_id: int | None = None, minutes: int | None = None
+):
     """The offered slot starting at `start`, or a BookingError saying why it is not one."""
-    rules = selectors.teacher_rules(teacher)
+    rules = selectors.teacher_rules(teacher, minutes)
     if start <= now:
-        raise BookingError("That time has already passed.")
+        raise BookingError(_("That time has already passed."))
     if start < now + timedelta(hours=rules.min_notice_hours):
-        raise BookingError(f"{teacher.name} needs at least {rules.min_notice_hours} hours' notice.")
+        raise BookingError(
+            ngettext(
+                "%(name)s needs at least %(hours)s hour's notice.",
+                "%(name)s needs at least %(hours)s hours' notice.",
+                rules.min_notice_hours,
+            )
+            % {"name": teacher.name, "hours": rules.min_notice_hours}
+        )
     if start > now + timedelta(days=rules.max_days_ahead):
-        raise BookingError(f"{teacher.name} takes bookings up to {rules.max_days_ahead} days ahead.")
-    window = {"now": now, "start": start - timedelta(minutes=1), "end": start + timedelta(minutes=1)}
+        raise BookingError(
+            ngettext(
+                "%(name)s takes bookings up to %(days)s day ahead.",
+                "%(name)s takes bookings up to %(days)s days ahead.",
+                rules.max_days_ahead,
+            )
+            % {"name": teacher.name, "days": rules.max_days_ahead}
+        )
+    window = {
+        "now": now,
+        "start": start - timedelta(minutes=1),
+        "end": start + timedelta(minutes=1),
+        "minutes": minutes,
+    }
     offered = [s for s in selectors.teacher_free_slots(teacher=teacher, ignore_busy=True, **window) if s.start == start]
     if not offered:
-        raise BookingError(f"That time is not one of {teacher.name}'s available slots.")
+        raise BookingError(_("That time is not one of %(name)s's available slots.") % {"name": teacher.name})
     free = selectors.teacher_free_slots(teacher=teacher, exclude_id=exclude_id, **window)
     if not any(s.start == start for s in free):
         raise BookingError(SLOT_TAKEN)
@@ -244,28 +313,50 @@ def _check_student_free(*, student: User, start: datetime, end: datetime, exclud
     if exclude_id:
         clash = clash.exclude(pk=exclude_id)
     if clash.exists():
-        raise BookingError("You already have a class at that time.")
+        raise BookingError(_("You already have a class at that time."))
 
 
 @transaction.atomic
 def booking_request(
-    *, student: User, teacher: User, start: datetime | None, note: str = "", now: datetime | None = None
+    *,
+    student: User,
+    teacher: User,
+    start: datetime | None,
+    note: str = "",
+    minutes: int | None = None,
+    use_credit: bool = False,
+    now: datetime | None = None,
 ) -> LiveClass:
-    """A student asks for a one-to-one class; it holds the slot until answered."""
+    """A student asks for a one-to-one class; it holds the slot until answered.
+
+    With a teacher who prices lessons (billing.lessons) the student picks one of the priced
+    lengths and either spends a lesson credit (`use_credit`) or pays: the class then waits
+    with a pending payment, and the teacher hears of it once the card is authorised."""
     now = now or timezone.now()
+    priced = dict(lessons.priced_lengths(teacher))
+    if use_credit:
+        lengths = set(lessons.credits_for(student=student, teacher=teacher).values_list("minutes", flat=True))
+        if not lengths:
+            raise BookingError(_("You have no lesson credit left with this teacher."))
+        minutes = minutes if minutes in lengths else min(lengths)
+    elif priced:
+        if minutes not in priced:
+            raise BookingError(_("Choose one of the lesson lengths."))
+    else:
+        minutes = None  # free lessons keep the teacher's own length
     if start is None:
-        raise BookingError("Choose one of the free times.")
+        raise BookingError(_("Choose one of the free times."))
     if not student.is_student:
-        raise BookingError("Only students can book classes.")
+        raise BookingError(_("Only students can book classes."))
     if teacher.role != Role.TEACHER or not teacher.is_active:
-        raise BookingError("This teacher does not take bookings.")
+        raise BookingError(_("This teacher does not take bookings."))
     if not selectors.availability_of(teacher).accepting:
-        raise BookingError(f"{teacher.name} is not taking bookings at the moment.")
+        raise BookingError(_("%(name)s is not taking bookings at the moment.") % {"name": teacher.name})
     note = (note or "").strip()
     if len(note) > 1000:
-        raise BookingError("Keep the note under 1000 characters.")
+        raise BookingError(_("Keep the note under 1000 characters."))
     _lock_teacher(teacher)
-    slot = _check_slot(teacher=teacher, start=start, now=now)
+    slot = _check_slot(teacher=teacher, start=start, now=now, minutes=minutes)
     _check_student_free(student=student, start=slot.start, end=slot.end)
     live_class = LiveClass(
         kind=LiveClass.Kind.PRIVATE,
@@ -278,11 +369,23 @@ def booking_request(
     )
     _save_holding(live_class)
     Participant.objects.create(live_class=live_class, student=student, note=note, created_at=now)
+    _marketplace_changed(teacher.pk)
+    try:
+        if use_credit:
+            lessons.credit_consume(student=student, teacher=teacher, minutes=minutes, live_class=live_class)
+        elif priced:
+            lessons.lesson_payment_prepare(live_class=live_class, student=student)
+            _announce(live_class, [student.pk])
+            return live_class  # the teacher hears of it once the payment is authorised
+    except BillingError as exc:
+        raise BookingError(str(exc)) from exc
     notify(
         user=teacher,
         kind="live",
-        title=f"{student.name} asks for a class on {when_for(live_class, teacher)}",
-        body=note or "Approve or decline it from your dashboard.",
+        title=format_lazy(
+            gettext_lazy("{name} asks for a class on {when}"), name=student.name, when=when_lazy(live_class, teacher)
+        ),
+        body=note or gettext_lazy("Approve or decline it from your dashboard."),
         url=live_class.get_absolute_url(),
     )
     _announce(live_class, [teacher.pk, student.pk])
@@ -309,12 +412,16 @@ def booking_approve(*, actor: User, live_class_id: int, now: datetime | None = N
     now = now or timezone.now()
     live_class = _locked_class(live_class_id)
     if not _may_act_as_teacher(actor, live_class):
-        raise BookingError("Only the class's teacher can approve it.")
+        raise BookingError(_("Only the class's teacher can approve it."))
     if live_class.status != LiveClass.Status.PENDING:
-        raise BookingError(f"This request is already {live_class.get_status_display().lower()}.")
+        raise BookingError(ALREADY[live_class.status])
     if live_class.start <= now:
-        raise BookingError("This class's time has passed.")
+        raise BookingError(_("This class's time has passed."))
     _make_meeting(live_class)
+    try:
+        lessons.lesson_capture(live_class=live_class)  # a paid request: take the held money
+    except BillingError as exc:
+        raise BookingError(str(exc)) from exc
     live_class.status = LiveClass.Status.CONFIRMED
     live_class.confirmed_at = now
     live_class.save()
@@ -323,12 +430,23 @@ def booking_approve(*, actor: User, live_class_id: int, now: datetime | None = N
         notify(
             user=student,
             kind="live",
-            title=f"{live_class.teacher.name} confirmed your class on {when_for(live_class, student)}",
-            body="The calendar invitation is in your email; the Join button opens 10 minutes before the start.",
+            title=format_lazy(
+                gettext_lazy("{name} confirmed your class on {when}"),
+                name=live_class.teacher.name,
+                when=when_lazy(live_class, student),
+            ),
+            body=format_lazy(
+                gettext_lazy(
+                    "The calendar invitation is in your email; "
+                    "the Join button opens {minutes} minutes before the start."
+                ),
+                minutes=settings.LIVE_JOIN_OPENS_MINUTES,
+            ),
             url=live_class.get_absolute_url(),
             email=False,  # the invitation email below says it, with the .ics
         )
     _send_invitations(live_class, "REQUEST", [live_class.teacher_id, *student_ids])
+    _marketplace_changed(live_class.teacher_id)
     _announce(live_class, [live_class.teacher_id, *student_ids])
     return live_class
 
@@ -337,12 +455,13 @@ def booking_approve(*, actor: User, live_class_id: int, now: datetime | None = N
 def booking_reject(*, actor: User, live_class_id: int, reason: str) -> LiveClass:
     live_class = _locked_class(live_class_id)
     if not _may_act_as_teacher(actor, live_class):
-        raise BookingError("Only the class's teacher can decline it.")
+        raise BookingError(_("Only the class's teacher can decline it."))
     if live_class.status != LiveClass.Status.PENDING:
-        raise BookingError(f"This request is already {live_class.get_status_display().lower()}.")
+        raise BookingError(ALREADY[live_class.status])
     reason = (reason or "").strip()
     if not reason:
-        raise BookingError("Tell the student why, so they can pick another time.")
+        raise BookingError(_("Tell the student why, so they can pick another time."))
+    _settle_unconfirmed(live_class)
     live_class.status = LiveClass.Status.REJECTED
     live_class.reason = reason[:1000]
     live_class.save()
@@ -351,12 +470,26 @@ def booking_reject(*, actor: User, live_class_id: int, reason: str) -> LiveClass
         notify(
             user=student,
             kind="live",
-            title=f"{live_class.teacher.name} declined your class on {when_for(live_class, student)}",
+            title=format_lazy(
+                gettext_lazy("{name} declined your class on {when}"),
+                name=live_class.teacher.name,
+                when=when_lazy(live_class, student),
+            ),
             body=live_class.reason,
             url=live_class.get_absolute_url(),
         )
+    _marketplace_changed(live_class.teacher_id)
     _announce(live_class, [live_class.teacher_id, *student_ids])
     return live_class
+
+
+def _settle_unconfirmed(live_class: LiveClass) -> None:
+    """A request that will not happen: the hold on the card goes, a spent credit comes back."""
+    try:
+        lessons.lesson_release(live_class=live_class)
+        lessons.credit_return(live_class=live_class)
+    except BillingError as exc:
+        raise BookingError(str(exc)) from exc
 
 
 @transaction.atomic
@@ -366,25 +499,32 @@ def pending_expire(*, now: datetime | None = None) -> int:
     cutoff = now + timedelta(minutes=settings.LIVE_PENDING_EXPIRES_MINUTES)
     expired = 0
     for live_class in LiveClass.objects.select_for_update().filter(status=LiveClass.Status.PENDING, start__lte=cutoff):
+        _settle_unconfirmed(live_class)
         live_class.status = LiveClass.Status.EXPIRED
-        live_class.reason = "The teacher did not answer in time."
+        live_class.reason = _("The teacher did not answer in time.")
         live_class.save(update_fields=["status", "reason", "updated_at"])
         student_ids = _registered_ids(live_class)
         for student in User.objects.filter(pk__in=student_ids):
             notify(
                 user=student,
                 kind="live",
-                title=f"Your request for {when_for(live_class, student)} expired",
-                body=f"{live_class.teacher.name} did not answer in time. Please pick another slot.",
+                title=format_lazy(gettext_lazy("Your request for {when} expired"), when=when_lazy(live_class, student)),
+                body=format_lazy(
+                    gettext_lazy("{name} did not answer in time. Please pick another slot."),
+                    name=live_class.teacher.name,
+                ),
                 url=live_class.get_absolute_url(),
             )
         notify(
             user=live_class.teacher,
             kind="live",
-            title=f"A class request for {when_for(live_class, live_class.teacher)} expired",
-            body="It was not answered before the start, so the slot is free again.",
+            title=format_lazy(
+                gettext_lazy("A class request for {when} expired"), when=when_lazy(live_class, live_class.teacher)
+            ),
+            body=gettext_lazy("It was not answered before the start, so the slot is free again."),
             url=live_class.get_absolute_url(),
         )
+        _marketplace_changed(live_class.teacher_id)
         _announce(live_class, [live_class.teacher_id, *student_ids])
         expired += 1
     return expired
@@ -393,20 +533,35 @@ def pending_expire(*, now: datetime | None = None) -> int:
 # --- Cancel and reschedule -------------------------------------------------------------
 
 
-def _check_policy(*, actor: User, live_class: LiveClass, now: datetime, verb: str) -> None:
+def _check_policy(*, actor: User, live_class: LiveClass, now: datetime, moving: bool = False) -> None:
     if actor.is_platform_staff:
         return
     if live_class.status == LiveClass.Status.PENDING:
         return  # a request nobody accepted yet can always be withdrawn or moved
     cutoff = timedelta(hours=settings.LIVE_CANCEL_CUTOFF_HOURS)
     if live_class.start - now < cutoff:
-        raise BookingError(
-            f"Classes cannot be {verb} less than {settings.LIVE_CANCEL_CUTOFF_HOURS} hours before the start. "
-            "If something went wrong, raise it with staff."
-        )
+        hours = settings.LIVE_CANCEL_CUTOFF_HOURS
+        if moving:
+            message = ngettext(
+                "Classes cannot be moved less than %(hours)s hour before the start. "
+                "If something went wrong, raise it with staff.",
+                "Classes cannot be moved less than %(hours)s hours before the start. "
+                "If something went wrong, raise it with staff.",
+                hours,
+            )
+        else:
+            message = ngettext(
+                "Classes cannot be cancelled less than %(hours)s hour before the start. "
+                "If something went wrong, raise it with staff.",
+                "Classes cannot be cancelled less than %(hours)s hours before the start. "
+                "If something went wrong, raise it with staff.",
+                hours,
+            )
+        raise BookingError(message % {"hours": hours})
 
 
-def _notify_change(live_class: LiveClass, actor: User, title: str, body: str) -> None:
+def _notify_change(live_class: LiveClass, actor: User, title, body) -> None:
+    """Tell everyone else taking part; `title` is a lazy format string with {who} and {when}."""
     people = [live_class.teacher, *User.objects.filter(pk__in=_registered_ids(live_class))]
     for person in people:
         if person.pk == actor.pk:
@@ -414,7 +569,7 @@ def _notify_change(live_class: LiveClass, actor: User, title: str, body: str) ->
         notify(
             user=person,
             kind="live",
-            title=title.format(who=actor.name, when=when_for(live_class, person)),
+            title=format_lazy(title, who=actor.name, when=when_lazy(live_class, person)),
             body=body,
             url=live_class.get_absolute_url(),
         )
@@ -427,12 +582,16 @@ def class_cancel(*, actor: User, live_class_id: int, reason: str = "", now: date
     live_class = _locked_class(live_class_id)
     is_student = live_class.is_private and actor.pk in _registered_ids(live_class)
     if not (_may_act_as_teacher(actor, live_class) or is_student):
-        raise BookingError("You are not taking part in this class.")
+        raise BookingError(_("You are not taking part in this class."))
     if not live_class.is_holding:
-        raise BookingError(f"This class is already {live_class.get_status_display().lower()}.")
+        raise BookingError(ALREADY[live_class.status])
     if live_class.end <= now:
-        raise BookingError("This class is over.")
-    _check_policy(actor=actor, live_class=live_class, now=now, verb="cancelled")
+        raise BookingError(_("This class is over."))
+    _check_policy(actor=actor, live_class=live_class, now=now)
+    try:
+        lessons.lesson_cancel_settle(live_class=live_class, actor=actor, now=now)  # release, refund or credit back
+    except BillingError as exc:
+        raise BookingError(str(exc)) from exc
     was_confirmed = live_class.status == LiveClass.Status.CONFIRMED
     if was_confirmed and live_class.meeting_id:
         try:
@@ -447,8 +606,8 @@ def class_cancel(*, actor: User, live_class_id: int, reason: str = "", now: date
     _notify_change(
         live_class,
         actor,
-        "{who} cancelled the class on {when}",
-        live_class.reason or "The time is free again.",
+        gettext_lazy("{who} cancelled the class on {when}"),
+        live_class.reason or gettext_lazy("The time is free again."),
     )
     everyone = [live_class.teacher_id, *_registered_ids(live_class)]
     waiting = live_class.participants.filter(status=Participant.Status.WAITLISTED).select_related("student")
@@ -456,12 +615,17 @@ def class_cancel(*, actor: User, live_class_id: int, reason: str = "", now: date
         notify(
             user=seat.student,
             kind="live",
-            title=f"{live_class.display_title} on {when_for(live_class, seat.student)} is cancelled",
-            body="You were on its waitlist.",
+            title=format_lazy(
+                gettext_lazy("{title} on {when} is cancelled"),
+                title=display_title_lazy(live_class),
+                when=when_lazy(live_class, seat.student),
+            ),
+            body=gettext_lazy("You were on its waitlist."),
             url=live_class.get_absolute_url(),
         )
     if was_confirmed:
         _send_invitations(live_class, "CANCEL", everyone)
+    _marketplace_changed(live_class.teacher_id)
     _announce(live_class, everyone)
     return live_class
 
@@ -473,30 +637,30 @@ def class_reschedule(
     """Move a class to another free slot: same UID, higher SEQUENCE, everyone told."""
     now = now or timezone.now()
     if start is None:
-        raise BookingError("Choose one of the free times.")
+        raise BookingError(_("Choose one of the free times."))
     live_class = _locked_class(live_class_id)
     is_student = live_class.is_private and actor.pk in _registered_ids(live_class)
     if not (_may_act_as_teacher(actor, live_class) or is_student):
-        raise BookingError("You are not taking part in this class.")
+        raise BookingError(_("You are not taking part in this class."))
     if not live_class.is_holding:
-        raise BookingError(f"This class is already {live_class.get_status_display().lower()}.")
-    _check_policy(actor=actor, live_class=live_class, now=now, verb="moved")
+        raise BookingError(ALREADY[live_class.status])
+    _check_policy(actor=actor, live_class=live_class, now=now, moving=True)
     teacher = live_class.teacher
     _lock_teacher(teacher)
     if live_class.is_private:
-        slot = _check_slot(teacher=teacher, start=start, now=now, exclude_id=live_class.pk)
+        slot = _check_slot(teacher=teacher, start=start, now=now, exclude_id=live_class.pk, minutes=live_class.minutes)
         new_start, new_end = slot.start, slot.end
         for student_id in _registered_ids(live_class):
             _check_student_free(student=User(pk=student_id), start=new_start, end=new_end, exclude_id=live_class.pk)
     else:
         if start <= now:
-            raise BookingError("That time has already passed.")
+            raise BookingError(_("That time has already passed."))
         new_start, new_end = start, start + live_class.duration
         if selectors.teacher_busy(teacher=teacher, start=new_start, end=new_end, exclude_id=live_class.pk):
             raise BookingError(SLOT_TAKEN)
     if new_start == live_class.start:
-        raise BookingError("That is the class's current time.")
-    old_when = {p.pk: when_for(live_class, p) for p in [teacher, actor]}
+        raise BookingError(_("That is the class's current time."))
+    old_class = LiveClass(start=live_class.start, end=live_class.end)
     live_class.start, live_class.end = new_start, new_end
     live_class.sequence += 1
     _save_holding(live_class)
@@ -510,12 +674,13 @@ def class_reschedule(
     _notify_change(
         live_class,
         actor,
-        "{who} moved your class to {when}",
-        f"It was on {old_when.get(actor.pk, '')}.".strip(),
+        gettext_lazy("{who} moved your class to {when}"),
+        format_lazy(gettext_lazy("It was on {when}."), when=when_lazy(old_class, actor)),
     )
     everyone = [teacher.pk, *_registered_ids(live_class)]
     if live_class.status == LiveClass.Status.CONFIRMED:
         _send_invitations(live_class, "REQUEST", everyone)
+    _marketplace_changed(teacher.pk)
     _announce(live_class, everyone)
     return live_class
 
@@ -537,24 +702,24 @@ def group_class_create(
     """A teacher schedules a class for one of their courses; it is confirmed at once."""
     now = now or timezone.now()
     if teacher.pk not in selectors.course_teacher_ids(course):
-        raise BookingError("You can schedule group classes only for courses you teach.")
+        raise BookingError(_("You can schedule group classes only for courses you teach."))
     if start is None:
-        raise BookingError("Give the class a start time.")
+        raise BookingError(_("Give the class a start time."))
     if start <= now:
-        raise BookingError("That time has already passed.")
+        raise BookingError(_("That time has already passed."))
     if not 15 <= minutes <= 240:
-        raise BookingError("A class lasts between 15 and 240 minutes.")
+        raise BookingError(_("A class lasts between 15 and 240 minutes."))
     if not 2 <= capacity <= 500:
-        raise BookingError("A group class has between 2 and 500 places.")
+        raise BookingError(_("A group class has between 2 and 500 places."))
     _lock_teacher(teacher)
     end = start + timedelta(minutes=minutes)
     if selectors.teacher_busy(teacher=teacher, start=start, end=end):
-        raise BookingError("You already have a class at that time.")
+        raise BookingError(_("You already have a class at that time."))
     live_class = LiveClass(
         kind=LiveClass.Kind.GROUP,
         teacher=teacher,
         course=course,
-        title=(title or "").strip()[:140] or f"Live class: {course.title}"[:140],
+        title=(title or "").strip()[:140] or (_("Live class: %(course)s") % {"course": course.title})[:140],
         start=start,
         end=end,
         capacity=capacity,
@@ -565,6 +730,7 @@ def group_class_create(
     _make_meeting(live_class)
     _save_holding(live_class)
     _send_invitations(live_class, "REQUEST", [teacher.pk])
+    _marketplace_changed(teacher.pk)
     return live_class
 
 
@@ -574,18 +740,18 @@ def group_class_register(*, student: User, live_class_id: int, now: datetime | N
     now = now or timezone.now()
     live_class = _locked_class(live_class_id)
     if live_class.kind != LiveClass.Kind.GROUP or live_class.status != LiveClass.Status.CONFIRMED:
-        raise BookingError("This class is not open for registration.")
+        raise BookingError(_("This class is not open for registration."))
     if live_class.start <= now:
-        raise BookingError("This class has already started.")
+        raise BookingError(_("This class has already started."))
     if (
         not student.is_student
         or live_class.course is None
         or not selectors.course_enrolled(student=student, course=live_class.course)
     ):
-        raise BookingError("Enrol in the course to join its live classes.")
+        raise BookingError(_("Enrol in the course to join its live classes."))
     seat = live_class.participants.filter(student=student).first()
     if seat and seat.status != Participant.Status.CANCELLED:
-        raise BookingError("You are already registered for this class.")
+        raise BookingError(_("You are already registered for this class."))
     _check_student_free(student=student, start=live_class.start, end=live_class.end)
     taken = live_class.participants.filter(status=Participant.Status.REGISTERED).count()
     status = Participant.Status.REGISTERED if taken < live_class.capacity else Participant.Status.WAITLISTED
@@ -607,10 +773,10 @@ def group_registration_cancel(*, student: User, live_class_id: int, now: datetim
     live_class = _locked_class(live_class_id)
     seat = live_class.participants.filter(student=student).exclude(status=Participant.Status.CANCELLED).first()
     if seat is None:
-        raise BookingError("You are not registered for this class.")
+        raise BookingError(_("You are not registered for this class."))
     had_place = seat.status == Participant.Status.REGISTERED
     if had_place:
-        _check_policy(actor=student, live_class=live_class, now=now, verb="cancelled")
+        _check_policy(actor=student, live_class=live_class, now=now)
     seat.status = Participant.Status.CANCELLED
     seat.save(update_fields=["status"])
     if had_place:
@@ -627,8 +793,13 @@ def group_registration_cancel(*, student: User, live_class_id: int, now: datetim
             notify(
                 user=next_seat.student,
                 kind="live",
-                title=f"A place opened up: you are in {live_class.display_title}",
-                body=f"On {when_for(live_class, next_seat.student)}. The invitation is in your email.",
+                title=format_lazy(
+                    gettext_lazy("A place opened up: you are in {title}"), title=display_title_lazy(live_class)
+                ),
+                body=format_lazy(
+                    gettext_lazy("On {when}. The invitation is in your email."),
+                    when=when_lazy(live_class, next_seat.student),
+                ),
                 url=live_class.get_absolute_url(),
                 email=False,  # the invitation email says it, with the .ics
             )
@@ -648,15 +819,17 @@ def join_record(*, user: User, live_class_id: int, now: datetime | None = None) 
     try:
         live_class = LiveClass.objects.select_related("teacher").get(pk=live_class_id)
     except LiveClass.DoesNotExist:
-        raise BookingError("That class does not exist.") from None
+        raise BookingError(_("That class does not exist.")) from None
     if not selectors.is_participant(user=user, live_class=live_class):
-        raise BookingError("Only the class's participants can join it.")
+        raise BookingError(_("Only the class's participants can join it."))
     if live_class.status != LiveClass.Status.CONFIRMED or not live_class.meeting_url:
-        raise BookingError("This class is not confirmed.")
+        raise BookingError(_("This class is not confirmed."))
     if now < live_class.join_opens_at():
-        raise BookingError(f"Join opens {settings.LIVE_JOIN_OPENS_MINUTES} minutes before the start.")
+        raise BookingError(
+            _("Join opens %(minutes)s minutes before the start.") % {"minutes": settings.LIVE_JOIN_OPENS_MINUTES}
+        )
     if now >= live_class.end:
-        raise BookingError("This class is over.")
+        raise BookingError(_("This class is over."))
     JoinClick.objects.create(live_class=live_class, user=user, clicked_at=now)
     try:
         return provider_for(live_class).join_url(live_class, user)
@@ -671,16 +844,18 @@ def attendance_mark(
     now = now or timezone.now()
     live_class = _locked_class(live_class_id)
     if not _may_act_as_teacher(actor, live_class):
-        raise BookingError("Only the class's teacher marks attendance.")
+        raise BookingError(_("Only the class's teacher marks attendance."))
     if live_class.status != LiveClass.Status.CONFIRMED or now < live_class.start:
-        raise BookingError("Attendance can be marked once a confirmed class has started.")
+        raise BookingError(_("Attendance can be marked once a confirmed class has started."))
     if attendance not in Participant.Attendance.values:
-        raise BookingError("Choose attended or no-show.")
+        raise BookingError(_("Choose attended or no-show."))
     seat = live_class.participants.filter(student_id=student_id, status=Participant.Status.REGISTERED).first()
     if seat is None:
-        raise BookingError("That student is not in this class.")
+        raise BookingError(_("That student is not in this class."))
     seat.attendance = attendance
     seat.save(update_fields=["attendance"])
+    lessons.attendance_recorded(live_class=live_class, attendance=attendance)  # paid lessons: earnings payable
+    _marketplace_changed(live_class.teacher_id)
     return seat
 
 
@@ -692,15 +867,15 @@ def recording_set(*, actor: User, live_class_id: int, url: str, now: datetime | 
     now = now or timezone.now()
     live_class = _locked_class(live_class_id)
     if not _may_act_as_teacher(actor, live_class):
-        raise BookingError("Only the class's teacher adds the recording.")
+        raise BookingError(_("Only the class's teacher adds the recording."))
     if live_class.status != LiveClass.Status.CONFIRMED or now < live_class.start:
-        raise BookingError("A recording can be added once a confirmed class has started.")
+        raise BookingError(_("A recording can be added once a confirmed class has started."))
     url = (url or "").strip()
     if url:
         try:
             URLValidator(schemes=["https", "http"])(url)
         except ValidationError:
-            raise BookingError("Enter a full web address starting with https://.") from None
+            raise BookingError(_("Enter a full web address starting with https://.")) from None
     live_class.recording_url = url
     live_class.save(update_fields=["recording_url", "updated_at"])
     if url:
@@ -708,7 +883,9 @@ def recording_set(*, actor: User, live_class_id: int, url: str, now: datetime | 
             notify(
                 user=student,
                 kind="live",
-                title=f"The recording of {live_class.display_title} is available",
+                title=format_lazy(
+                    gettext_lazy("The recording of {title} is available"), title=display_title_lazy(live_class)
+                ),
                 url=live_class.get_absolute_url(),
             )
     return live_class
@@ -719,26 +896,31 @@ def dispute_raise(*, user: User, live_class_id: int, reason: str) -> Dispute:
     """A participant raises a scheduling conflict to staff (queue in Django admin)."""
     live_class = _locked_class(live_class_id)
     if not selectors.is_participant(user=user, live_class=live_class):
-        raise BookingError("Only the class's participants can raise a dispute about it.")
+        raise BookingError(_("Only the class's participants can raise a dispute about it."))
     reason = (reason or "").strip()
     if len(reason) < 10:
-        raise BookingError("Describe the problem in a sentence or two.")
+        raise BookingError(_("Describe the problem in a sentence or two."))
     if live_class.disputes.filter(raised_by=user, status=Dispute.Status.OPEN).exists():
-        raise BookingError("You already have an open dispute about this class; staff will be in touch.")
+        raise BookingError(_("You already have an open dispute about this class; staff will be in touch."))
     dispute = Dispute.objects.create(live_class=live_class, raised_by=user, reason=reason[:4000])
-    notify_staff(kind="live", title=f"Scheduling dispute raised by {user.name}", body=reason[:300], about=dispute)
+    notify_staff(
+        kind="live",
+        title=format_lazy(gettext_lazy("Scheduling dispute raised by {name}"), name=user.name),
+        body=reason[:300],
+        about=dispute,
+    )
     return dispute
 
 
 @transaction.atomic
 def dispute_close(*, actor: User, dispute_id: int, status: str, resolution: str) -> Dispute:
     if not actor.is_platform_staff:
-        raise BookingError("Only staff close disputes.")
+        raise BookingError(_("Only staff close disputes."))
     dispute = Dispute.objects.select_for_update().select_related("live_class", "raised_by").get(pk=dispute_id)
     if dispute.status != Dispute.Status.OPEN:
-        raise BookingError("This dispute is already closed.")
+        raise BookingError(_("This dispute is already closed."))
     if status not in (Dispute.Status.RESOLVED, Dispute.Status.DISMISSED):
-        raise BookingError("Resolve or dismiss the dispute.")
+        raise BookingError(_("Resolve or dismiss the dispute."))
     dispute.status = status
     dispute.resolution = resolution.strip()
     dispute.resolved_at = timezone.now()
@@ -746,7 +928,7 @@ def dispute_close(*, actor: User, dispute_id: int, status: str, resolution: str)
     notify(
         user=dispute.raised_by,
         kind="live",
-        title=f"Your scheduling dispute was {dispute.get_status_display().lower()}",
+        title=DISPUTE_CLOSED[dispute.status],
         body=dispute.resolution,
         url=dispute.live_class.get_absolute_url(),
     )
@@ -757,7 +939,7 @@ def dispute_close(*, actor: User, dispute_id: int, status: str, resolution: str)
 
 
 def live_preferences_ensure(*, user: User) -> LivePreferences:
-    preferences, _ = LivePreferences.objects.get_or_create(user=user)
+    preferences, _created = LivePreferences.objects.get_or_create(user=user)
     return preferences
 
 
@@ -782,8 +964,8 @@ def feed_token_rotate(*, user: User) -> LivePreferences:
 
 
 REMINDERS = {
-    ReminderDelivery.Kind.DAY: (timedelta(hours=24), "remind_24h", "tomorrow"),
-    ReminderDelivery.Kind.HOUR: (timedelta(hours=1), "remind_1h", "in one hour"),
+    ReminderDelivery.Kind.DAY: (timedelta(hours=24), "remind_24h", gettext_lazy("Reminder: {title} tomorrow")),
+    ReminderDelivery.Kind.HOUR: (timedelta(hours=1), "remind_1h", gettext_lazy("Reminder: {title} in one hour")),
 }
 
 
@@ -802,7 +984,7 @@ def reminders_send(*, now: datetime | None = None) -> int:
     ).select_related("teacher")
     for live_class in classes:
         people = [live_class.teacher, *User.objects.filter(pk__in=_registered_ids(live_class))]
-        for kind, (ahead, preference, phrase) in REMINDERS.items():
+        for kind, (ahead, preference, title) in REMINDERS.items():
             if not live_class.start - ahead <= now:
                 continue
             if kind == ReminderDelivery.Kind.DAY and live_class.start - now <= timedelta(hours=1):
@@ -813,15 +995,20 @@ def reminders_send(*, now: datetime | None = None) -> int:
                 if not getattr(live_preferences_ensure(user=person), preference):
                     continue
                 with transaction.atomic():
-                    _, claimed = ReminderDelivery.objects.get_or_create(live_class=live_class, user=person, kind=kind)
+                    _delivery, claimed = ReminderDelivery.objects.get_or_create(
+                        live_class=live_class, user=person, kind=kind
+                    )
                     if not claimed:
                         continue
                     notify(
                         user=person,
                         kind="reminder",
-                        title=f"Reminder: {live_class.display_title} {phrase}",
-                        body=f"It starts {when_for(live_class, person)}. "
-                        f"Join opens {settings.LIVE_JOIN_OPENS_MINUTES} minutes before.",
+                        title=format_lazy(title, title=title_for_lazy(live_class=live_class, viewer=person)),
+                        body=format_lazy(
+                            gettext_lazy("It starts {when}. Join opens {minutes} minutes before."),
+                            when=when_lazy(live_class, person),
+                            minutes=settings.LIVE_JOIN_OPENS_MINUTES,
+                        ),
                         url=live_class.get_absolute_url(),
                     )
                     sent += 1

@@ -4,12 +4,17 @@
 0003): it expires unanswered requests and sends the reminders that are due (each once).
 """
 
+from datetime import UTC
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.utils import timezone
 
 from live import services
 from live.calendar import invitation_ics
 from live.models import LiveClass, Participant
+from lms.formats import when
+from lms.i18n import recipient_language
 from lms.models import User
 from lms.services import email_render
 
@@ -20,27 +25,31 @@ def live_tick() -> str:
     return f"expired {expired}, reminded {reminded}"
 
 
+def _utc_when(live_class) -> str:
+    with timezone.override(UTC):
+        return f"{when(live_class.start, 'day_year_time')} (UTC)"
+
+
 def _invitation_message(*, live_class, method, to, attendees, recipient, cc_copy=False) -> EmailMultiAlternatives:
-    subject, text, html = email_render(
-        template="emails/live_invitation",
-        context={
-            "live_class": live_class,
-            "method": method,
-            "recipient": recipient,
-            "when": services.when_for(live_class, recipient)
-            if recipient
-            else f"{live_class.start:%a %d %b %Y, %H:%M} UTC",
-            "cc_copy": cc_copy,
-            "site_url": settings.SITE_URL,
-        },
-    )
+    """The email and its .ics in the recipient's language (the copy in the site's)."""
+    with recipient_language(recipient):
+        subject, text, html = email_render(
+            template="emails/live_invitation",
+            context={
+                "live_class": live_class,
+                "method": method,
+                "recipient": recipient,
+                "when": services.when_for(live_class, recipient) if recipient else _utc_when(live_class),
+                "cc_copy": cc_copy,
+                "site_url": settings.SITE_URL,
+                "class_path": live_class.get_absolute_url(),
+                "join_opens_minutes": settings.LIVE_JOIN_OPENS_MINUTES,
+            },
+        )
+        ics = invitation_ics(live_class, method=method, attendees=attendees)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
     message.attach_alternative(html, "text/html")
-    message.attach(
-        "invite.ics",
-        invitation_ics(live_class, method=method, attendees=attendees),
-        f"text/calendar; charset=utf-8; method={method}",
-    )
+    message.attach("invite.ics", ics, f"text/calendar; charset=utf-8; method={method}")
     return message
 
 

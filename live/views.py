@@ -6,14 +6,19 @@ same view renders the fragment named after `#` in the template.
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
+from billing import lessons
+from billing.exceptions import BillingError
 from live import selectors, services
 from live.calendar import feed_ics, invitation_ics
 from live.forms import AvailabilityForm, DateExceptionForm, GroupClassForm, PreferencesForm, WeeklyHoursForm
@@ -21,7 +26,8 @@ from live.models import LiveClass, LivePreferences, Participant
 from live.panels import booking_widget_context, nav
 from live.services import BookingError
 from live.slots import group_by_local_day, parse_slot_key
-from lms.decorators import role_required
+from lms.decorators import htmx_fragment, role_required
+from lms.i18n import recipient_language
 from lms.models import Role, TeacherProfile
 
 MAX_WEEKS = 53
@@ -33,7 +39,7 @@ MAX_WEEKS = 53
 def _teacher_or_404(slug: str):
     profile = get_object_or_404(TeacherProfile.objects.select_related("user"), slug=slug, user__role=Role.TEACHER)
     if not profile.user.is_active:
-        raise Http404("No such teacher.")
+        raise Http404(_("No such teacher."))
     return profile.user
 
 
@@ -44,10 +50,17 @@ def _week(request) -> int:
         return 0
 
 
+def _minutes(request) -> int | None:
+    try:
+        return int(request.GET.get("minutes", request.POST.get("minutes", "")))
+    except (TypeError, ValueError):
+        return None
+
+
 @require_GET
 def booking_widget(request, slug: str):
     teacher = _teacher_or_404(slug)
-    context = booking_widget_context(request, teacher=teacher, week=_week(request))
+    context = booking_widget_context(request, teacher=teacher, week=_week(request), minutes=_minutes(request))
     template = "live/booking_page.html#widget" if request.htmx else "live/booking_page.html"
     return render(request, template, context)
 
@@ -58,18 +71,35 @@ def booking_request(request, slug: str):
     teacher = _teacher_or_404(slug)
     week = _week(request)
     note = request.POST.get("note", "")
+    minutes = _minutes(request)
     try:
         live_class = services.booking_request(
-            student=request.user, teacher=teacher, start=parse_slot_key(request.POST.get("slot", "")), note=note
+            student=request.user,
+            teacher=teacher,
+            start=parse_slot_key(request.POST.get("slot", "")),
+            note=note,
+            minutes=minutes,
+            use_credit=request.POST.get("pay") == "credit",
         )
-    except BookingError as exc:
+        # A paid request: on to Checkout, which only authorises the price.
+        payment = lessons.lesson_payment(live_class)
+        checkout_url = (
+            lessons.lesson_checkout_start(payment=payment, base_url=request.build_absolute_uri("/").rstrip("/"))
+            if payment is not None and payment.status == payment.Status.PENDING
+            else None
+        )
+    except (BookingError, BillingError) as exc:
         if not request.htmx:
             messages.error(request, str(exc))
-            return redirect(f"{request.path.removesuffix('book/')}?week={week}")
-        context = booking_widget_context(request, teacher=teacher, week=week, error=str(exc), note=note)
+            return redirect(f"{request.path.removesuffix('book/')}?week={week}&minutes={minutes or ''}")
+        context = booking_widget_context(
+            request, teacher=teacher, week=week, error=str(exc), note=note, minutes=minutes
+        )
         return render(request, "live/booking_page.html#widget", context, status=422)
+    if checkout_url:
+        return HttpResponseClientRedirect(checkout_url) if request.htmx else redirect(checkout_url)
     if not request.htmx:
-        messages.success(request, f"Request sent. {teacher.name} will confirm or decline it.")
+        messages.success(request, _("Request sent. %(name)s will confirm or decline it.") % {"name": teacher.name})
         return redirect(live_class)
     context = booking_widget_context(request, teacher=teacher, week=week, booked=live_class)
     return render(request, "live/booking_page.html#widget", context)
@@ -99,6 +129,7 @@ def my_classes(request):
 
 @role_required(Role.TEACHER)
 @require_GET
+@htmx_fragment("live:my_classes")
 def pending_requests(request):
     """The teacher's pending requests (the dashboard panel refreshes it live)."""
     return render(
@@ -108,6 +139,7 @@ def pending_requests(request):
 
 @login_required
 @require_GET
+@htmx_fragment("live:my_classes")
 def upcoming_panel(request):
     """The signed-in user's upcoming classes (the dashboard panel refreshes it live)."""
     upcoming = selectors.upcoming_for(user=request.user)[:5]
@@ -118,6 +150,7 @@ def upcoming_panel(request):
 
 @login_required
 @require_GET
+@htmx_fragment("live:my_classes")
 def nav_badge(request):
     """The navigation link with the teacher's pending-request count (refreshed live)."""
     return render(request, "live/panels/nav.html", nav(request))
@@ -129,7 +162,7 @@ def nav_badge(request):
 def _visible_class(request, class_id: int) -> LiveClass:
     live_class = get_object_or_404(LiveClass.objects.select_related("teacher", "course"), pk=class_id)
     if not selectors.can_view_class(user=request.user, live_class=live_class):
-        raise PermissionDenied("This class is visible only to its participants.")
+        raise PermissionDenied(_("This class is visible only to its participants."))
     return live_class
 
 
@@ -156,6 +189,8 @@ def class_context(request, live_class: LiveClass, **extra) -> dict:
         "now": now,
         "has_started": live_class.has_started(now),
         "reschedule_days": None,
+        "cancel_cutoff_hours": settings.LIVE_CANCEL_CUTOFF_HOURS,
+        "lesson": lessons.class_money(live_class=live_class, user=user),
         **extra,
     }
 
@@ -172,6 +207,7 @@ def class_detail(request, class_id: int):
 
 @login_required
 @require_GET
+@htmx_fragment("live:class_detail")
 def class_card(request, class_id: int):
     """One class as a card (lists refresh it live when its status changes)."""
     live_class = _visible_class(request, class_id)
@@ -223,7 +259,7 @@ def booking_approve(request, class_id: int):
         request,
         class_id,
         lambda: services.booking_approve(actor=request.user, live_class_id=class_id),
-        success="Confirmed. The student has their link and invitation.",
+        success=_("Confirmed. The student has their link and invitation."),
         from_pending_list=True,
     )
 
@@ -236,7 +272,7 @@ def booking_reject(request, class_id: int):
         request,
         class_id,
         lambda: services.booking_reject(actor=request.user, live_class_id=class_id, reason=reason),
-        success="Declined. The student has been told why.",
+        success=_("Declined. The student has been told why."),
         from_pending_list=True,
     )
 
@@ -249,7 +285,7 @@ def class_cancel(request, class_id: int):
         request,
         class_id,
         lambda: services.class_cancel(actor=request.user, live_class_id=class_id, reason=reason),
-        success="Cancelled. Everyone taking part has been told.",
+        success=_("Cancelled. Everyone taking part has been told."),
     )
 
 
@@ -261,7 +297,7 @@ def class_reschedule(request, class_id: int):
         or request.user.is_platform_staff
         or (live_class.is_private and selectors.is_participant(user=request.user, live_class=live_class))
     ):
-        raise PermissionDenied("Only the class's participants can move it.")
+        raise PermissionDenied(_("Only the class's participants can move it."))
     if request.method == "POST":
         try:
             services.class_reschedule(
@@ -273,7 +309,7 @@ def class_reschedule(request, class_id: int):
                 return redirect("live:reschedule", class_id=class_id)
             error = str(exc)
         else:
-            return _after_action(request, class_id, success="Moved. Everyone has the new time and invitation.")
+            return _after_action(request, class_id, success=_("Moved. Everyone has the new time and invitation."))
     else:
         error = ""
     zone = timezone.get_current_timezone()
@@ -302,7 +338,7 @@ def attendance_mark(request, class_id: int):
     try:
         student_id = int(request.POST.get("student", ""))
     except ValueError:
-        return _after_action(request, class_id, error="Choose a student.")
+        return _after_action(request, class_id, error=_("Choose a student."))
     attendance = request.POST.get("attendance", "?")
     return _class_action(
         request,
@@ -310,7 +346,7 @@ def attendance_mark(request, class_id: int):
         lambda: services.attendance_mark(
             actor=request.user, live_class_id=class_id, student_id=student_id, attendance=attendance
         ),
-        success="Attendance saved.",
+        success=_("Attendance saved."),
     )
 
 
@@ -322,7 +358,7 @@ def recording_set(request, class_id: int):
         request,
         class_id,
         lambda: services.recording_set(actor=request.user, live_class_id=class_id, url=url),
-        success="Recording link saved.",
+        success=_("Recording link saved."),
     )
 
 
@@ -334,7 +370,7 @@ def dispute_raise(request, class_id: int):
         request,
         class_id,
         lambda: services.dispute_raise(user=request.user, live_class_id=class_id, reason=reason),
-        success="Raised with staff. They will get back to you.",
+        success=_("Raised with staff. They will get back to you."),
     )
 
 
@@ -343,7 +379,7 @@ def dispute_raise(request, class_id: int):
 def class_ics(request, class_id: int):
     live_class = _visible_class(request, class_id)
     if not selectors.is_participant(user=request.user, live_class=live_class):
-        raise PermissionDenied("Only participants can download the invitation.")
+        raise PermissionDenied(_("Only participants can download the invitation."))
     attendees = [s.student for s in live_class.participants.filter(status="registered").select_related("student")]
     if live_class.teacher_id != request.user.pk:
         attendees = [request.user]
@@ -367,8 +403,8 @@ def group_register(request, class_id: int):
     except BookingError as exc:
         return _group_answer(request, class_id, error=str(exc))
     if seat.status == Participant.Status.WAITLISTED:
-        return _group_answer(request, class_id, success="The class is full: you are on the waitlist.")
-    return _group_answer(request, class_id, success="You have a place. The invitation is in your email.")
+        return _group_answer(request, class_id, success=_("The class is full: you are on the waitlist."))
+    return _group_answer(request, class_id, success=_("You have a place. The invitation is in your email."))
 
 
 @role_required(Role.STUDENT)
@@ -379,7 +415,7 @@ def group_leave(request, class_id: int):
         services.group_registration_cancel(student=request.user, live_class_id=class_id)
     except BookingError as exc:
         return _group_answer(request, class_id, error=str(exc))
-    return _group_answer(request, class_id, success="You have left the class.")
+    return _group_answer(request, class_id, success=_("You have left the class."))
 
 
 def _group_answer(request, class_id: int, *, error: str = "", success: str = ""):
@@ -427,10 +463,10 @@ def group_class_create(request, course_id: int):
         except BookingError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Scheduled. Enrolled students can register from the course page.")
+            messages.success(request, _("Scheduled. Enrolled students can register from the course page."))
             return redirect(live_class)
     elif request.method == "GET" and request.user.pk not in selectors.course_teacher_ids(course):
-        raise PermissionDenied("You can schedule group classes only for courses you teach.")
+        raise PermissionDenied(_("You can schedule group classes only for courses you teach."))
     return render(request, "live/group_class_form.html", {"form": form, "course": course})
 
 
@@ -465,7 +501,7 @@ def availability_edit(request):
                 form.add_error(None, str(exc))
         if not request.htmx:
             if saved:
-                messages.success(request, "Your booking rules are saved.")
+                messages.success(request, _("Your booking rules are saved."))
                 return redirect("live:availability")
             return render(request, "live/availability.html", _availability_context(teacher, settings_form=form))
         context = _availability_context(teacher, settings_form=None if saved else form, settings_saved=saved)
@@ -492,7 +528,7 @@ def weekly_hours_add(request):
         except BookingError as exc:
             form.add_error(None, str(exc))
         else:
-            return _section_answer(request, "hours", _availability_context(request.user), ok=True, message="Added.")
+            return _section_answer(request, "hours", _availability_context(request.user), ok=True, message=_("Added."))
     return _section_answer(request, "hours", _availability_context(request.user, hours_form=form), ok=False)
 
 
@@ -503,7 +539,7 @@ def weekly_hours_delete(request, hours_id: int):
         services.weekly_hours_delete(teacher=request.user, hours_id=hours_id)
     except BookingError as exc:
         raise Http404(str(exc)) from None
-    return _section_answer(request, "hours", _availability_context(request.user), ok=True, message="Removed.")
+    return _section_answer(request, "hours", _availability_context(request.user), ok=True, message=_("Removed."))
 
 
 @role_required(Role.TEACHER)
@@ -517,7 +553,7 @@ def date_exception_add(request):
             form.add_error(None, str(exc))
         else:
             context = _availability_context(request.user)
-            return _section_answer(request, "exceptions", context, ok=True, message="Saved.")
+            return _section_answer(request, "exceptions", context, ok=True, message=_("Saved."))
     context = _availability_context(request.user, exception_form=form)
     return _section_answer(request, "exceptions", context, ok=False)
 
@@ -529,7 +565,7 @@ def date_exception_delete(request, exception_id: int):
         services.date_exception_delete(teacher=request.user, exception_id=exception_id)
     except BookingError as exc:
         raise Http404(str(exc)) from None
-    return _section_answer(request, "exceptions", _availability_context(request.user), ok=True, message="Removed.")
+    return _section_answer(request, "exceptions", _availability_context(request.user), ok=True, message=_("Removed."))
 
 
 # --- Preferences and the calendar feed -------------------------------------------------
@@ -541,7 +577,7 @@ def live_settings(request):
     form = PreferencesForm(request.POST or None, instance=preferences)
     if request.method == "POST" and form.is_valid():
         services.live_preferences_update(user=request.user, **form.cleaned_data)
-        messages.success(request, "Your reminder choices are saved.")
+        messages.success(request, _("Your reminder choices are saved."))
         return redirect("live:settings")
     return render(request, "live/settings.html", {"form": form, "preferences": preferences})
 
@@ -550,7 +586,9 @@ def live_settings(request):
 @require_POST
 def feed_rotate(request):
     services.feed_token_rotate(user=request.user)
-    messages.success(request, "You have a new calendar link. The old one no longer works; subscribe with the new one.")
+    messages.success(
+        request, _("You have a new calendar link. The old one no longer works; subscribe with the new one.")
+    )
     return redirect("live:settings")
 
 
@@ -559,9 +597,10 @@ def calendar_feed(request, token: str):
     """The secret, subscribable calendar of one user's classes (text/calendar)."""
     preferences = LivePreferences.objects.filter(feed_token=token).select_related("user").first()
     if preferences is None or not preferences.user.is_active:
-        raise Http404("No such calendar.")
+        raise Http404(_("No such calendar."))
     user = preferences.user
-    body = feed_ics(user=user, classes=selectors.feed_classes_for(user=user))
+    with recipient_language(user):  # fetched by a calendar program: written in the user's language
+        body = feed_ics(user=user, classes=selectors.feed_classes_for(user=user))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="lyceum.ics"'
     response["Cache-Control"] = "private, max-age=300"

@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from lms.admin_site import client_ip
 from lms.models import AuditLogEntry, Notification, Role, TeacherProfile, User
@@ -20,6 +22,19 @@ class TeacherProfileInline(admin.StackedInline):
     can_delete = False
 
 
+# One whole sentence per role, so each language can word it (and inflect the role) its own way.
+ROLE_ACTION_NAMES = {
+    Role.STUDENT: _("Make selected users students"),
+    Role.TEACHER: _("Make selected users teachers"),
+    Role.STAFF: _("Make selected users staff"),
+}
+ROLE_ACTION_DONE = {
+    Role.STUDENT: lambda n: ngettext("%(count)d user is now a student.", "%(count)d users are now students.", n),
+    Role.TEACHER: lambda n: ngettext("%(count)d user is now a teacher.", "%(count)d users are now teachers.", n),
+    Role.STAFF: lambda n: ngettext("%(count)d user is now staff.", "%(count)d users are now staff.", n),
+}
+
+
 def _set_role_action(role: Role):
     def action(modeladmin, request, queryset):
         changed = 0
@@ -31,10 +46,10 @@ def _set_role_action(role: Role):
             except RoleChangeError as exc:
                 modeladmin.message_user(request, str(exc), messages.ERROR)
         if changed:
-            modeladmin.message_user(request, f"{changed} user(s) are now {role.label.lower()}s.", messages.SUCCESS)
+            modeladmin.message_user(request, ROLE_ACTION_DONE[role](changed) % {"count": changed}, messages.SUCCESS)
 
     action.__name__ = f"make_{role.value}"
-    action.short_description = f"Make selected users {role.label.lower()}s"
+    action.short_description = ROLE_ACTION_NAMES[role]
     action.allowed_permissions = ("change",)
     action.audited = True  # user_set_role writes one audit entry per user
     return action
@@ -51,9 +66,9 @@ class UserAdmin(DjangoUserAdmin):
     inlines = [TeacherProfileInline]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("display_name", "photo", "time_zone")}),
-        ("Role", {"fields": ("role", "is_active", "is_staff", "is_superuser", "chat_suspended")}),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
+        (_("Profile"), {"fields": ("display_name", "photo", "time_zone", "language")}),
+        (_("Role"), {"fields": ("role", "is_active", "is_staff", "is_superuser", "chat_suspended")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
@@ -64,7 +79,7 @@ class UserAdmin(DjangoUserAdmin):
             readonly.append("is_superuser")
         return readonly
 
-    @admin.display(description="Role", ordering="role")
+    @admin.display(description=_("Role"), ordering="role")
     def role_badge(self, user):
         return format_html('<span class="role role-{}">{}</span>', user.role, user.get_role_display())
 
@@ -88,7 +103,7 @@ class AuditLogEntryAdmin(admin.ModelAdmin):
     search_fields = ("actor_email", "target_repr", "message")
     date_hierarchy = "created_at"
 
-    @admin.display(description="Before → after")
+    @admin.display(description=_("Before → after"))
     def summary(self, entry):
         parts = [f"{field}: {before!r} → {after!r}" for field, (before, after) in entry.changes.items()]
         return "; ".join(parts) or entry.message

@@ -11,6 +11,7 @@ from allauth.account.adapter import get_adapter
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from lms.services import audit_record
 
@@ -98,9 +99,9 @@ class AuditedAdminMixin:
 
 
 class LyceumAdminSite(admin.AdminSite):
-    site_header = "Lyceum staff portal"
-    site_title = "Lyceum staff"
-    index_title = "Run the platform"
+    site_header = _("Lyceum staff portal")
+    site_title = _("Lyceum staff")
+    index_title = _("Run the platform")
 
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or admin.ModelAdmin

@@ -8,19 +8,25 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from wagtail import blocks
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
 
+from lms.blocks import HOME_BLOCKS
 from lms.infra import pagecache
 from lms.infra.validators import validate_image_upload, validate_time_zone
 
 
 class Role(models.TextChoices):
-    STUDENT = "student", "Student"
-    TEACHER = "teacher", "Teacher"
-    STAFF = "staff", "Staff"
+    STUDENT = "student", _("Student")
+    TEACHER = "teacher", _("Teacher")
+    STAFF = "staff", _("Staff")
+
+    @property
+    def group_name(self) -> str:
+        """The name of the role's permission group: fixed, whatever language is active."""
+        return self.name.title()
 
 
 class EmailUserManager(UserManager):
@@ -50,19 +56,30 @@ class User(AbstractUser):
     """A person using Lyceum. Email is the login; the role decides what they can do."""
 
     username = None
-    email = models.EmailField("email address", unique=True)
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.STUDENT, db_index=True)
+    email = models.EmailField(_("email address"), unique=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STUDENT, db_index=True)
     display_name = models.CharField(
-        max_length=80, blank=True, help_text="How your name appears to teachers and students."
+        _("display name"),
+        max_length=80,
+        blank=True,
+        help_text=_("How your name appears to teachers and students."),
     )
-    photo = models.ImageField(upload_to="avatars/%Y/%m/", blank=True, validators=[validate_image_upload])
+    photo = models.ImageField(_("photo"), upload_to="avatars/%Y/%m/", blank=True, validators=[validate_image_upload])
     time_zone = models.CharField(
+        _("time zone"),
         max_length=64,
         default="UTC",
         validators=[validate_time_zone],
-        help_text="Every time on the site is shown in this zone.",
+        help_text=_("Every time on the site is shown in this zone."),
     )
-    chat_suspended = models.BooleanField(default=False)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("The site, its emails and notifications in this language. Blank: your browser's."),
+    )
+    chat_suspended = models.BooleanField(_("chat suspended"), default=False)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -72,6 +89,8 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["email"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
 
     def __str__(self):
         return self.name
@@ -104,15 +123,21 @@ class User(AbstractUser):
 class TeacherProfile(models.Model):
     """The public face of a teacher at `/teachers/<slug>/`."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="teacher_profile")
-    slug = models.SlugField(max_length=80, unique=True)
-    headline = models.CharField(max_length=120, blank=True, help_text="One line, e.g. “Maths tutor, A-level”.")
-    bio = models.TextField(blank=True)
-    subjects = models.JSONField(default=list, blank=True)
-    is_listed = models.BooleanField(default=True, help_text="Shown on the public teachers page.")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="teacher_profile", verbose_name=_("user")
+    )
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    headline = models.CharField(
+        _("headline"), max_length=120, blank=True, help_text=_("One line, e.g. “Maths tutor, A-level”.")
+    )
+    bio = models.TextField(_("bio"), blank=True)
+    subjects = models.JSONField(_("subjects"), default=list, blank=True)
+    is_listed = models.BooleanField(_("listed"), default=True, help_text=_("Shown on the public teachers page."))
 
     class Meta:
         ordering = ["slug"]
+        verbose_name = _("teacher profile")
+        verbose_name_plural = _("teacher profiles")
 
     def __str__(self):
         return f"{self.user.name} ({self.slug})"
@@ -124,22 +149,26 @@ class TeacherProfile(models.Model):
 class Notification(models.Model):
     """Something a user has been told. Created only through `lms.services.notify`."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=40)
-    title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
-    url = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    read_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("user")
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
     # Email delivery, done by the worker: at most once, retried on failure.
-    email_wanted = models.BooleanField(default=False)
-    email_sent_at = models.DateTimeField(null=True, blank=True)
-    email_attempts = models.PositiveSmallIntegerField(default=0)
-    email_last_error = models.CharField(max_length=300, blank=True)
+    email_wanted = models.BooleanField(_("email wanted"), default=False)
+    email_sent_at = models.DateTimeField(_("email sent"), null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(_("email attempts"), default=0)
+    email_last_error = models.CharField(_("last email error"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
 
     def __str__(self):
         return self.title
@@ -153,13 +182,18 @@ class NotificationPreference(models.Model):
     """Whether a user also gets email for one kind of notification (absent = the kind's default)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name=_("user"),
     )
-    kind = models.CharField(max_length=40)
-    email = models.BooleanField()
+    kind = models.CharField(_("kind"), max_length=40)
+    email = models.BooleanField(_("email"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")]
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
 
     def __str__(self):
         return f"{self.user_id}:{self.kind}={'email' if self.email else 'in-app'}"
@@ -167,10 +201,10 @@ class NotificationPreference(models.Model):
 
 class AuditLogQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise PermissionDenied("The audit log cannot be edited.")
+        raise PermissionDenied(_("The audit log cannot be edited."))
 
     def delete(self):
-        raise PermissionDenied("The audit log cannot be edited.")
+        raise PermissionDenied(_("The audit log cannot be edited."))
 
 
 class AuditLogEntry(models.Model):
@@ -180,25 +214,37 @@ class AuditLogEntry(models.Model):
     admin, never edited or deleted (the model and the admin both refuse).
     """
 
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    actor_email = models.EmailField(blank=True)
-    action = models.CharField(max_length=60, db_index=True)
-    target_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    target_id = models.CharField(max_length=64, blank=True)
-    target_repr = models.CharField(max_length=200, blank=True)
-    changes = models.JSONField(default=dict, blank=True)
-    message = models.TextField(blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    actor_email = models.EmailField(_("actor's email"), blank=True)
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    target_type = models.ForeignKey(
+        ContentType,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("target type"),
+    )
+    target_id = models.CharField(_("target ID"), max_length=64, blank=True)
+    target_repr = models.CharField(_("target"), max_length=200, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     objects = AuditLogQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "audit log entry"
-        verbose_name_plural = "audit log"
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
         default_permissions = ("view",)
 
     def __str__(self):
@@ -206,47 +252,44 @@ class AuditLogEntry(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:
-            raise PermissionDenied("The audit log cannot be edited.")
+            raise PermissionDenied(_("The audit log cannot be edited."))
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise PermissionDenied("The audit log cannot be edited.")
+        raise PermissionDenied(_("The audit log cannot be edited."))
 
 
 class HomePage(pagecache.SharedPageTree, Page):
     """The site's front page, written by editors in the Wagtail admin."""
 
-    hero_title = models.CharField(max_length=120, default="Learn from real teachers, live and at your pace")
+    hero_title = models.CharField(
+        _("hero title"), max_length=120, default="Learn from real teachers, live and at your pace"
+    )
     hero_text = models.TextField(
+        _("hero text"),
         blank=True,
         default="Courses written by teachers, live classes booked in your own time zone, "
         "and a real conversation with the person teaching you.",
     )
-    hero_cta_label = models.CharField(max_length=40, default="Browse courses")
-    hero_cta_url = models.CharField(max_length=200, default="/courses/")
-    body = StreamField(
-        [
-            ("heading", blocks.CharBlock(form_classname="title", template="blocks/heading.html")),
-            ("paragraph", blocks.RichTextBlock(template="blocks/paragraph.html")),
-            (
-                "features",
-                blocks.ListBlock(
-                    blocks.StructBlock(
-                        [("title", blocks.CharBlock()), ("text", blocks.TextBlock())],
-                    ),
-                    template="blocks/features.html",
-                ),
-            ),
-        ],
+    hero_cta_label = models.CharField(_("hero button label"), max_length=40, default="Browse courses")
+    hero_cta_url = models.CharField(_("hero button link"), max_length=200, default="/courses/")
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
         blank=True,
-        use_json_field=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("hero image"),
+        help_text=_("Beside the hero's text (below it on phones); without one, the first featured course."),
     )
+    body = StreamField(HOME_BLOCKS, blank=True, use_json_field=True, verbose_name=_("sections"))
 
     content_panels = Page.content_panels + [
         FieldPanel("hero_title"),
         FieldPanel("hero_text"),
         FieldPanel("hero_cta_label"),
         FieldPanel("hero_cta_url"),
+        FieldPanel("hero_image"),
         FieldPanel("body"),
     ]
 
@@ -254,4 +297,17 @@ class HomePage(pagecache.SharedPageTree, Page):
     max_count = 1
 
     class Meta:
-        verbose_name = "home page"
+        verbose_name = _("home page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        # The hero's second half: the editor's image, else the first featured course (its id
+        # read from the stored sections, so no query is spent when an image is set).
+        context["hero_course_ids"] = []
+        if not self.hero_image_id:
+            for block in self.body.raw_data:
+                if block["type"] == "featured_courses" and block["value"].get("courses"):
+                    first = block["value"]["courses"][0]
+                    context["hero_course_ids"] = [first["value"] if isinstance(first, dict) else first]
+                    break
+        return context

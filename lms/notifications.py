@@ -6,12 +6,15 @@ page and `notify` can refuse a kind nobody declared.
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class NotificationKind:
     key: str
-    label: str
-    description: str
+    label: str | Promise
+    description: str | Promise
     email_by_default: bool = True
     # Security and transactional mail (e.g. a receipt) cannot be switched off.
     email_required: bool = False
@@ -20,14 +23,18 @@ class NotificationKind:
 KINDS: dict[str, NotificationKind] = {
     kind.key: kind
     for kind in [
-        NotificationKind("account", "Account", "Welcome and changes to your account.", email_required=True),
-        NotificationKind("role", "Role changes", "When staff change what you can do on Lyceum."),
-        NotificationKind("course", "Courses", "Enrolments, completions and certificates."),
-        NotificationKind("moderation", "Course review", "Course submissions, approvals and rejections."),
-        NotificationKind("live", "Live classes", "Booking requests, approvals and changes."),
-        NotificationKind("reminder", "Class reminders", "Reminders 24 hours and 1 hour before a class."),
-        NotificationKind("billing", "Payments", "Receipts, refunds and disputes.", email_required=True),
-        NotificationKind("chat", "Messages", "New messages while you are away.", email_by_default=False),
-        NotificationKind("announcement", "Announcements", "Announcements from your teachers."),
+        NotificationKind("account", _("Account"), _("Welcome and changes to your account."), email_required=True),
+        NotificationKind("role", _("Role changes"), _("When staff change what you can do on Lyceum.")),
+        NotificationKind("course", _("Courses"), _("Enrolments, completions and certificates.")),
+        NotificationKind("moderation", _("Course review"), _("Course submissions, approvals and rejections.")),
+        NotificationKind("live", _("Live classes"), _("Booking requests, approvals and changes.")),
+        NotificationKind("reminder", _("Class reminders"), _("Reminders 24 hours and 1 hour before a class.")),
+        NotificationKind("billing", _("Payments"), _("Receipts, refunds and disputes."), email_required=True),
+        NotificationKind("chat", _("Messages"), _("New messages while you are away."), email_by_default=False),
+        NotificationKind(
+            "board", _("Tutoring board"), _("Requests that match you, applications to your posts and their answers.")
+        ),
+        NotificationKind("announcement", _("Announcements"), _("Announcements from your teachers.")),
+        NotificationKind("review", _("Reviews"), _("New reviews of your teaching, and replies to your reviews.")),
     ]
 }

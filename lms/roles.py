@@ -7,7 +7,19 @@ from django.db.models import Q
 from lms.models import Role
 
 # Apps whose records staff run from the Django admin.
-STAFF_APPS = ["lms", "courses", "live", "billing", "chat", "account", "socialaccount", "django_q"]
+STAFF_APPS = [
+    "lms",
+    "courses",
+    "live",
+    "billing",
+    "chat",
+    "tutors",
+    "board",
+    "reviews",
+    "account",
+    "socialaccount",
+    "django_q",
+]
 
 
 def role_groups_ensure(sender=None, **kwargs) -> None:
@@ -18,8 +30,12 @@ def role_groups_ensure(sender=None, **kwargs) -> None:
     """
     if sender is not None and sender is not [a for a in apps.get_app_configs() if a.models_module][-1]:
         return
-    admin_access = Permission.objects.filter(content_type__app_label="wagtailadmin", codename="access_admin")
-    groups = {role: Group.objects.get_or_create(name=role.label)[0] for role in Role}
+    admin_access = Permission.objects.filter(
+        # The teaching studio, and its "Translate" action (a copy of a course in another language).
+        Q(content_type__app_label="wagtailadmin", codename="access_admin")
+        | Q(content_type__app_label="simple_translation", codename="submit_translation")
+    )
+    groups = {role: Group.objects.get_or_create(name=role.group_name)[0] for role in Role}
 
     groups[Role.STUDENT].permissions.set([])
     groups[Role.TEACHER].permissions.set(admin_access)

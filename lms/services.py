@@ -8,16 +8,22 @@ from collections.abc import Iterable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_q.tasks import async_task
 
 from lms.consumers import user_group
+from lms.i18n import recipient_language
+from lms.infra.validators import validate_time_zone
 from lms.models import AuditLogEntry, Notification, NotificationPreference, Role, TeacherProfile, User
 from lms.notifications import KINDS
 from lms.selectors import unread_notification_count
@@ -84,23 +90,38 @@ def teacher_profile_ensure(*, user: User) -> TeacherProfile:
 
 def role_groups_sync(*, user: User) -> None:
     # The role is the source of truth; groups carry the Django/Wagtail permissions.
-    role_groups = list(Group.objects.filter(name__in=[r.label for r in Role]))
+    role_groups = list(Group.objects.filter(name__in=[r.group_name for r in Role]))
     user.groups.remove(*role_groups)
-    user.groups.add(*[g for g in role_groups if g.name == Role(user.role).label])
+    user.groups.add(*[g for g in role_groups if g.name == Role(user.role).group_name])
+
+
+# Lazy: notify() writes them in the recipient's language.
+ROLE_CHANGE_TITLES = {
+    Role.STUDENT: gettext_lazy("You are now a student on Lyceum"),
+    Role.TEACHER: gettext_lazy("You are now a teacher on Lyceum"),
+    Role.STAFF: gettext_lazy("You are now staff on Lyceum"),
+}
+ROLE_CHANGE_BODIES = {
+    Role.STUDENT: gettext_lazy("You can browse, buy and learn courses and book live classes."),
+    Role.TEACHER: gettext_lazy("You can now write courses in the teaching studio and publish your availability."),
+    Role.STAFF: gettext_lazy("You now have access to the staff portal."),
+}
 
 
 @transaction.atomic
 def user_set_role(*, actor: User, user: User, role: str, ip_address: str | None = None) -> User:
     """Promote or demote a user (student ↔ teacher ↔ staff), audited and announced."""
     if role not in Role.values:
-        raise RoleChangeError(f"“{role}” is not a role.")
+        raise RoleChangeError(_("“%(role)s” is not a role.") % {"role": role})
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.role == role:
         return user
     if user.pk == actor.pk:
-        raise RoleChangeError("You cannot change your own role; ask another staff member.")
+        raise RoleChangeError(_("You cannot change your own role; ask another staff member."))
     if user.is_superuser and not actor.is_superuser:
-        raise RoleChangeError(f"{user.email} is a superuser; only a superuser can change their role.")
+        raise RoleChangeError(
+            _("%(email)s is a superuser; only a superuser can change their role.") % {"email": user.email}
+        )
 
     before = {"role": user.role, "is_staff": user.is_staff}
     user.role = role
@@ -115,18 +136,14 @@ def user_set_role(*, actor: User, user: User, role: str, ip_address: str | None 
         action="role.change",
         target=user,
         changes={"role": (before["role"], role), "is_staff": (before["is_staff"], user.is_staff)},
-        message=f"{Role(before['role']).label} → {Role(role).label}",
+        message=f"{Role(before['role']).group_name} → {Role(role).group_name}",  # the log stays in English
         ip_address=ip_address,
     )
     notify(
         user=user,
         kind="role",
-        title=f"You are now a {Role(role).label.lower()} on Lyceum",
-        body={
-            Role.STUDENT: "You can browse, buy and learn courses and book live classes.",
-            Role.TEACHER: "You can now write courses in the teaching studio and publish your availability.",
-            Role.STAFF: "You now have access to the staff portal.",
-        }[Role(role)],
+        title=ROLE_CHANGE_TITLES[Role(role)],
+        body=ROLE_CHANGE_BODIES[Role(role)],
         url="/dashboard/",
     )
     return user
@@ -142,8 +159,10 @@ def user_signed_up(*, user: User) -> None:
     notify(
         user=user,
         kind="account",
-        title="Welcome to Lyceum",
-        body="Your account is ready. Browse the catalogue, enrol in a course, or book a live class with a teacher.",
+        title=gettext_lazy("Welcome to Lyceum"),
+        body=gettext_lazy(
+            "Your account is ready. Browse the catalogue, enrol in a course, or book a live class with a teacher."
+        ),
         url="/courses/",
         email_template="emails/welcome",
     )
@@ -172,7 +191,7 @@ def notify(
     email: bool = True,
     email_attachment: tuple[str, list] | None = None,
 ) -> Notification:
-    """Tell a user something: the one entry point every app uses.
+    """Tell a user something, in their language: the one entry point every app uses.
 
     Stores the in-app notification now; after the transaction commits, the bell is
     pushed to the user's open pages and, if they want email for this kind, the worker
@@ -183,6 +202,10 @@ def notify(
     """
     if kind not in KINDS:
         raise ValueError(f"Unknown notification kind {kind!r}; declare it in lms/notifications.py.")
+    # Written in the recipient's language, whoever caused it: pass lazy strings
+    # (gettext_lazy, format_lazy), which are translated here.
+    with recipient_language(user):
+        title, body = str(title), str(body)
     notification = Notification.objects.create(
         user=user, kind=kind, title=title, body=body, url=url, email_wanted=email and email_wanted(user=user, kind=kind)
     )
@@ -254,9 +277,35 @@ def email_render(*, template: str, context: dict) -> tuple[str, str, str]:
 
 
 @transaction.atomic
+def user_time_zone_set(*, user: User, time_zone: str) -> User:
+    """Show the user every time in `time_zone` from their next page on."""
+    validate_time_zone(time_zone)
+    user.time_zone = time_zone
+    user.save(update_fields=["time_zone"])
+    return user
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """Show `user` the site, and send them emails and notifications, in `language`."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("That is not a language the site is available in.")})
+    user.language = language
+    user.save(update_fields=["language"])
+    return user
+
+
+def language_remember(sender=None, request=None, user=None, **kwargs) -> None:
+    """On signing in, keep the language the page was in as the profile's, if it has none
+    (a user_logged_in receiver)."""
+    language = getattr(request, "LANGUAGE_CODE", "")
+    if user is not None and not user.language and language in dict(settings.LANGUAGES):
+        user_language_set(user=user, language=language)
+
+
+@transaction.atomic
 def profile_update(*, user: User, profile_data: dict, teacher_data: dict | None = None) -> User:
     """Save a user's own profile (and, for a teacher, their public page)."""
-    for field in ("display_name", "time_zone"):
+    for field in ("display_name", "time_zone", "language"):
         setattr(user, field, profile_data[field])
     photo = profile_data.get("photo")
     if photo is False:  # "clear" ticked

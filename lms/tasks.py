@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from lms.i18n import recipient_language
 from lms.models import Notification
 from lms.services import email_render
 
@@ -25,15 +26,17 @@ def notification_email_send(notification_id: int, template: str, context: dict, 
         if notification.email_sent_at is not None:
             return "already sent"
         user = notification.user
-        subject, text, html = email_render(
-            template=template,
-            context={**context, "user": user, "notification": notification, "site_url": settings.SITE_URL},
-        )
-        message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
-        message.attach_alternative(html, "text/html")
-        if attachment:
-            path, args = attachment
-            message.attach(*import_string(path)(*args))
+        # In the recipient's language (their welcome too), whoever caused the notification.
+        with recipient_language(user):
+            subject, text, html = email_render(
+                template=template,
+                context={**context, "user": user, "notification": notification, "site_url": settings.SITE_URL},
+            )
+            message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
+            message.attach_alternative(html, "text/html")
+            if attachment:  # e.g. a certificate's PDF, in their language as well
+                path, args = attachment
+                message.attach(*import_string(path)(*args))
         try:
             message.send()
         except Exception as exc:  # noqa: BLE001 — any transport error is retried

@@ -1,16 +1,27 @@
+from urllib.parse import quote
+
 from allauth.account.utils import get_next_redirect_url
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.i18n import JavaScriptCatalog
 
 from lms import selectors, services
 from lms.decorators import role_required
-from lms.forms import ProfileForm, TeacherProfileForm
-from lms.models import Notification, Role, TeacherProfile, User
+from lms.forms import ProfileForm, TeacherProfileForm, TimeZoneForm
+from lms.infra.middleware import TIME_ZONE_KEPT_COOKIE
+from lms.models import Notification, Role, User
 from lms.notifications import KINDS
 
 
@@ -43,13 +54,18 @@ def dashboard(request):
 
 @role_required(Role.STUDENT, Role.STAFF)
 def dashboard_student(request):
-    return render(request, "lms/dashboard_student.html", {})
+    context = {"recent_notifications": selectors.recent_notifications(user=request.user)}
+    return render(request, "lms/dashboard_student.html", context)
 
 
 @role_required(Role.TEACHER, Role.STAFF)
 def dashboard_teacher(request):
     profile = services.teacher_profile_ensure(user=request.user) if request.user.is_teacher else None
-    return render(request, "lms/dashboard_teacher.html", {"profile": profile})
+    return render(
+        request,
+        "lms/dashboard_teacher.html",
+        {"profile": profile, "recent_notifications": selectors.recent_notifications(user=request.user)},
+    )
 
 
 @role_required(Role.STAFF)
@@ -57,7 +73,11 @@ def dashboard_staff(request):
     return render(
         request,
         "lms/dashboard_staff.html",
-        {"role_counts": selectors.user_counts_by_role(), "recent_signups": selectors.recent_signups()},
+        {
+            "role_counts": selectors.user_counts_by_role(),
+            "recent_signups": selectors.recent_signups(),
+            "recent_notifications": selectors.recent_notifications(user=request.user),
+        },
     )
 
 
@@ -76,7 +96,7 @@ def notification_read(request, notification_id: int):
     try:
         notification = services.notification_mark_read(user=request.user, notification_id=notification_id)
     except Notification.DoesNotExist:
-        raise Http404("No such notification.") from None
+        raise Http404(_("No such notification.")) from None
     if request.htmx:
         return render(request, "lms/notification_list.html#notification", {"notification": notification})
     if notification.url and request.POST.get("open"):
@@ -91,7 +111,11 @@ def notification_read_all(request):
     if request.htmx:
         page = Paginator(selectors.notifications_for(user=request.user), 20).get_page(1)
         return render(request, "lms/notification_list.html#notification-list", {"page": page})
-    messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} as read.")
+    messages.success(
+        request,
+        ngettext("Marked %(count)d notification as read.", "Marked %(count)d notifications as read.", count)
+        % {"count": count},
+    )
     return redirect("notification_list")
 
 
@@ -101,7 +125,7 @@ def notification_settings(request):
         services.notification_preferences_set(
             user=request.user, email_by_kind={key: f"email_{key}" in request.POST for key in KINDS}
         )
-        messages.success(request, "Your notification settings are saved.")
+        messages.success(request, _("Your notification settings are saved."))
         return redirect("notification_settings")
     return render(
         request,
@@ -126,17 +150,78 @@ def profile_edit(request):
             profile_data=form.cleaned_data,
             teacher_data=teacher_form.cleaned_data if teacher_form else None,
         )
-        messages.success(request, "Your profile is saved.")
+        messages.success(request, _("Your profile is saved."))
         return redirect("profile_edit")
     return render(request, "lms/profile_edit.html", {"form": form, "teacher_form": teacher_form})
 
 
-def teacher_list(request):
-    return render(request, "lms/teacher_list.html", {"teachers": selectors.listed_teachers()})
+def _back(request, fallback: str = "") -> str:
+    """Where a form in the page's frame came from (its `next` field): a path on this site,
+    else `fallback` or the dashboard (never a view name or a relative URL: "²" is neither a
+    page nor a view)."""
+    url = request.POST.get("next", "") if request.method == "POST" else request.GET.get("next", "")
+    if url.startswith("/") and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return fallback or reverse("dashboard")
 
 
-def teacher_profile(request, slug: str):
-    profile = get_object_or_404(TeacherProfile.objects.select_related("user"), slug=slug, user__role=Role.TEACHER)
-    if not profile.user.is_active:
-        raise Http404("No such teacher.")
-    return render(request, "lms/teacher_profile.html", {"profile": profile, "teacher": profile.user})
+# The scripts' strings (static/js) in the request's language; base.html names the language in
+# the URL, so a browser keeps one copy per language for an hour.
+javascript_catalog = cache_control(max_age=3600, public=True)(JavaScriptCatalog.as_view())
+
+
+@require_http_methods(["GET", "POST"])
+def language_set(request):
+    """The language menu in the header and footer. A signed-in person's choice is kept in
+    their profile (a POST); a visitor's in the language cookie (a link, their pages being
+    shared and tokenless). Then back to the page, now in that language."""
+    code = (request.POST if request.method == "POST" else request.GET).get("language", "")
+    response = HttpResponseRedirect(_back(request, fallback="/"))
+    if not translation.check_for_language(code) or code not in dict(settings.LANGUAGES):
+        messages.error(request, _("That is not a language the site is available in."))
+        return response
+    if request.method == "POST" and request.user.is_authenticated:
+        services.user_language_set(user=request.user, language=code)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=request.is_secure(),
+    )
+    return response
+
+
+@login_required
+@require_POST
+def time_zone_switch(request):
+    """ "Use <device zone>" in the notice that the device's zone differs from the profile's."""
+    form = TimeZoneForm(request.POST)
+    if form.is_valid():
+        services.user_time_zone_set(user=request.user, time_zone=form.cleaned_data["time_zone"])
+        messages.success(request, _("Times are now shown in %(zone)s.") % {"zone": form.cleaned_data["time_zone"]})
+    else:
+        messages.error(request, _("That is not a time zone we know, so your time zone was not changed."))
+    return HttpResponseRedirect(_back(request))
+
+
+@login_required
+@require_POST
+def time_zone_keep(request):
+    """ "Keep" in that notice: not offered again while the device stays in this zone."""
+    form = TimeZoneForm(request.POST)
+    response = HttpResponseRedirect(_back(request))
+    if form.is_valid():
+        response.set_cookie(
+            TIME_ZONE_KEPT_COOKIE,
+            quote(form.cleaned_data["time_zone"], safe=""),
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=request.is_secure(),
+            httponly=True,
+        )
+    else:
+        messages.error(request, _("That is not a time zone we know."))
+    return response

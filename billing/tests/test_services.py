@@ -1,6 +1,7 @@
 """Refunds, disputes, subscriptions, receipts and the ledger, through services and events."""
 
 import datetime as dt
+import io
 import threading
 
 import pytest
@@ -8,6 +9,7 @@ import time_machine
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
+from pypdf import PdfReader
 
 from billing import ledger, services, webhooks
 from billing.exceptions import AlreadyOwned, BillingError
@@ -38,7 +40,9 @@ def test_money_helpers():
     assert to_minor(Decimal("19.99"), "GBP") == 1999
     assert to_minor(Decimal("500"), "JPY") == 500
     assert format_minor(1999, "GBP") == "£19.99"
-    assert format_minor(123456, "SEK") == "1,234.56 SEK"
+    assert format_minor(5900, "GBP") == "£59"
+    assert format_minor(123456, "SEK") == "SEK1,234.56"
+    assert format_minor(-250, "GBP") == "-£2.50"
     assert ledger.split(1000, 800, 2500) == (320, 680)
 
 
@@ -216,6 +220,16 @@ def test_receipt_pdf_has_seller_and_tax_line(settings, stripe_stub, student, cou
     assert tax_included(payment.amount) == 417  # £25.00 including 20% VAT
     pdf = receipt_pdf(payment.receipt)
     assert pdf.startswith(b"%PDF")
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "£25" in text and "£4.17" in text  # the site's one price format (lms/formats.py)
+
+
+def test_receipt_pdf_draws_the_euro_sign(stripe_stub, student, teacher):
+    from billing.receipts import receipt_pdf
+
+    payment = bought(student, course_create(teacher=teacher, price="19.50", currency="EUR"))
+    text = PdfReader(io.BytesIO(receipt_pdf(payment.receipt))).pages[0].extract_text()
+    assert "€19.50" in text
 
 
 @pytest.mark.postgres

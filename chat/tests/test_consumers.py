@@ -601,3 +601,32 @@ async def test_an_away_recipient_is_notified_by_a_task_queued_before_the_ack(peo
     assert await database_sync_to_async(tasks.message_notify_away)(*queued[0][1])  # the worker runs it
     note = await database_sync_to_async(Notification.objects.get)(user=staff, kind="chat")
     assert note.url == conversation.get_absolute_url() and note.body == "are you there?"
+
+
+async def test_each_participant_reads_the_socket_in_their_own_language(people):
+    """Messages are rendered for each socket's user in their profile's language (the date
+    through `when`), and the socket's error frames are written in it too."""
+    import datetime
+
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    staff, student, _, conversation = people
+    student.language = "es"
+    await database_sync_to_async(student.save)(update_fields=["language"])
+    message = await database_sync_to_async(post)(staff, conversation, "Hola")
+    noon = datetime.datetime(2026, 12, 7, 12, 0, tzinfo=datetime.UTC)
+    await database_sync_to_async(Message.objects.filter(pk=message.pk).update)(created_at=noon)
+    path = f"/ws/chat/{conversation.pk}/"
+    staff_tab, *_ = await connect(staff, path)
+    student_tab, *_ = await connect(student, path)
+    for tab, month in ((staff_tab, "Dec"), (student_tab, "dic")):
+        await tab.send_json_to({"type": "chat.sync", "after_id": 0})
+        (shown,) = (await receive(tab, "chat.messages"))["messages"]
+        assert f"7 {month}" in shown["html"]
+    await student_tab.send_json_to({"type": "chat.nonsense"})
+    with translation.override("es"):
+        expected = gettext("Unknown message type “%(type)s”.") % {"type": "chat.nonsense"}
+    assert (await receive(student_tab, "error"))["error"] == expected
+    for tab in (staff_tab, student_tab):
+        await tab.disconnect()

@@ -1,8 +1,13 @@
 """Course trees for tests, built with Wagtail's tree API as an editor would publish them."""
 
+import io
 import json
 import uuid
 from decimal import Decimal
+
+from django.core.files.images import ImageFile
+from PIL import Image as PILImage
+from wagtail.images import get_image_model
 
 from courses import services
 from courses.models import CoursePage, LessonPage, ModulePage
@@ -95,3 +100,20 @@ def make_course(
 
 def lessons_of(course: CoursePage) -> list[LessonPage]:
     return list(LessonPage.objects.descendant_of(course).live().order_by("path"))
+
+
+def make_image(owner, *, title: str = "Cover", size: tuple[int, int] = (1280, 720), color: str = "teal"):
+    """A Wagtail image uploaded by `owner` (a JPEG of one colour)."""
+    buffer = io.BytesIO()
+    PILImage.new("RGB", size, color).save(buffer, "JPEG")
+    return get_image_model().objects.create(
+        title=title, uploaded_by_user=owner, file=ImageFile(buffer, name=f"{title.lower().replace(' ', '-')}.jpg")
+    )
+
+
+def cover_set(course: CoursePage, image, *, user) -> CoursePage:
+    """The teacher picks a cover in the studio and publishes the course."""
+    course.cover_image = image
+    course.save_revision(user=user).publish()
+    course.refresh_from_db()
+    return course

@@ -1,9 +1,11 @@
 import pytest
+from bs4 import BeautifulSoup
 from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.embeds.embeds import get_embed
 
 from courses.blocks import QuestionBlock, VideoBlock
 from courses.embeds import LocalVideoFinder, parse_video_url, player_html
+from lms.tests.test_outside_hosts import outside_fetches
 
 
 @pytest.mark.parametrize(
@@ -31,6 +33,19 @@ def test_player_is_built_locally_and_escaped():
     assert 'src="https://www.youtube-nocookie.com/embed/rfscVS0vtbw?rel=0"' in html
     assert "&quot;quoted&quot;" in html
     assert player_html("https://example.com/video") == ""
+
+
+def test_the_player_waits_for_a_click():
+    soup = BeautifulSoup(player_html("https://vimeo.com/76979871", title="Limits"), "html.parser")
+    # The iframe is inert inside a <template>; the page shows a real button and its own poster.
+    assert soup.find("iframe").find_parent("template") is not None
+    assert soup.find("button").get_text(strip=True) == "Play video: Limits"
+    assert "From Vimeo" in soup.get_text()
+    soup.template.decompose()
+    assert outside_fetches(str(soup)) == []  # the rest fetches nothing from anywhere
+    assert BeautifulSoup(player_html("https://vimeo.com/76979871"), "html.parser").button.get_text(strip=True) == (
+        "Play video"
+    )
 
 
 @pytest.mark.django_db

@@ -134,7 +134,6 @@ def _course_form(course, *, image_id: int) -> dict:
             "description": rich_text("<p>About the course</p>"),
             "cover_image": image_id,
             "level": course.level,
-            "language": course.language,
             "estimated_hours": 1,
             "price": "0",
             "currency": "GBP",

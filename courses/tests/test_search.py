@@ -22,7 +22,7 @@ def _titles(client, q: str, **params) -> list[str]:
     """The course titles the catalog lists for `q`, in order."""
     response = client.get(CATALOG, {"q": q, **params}, headers={"HX-Request": "true", "HX-Target": "course-results"})
     assert response.status_code == 200
-    return re.findall(r'<h2 class="section-title"><a href="[^"]*">([^<]+)</a>', response.content.decode())
+    return re.findall(r'<h2 class="section-title"[^>]*><a href="[^"]*">([^<]+)</a>', response.content.decode())
 
 
 def _write_lesson(lesson, teacher, text: str) -> None:

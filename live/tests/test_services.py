@@ -36,7 +36,7 @@ def test_request_holds_the_slot_and_tells_the_teacher(pending, london_teacher, s
     assert (pending.start, pending.end) == (SLOT, SLOT + timedelta(hours=1))
     assert pending.participants.get().note == "Algebra, please"
     note = Notification.objects.get(user=london_teacher, kind="live")
-    assert "Sam Student" in note.title and "Tue 03 Mar 2026, 10:00 (Europe/London)" in note.title
+    assert "Sam Student" in note.title and "Tue, 3 Mar 2026, 10:00 (Europe/London)" in note.title
 
 
 @pytest.mark.parametrize(

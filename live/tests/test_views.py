@@ -35,14 +35,14 @@ def client_for(user, htmx=False):
     return client
 
 
-def status_of(people, who, method, url, data=None):
-    client = client_for(people[who])
+def status_of(people, who, method, url, data=None, htmx=False):
+    client = client_for(people[who], htmx=htmx)
     response = client.post(url, data or {}) if method == "post" else client.get(url)
     return response.status_code
 
 
-def expect(people, method, url, table, data=None):
-    got = {who: status_of(people, who, method, url, data) for who in table}
+def expect(people, method, url, table, data=None, htmx=False):
+    got = {who: status_of(people, who, method, url, data, htmx) for who in table}
     assert got == table
 
 
@@ -52,14 +52,15 @@ LOGIN = 302
 def test_my_classes_and_panels(people, confirmed):
     everyone = {"student": 200, "other_student": 200, "teacher": 200, "other_teacher": 200, "staff": 200}
     expect(people, "get", reverse("live:my_classes"), {"anonymous": LOGIN, **everyone})
-    expect(people, "get", reverse("live:upcoming_panel"), {"anonymous": LOGIN, **everyone})
+    expect(people, "get", reverse("live:upcoming_panel"), {"anonymous": LOGIN, **everyone}, htmx=True)
     expect(people, "get", reverse("live:settings"), {"anonymous": LOGIN, **everyone})
-    expect(people, "get", reverse("live:nav_badge"), {"anonymous": LOGIN, **everyone})
+    expect(people, "get", reverse("live:nav_badge"), {"anonymous": LOGIN, **everyone}, htmx=True)
     expect(
         people,
         "get",
         reverse("live:pending_requests"),
         {"anonymous": LOGIN, "student": 403, "other_student": 403, "teacher": 200, "other_teacher": 200, "staff": 403},
+        htmx=True,
     )
 
 
@@ -95,7 +96,7 @@ def test_class_pages_are_for_participants_and_staff(people, confirmed):
             "other_teacher": 403,
             "staff": 200,
         }
-        expect(people, "get", url, table)
+        expect(people, "get", url, table, htmx=name == "live:class_card")
     ics = reverse("live:class_ics", args=[confirmed.pk])
     expect(
         people,
@@ -105,13 +106,38 @@ def test_class_pages_are_for_participants_and_staff(people, confirmed):
     )
 
 
+def test_fragments_opened_without_htmx_lead_to_their_whole_page(people, confirmed, london_teacher):
+    """A fragment URL opened directly (bookmark, new tab) would be a document without a
+    title or language (axe document-title, html-has-lang): it redirects to its page."""
+    pages = {
+        reverse("live:upcoming_panel"): reverse("live:my_classes"),
+        reverse("live:nav_badge"): reverse("live:my_classes"),
+        reverse("live:pending_requests"): reverse("live:my_classes"),
+        reverse("live:class_card", args=[confirmed.pk]): reverse("live:class_detail", args=[confirmed.pk]),
+    }
+    client = client_for(london_teacher)
+    for fragment, page in pages.items():
+        response = client.get(fragment, follow=True)
+        assert response.redirect_chain == [(page, 302)], fragment
+        html = response.content.decode()
+        assert '<html lang="en-gb"' in html and "<title>" in html, fragment
+    # Access is still checked, by the page: a student never sees the teacher's requests.
+    assert client_for(people["student"]).get(reverse("live:pending_requests")).status_code == 403
+    other = client_for(people["other_student"]).get(reverse("live:class_card", args=[confirmed.pk]), follow=True)
+    assert other.status_code == 403
+
+
 def test_only_participants_ever_see_the_link(people, confirmed, clock):
     clock.move_to(SLOT - timedelta(minutes=5))
     url = reverse("live:class_detail", args=[confirmed.pk])
-    for who in ("student", "teacher"):
-        assert confirmed.meeting_url in client_for(people[who]).get(url).content.decode()
-    assert confirmed.meeting_url not in client_for(people["staff"]).get(url).content.decode()
     join = reverse("live:join", args=[confirmed.pk])
+    for who in ("student", "teacher"):
+        html = client_for(people[who]).get(url).content.decode()
+        # The link is a "Join class" button (a form posting to the join view), never a raw URL.
+        assert f'action="{join}"' in html and ">Join class</button>" in html
+        assert confirmed.meeting_url not in html
+    staff_html = client_for(people["staff"]).get(url).content.decode()
+    assert confirmed.meeting_url not in staff_html and f'action="{join}"' not in staff_html
     assert client_for(people["student"]).post(join).url == confirmed.meeting_url
     staff_join = client_for(people["staff"]).post(join)
     assert staff_join.status_code == 302 and staff_join.url == url  # back to the page, with an error message
@@ -199,6 +225,43 @@ def test_widget_shows_slots_in_the_viewers_zone(student, london_teacher):
     # The next week the US is on summer time and the UK is not: four hours apart.
     html = client_for(student, htmx=True).get(url + "?week=1").content.decode()
     assert 'value="2026-03-10T09:00Z"' in html and ">05:00<" in html and ">04:00<" not in html
+
+
+def test_widget_groups_times_by_day_and_shows_who_may_pick_them(people, london_teacher):
+    """One fieldset named by its day per day (issue 18, item 6); visitors see the times
+    disabled and a link to log in, other roles disabled times and why."""
+    from bs4 import BeautifulSoup
+
+    url = reverse("live:booking_widget", args=[london_teacher.teacher_profile.slug])
+
+    def widget(who):
+        return BeautifulSoup(client_for(people[who], htmx=True).get(url).content, "html.parser")
+
+    html = widget("student")
+    days = html.select("fieldset fieldset")
+    # Monday 2 March from 10:00 (two hours' notice), then the rest of the teacher's working week.
+    assert [day.legend.get_text(strip=True) for day in days] == [
+        "Monday 2 March",
+        "Tuesday 3 March",
+        "Wednesday 4 March",
+        "Thursday 5 March",
+        "Friday 6 March",
+    ]
+    assert [label.get_text(strip=True) for label in days[1].select("label")][:2] == ["09:00", "10:00"]
+    radios = html.select('input[type="radio"]')
+    assert radios and all(radio["name"] == "slot" and not radio.has_attr("disabled") for radio in radios)
+    assert not html.find("a", string="Log in to book")
+
+    html = widget("anonymous")
+    assert all(radio.has_attr("disabled") for radio in html.select('input[type="radio"]'))
+    log_in = html.find("a", string="Log in to book")
+    assert log_in["href"] == f"/accounts/login/?next={url}"
+    assert not html.find("button", string="Request this time")
+
+    for who in ("teacher", "staff"):
+        html = widget(who)
+        assert all(radio.has_attr("disabled") for radio in html.select('input[type="radio"]'))
+        assert "Only students can book classes." in html.get_text() and not html.find("a", string="Log in to book")
 
 
 def test_student_books_through_htmx_and_sees_a_clear_error_for_bad_input(student, london_teacher):

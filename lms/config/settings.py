@@ -10,6 +10,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -39,12 +40,17 @@ INSTALLED_APPS = [
     "live",
     "billing",
     "chat",
+    "tutors",
+    "board",
+    "reviews",
     # Realtime
     "channels",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
+    "wagtail.contrib.simple_translation",
+    "wagtail.locales",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -83,6 +89,7 @@ MIDDLEWARE = [
     "lms.infra.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -92,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "lms.infra.middleware.UserTimezoneMiddleware",
+    "lms.infra.middleware.UserLanguageMiddleware",
     "lms.infra.middleware.StaffAreaGuardMiddleware",
     # Visitors' shared pages (lms/infra/pagecache.py): keyed by the time zone the middleware above set.
     "lms.infra.pagecache.VisitorPageCacheMiddleware",
@@ -191,7 +199,7 @@ Q_CLUSTER = {
     "ack_failures": False,
     "catch_up": False,
     "poll": 0.5,
-    "label": "Background tasks",
+    "label": gettext_lazy("Background tasks"),
     "orm": "default",
 }
 if env.bool("Q_SYNC", default=False):
@@ -222,6 +230,7 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "lms.forms.SignupExtraForm"
+ACCOUNT_FORMS = {"login": "lms.account_forms.LoginForm"}  # "Remember me", the site's words
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
@@ -283,7 +292,19 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Lyceum <no-reply@lyceum.
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Internationalisation and time ------------------------------------------------------
+# The interface's languages. A signed-in user's profile setting wins, then the switcher's
+# cookie, then the browser's Accept-Language (lms.infra.middleware.UserLanguageMiddleware).
 LANGUAGE_CODE = "en-gb"
+LANGUAGES = [
+    ("en-gb", "English"),
+    ("es", "Español"),
+    ("hi", "हिन्दी"),
+    ("ar", "العربية"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "lyceum_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -325,6 +346,11 @@ NPM_BIN_PATH = env("NPM_BIN_PATH", default="npm")
 
 # --- Wagtail ----------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Lyceum"
+# Course content in several languages: each page has a locale; teachers translate a course
+# with Wagtail's "Translate" action (wagtail.contrib.simple_translation), which copies the
+# page (and its lessons) into the other locale as drafts to be translated and published.
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_FRONTEND_LOGIN_URL = "account_login"
@@ -421,7 +447,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
-        "django_q": {"level": env("Q_LOG_LEVEL", default="WARNING")},
+        "django-q": {"level": env("Q_LOG_LEVEL", default="WARNING")},  # django-q2's logger name
         "django_tasks": {"level": "WARNING"},
     },
 }
@@ -447,6 +473,8 @@ BILLING_SELLER_TAX_ID = env("BILLING_SELLER_TAX_ID", default="")
 BILLING_TAX_NAME = env("BILLING_TAX_NAME", default="")
 BILLING_TAX_PERCENT = Decimal(env("BILLING_TAX_PERCENT", default="0"))
 BILLING_RECEIPT_PREFIX = env("BILLING_RECEIPT_PREFIX", default="LY-")
+# The least payable balance (minor units, in each currency) the daily payout run transfers.
+BILLING_PAYOUT_MINIMUM = env.int("BILLING_PAYOUT_MINIMUM", default=1000)
 
 # --- live ---
 # Video meetings: Jitsi by default; a signed JWT when the app id/secret are set. Zoom
@@ -462,6 +490,29 @@ ZOOM_API_BASE = env("ZOOM_API_BASE", default="https://api.zoom.us/v2").rstrip("/
 ZOOM_OAUTH_URL = env("ZOOM_OAUTH_URL", default="https://zoom.us/oauth/token")
 # Every confirmation/change email with its .ics is also copied here (blank: nobody).
 BOOKING_CC_EMAIL = env("BOOKING_CC_EMAIL", default="")
+# The tutor directory's "Recommended" order (tutors.ranking.score): each factor's weight,
+# the Bayesian prior for ratings, and how many reasons each result shows.
+TUTOR_RANKING = {
+    "subject": 3.0,
+    "level": 1.0,
+    "time": 2.0,
+    "language": 1.0,
+    "budget": 1.0,
+    "rating": 2.0,
+    "response": 0.5,
+    "reliability": 1.0,
+    "prior_mean": 4.0,
+    "prior_reviews": 10,
+    "reasons_shown": 3,
+}
+# The largest credential (ID, diploma) a teacher may upload for verification.
+TUTOR_CREDENTIAL_MAX_BYTES = env.int("TUTOR_CREDENTIAL_MAX_BYTES", default=10 * 1024 * 1024)
+
+# The tutoring board: how long a post stays open, and how many best-matched tutors hear
+# of a new request.
+BOARD_POST_DAYS = env.int("BOARD_POST_DAYS", default=30)
+BOARD_MATCH_NOTIFY = env.int("BOARD_MATCH_NOTIFY", default=5)
+
 LIVE_JOIN_OPENS_MINUTES = env.int("LIVE_JOIN_OPENS_MINUTES", default=10)
 LIVE_CANCEL_CUTOFF_HOURS = env.int("LIVE_CANCEL_CUTOFF_HOURS", default=2)
 # A request nobody answered expires this long before its start, freeing the slot.

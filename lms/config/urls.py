@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from lms import views
+from tutors.urls import public_urlpatterns
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -24,24 +25,30 @@ urlpatterns = [
     path("notifications/<int:notification_id>/read/", views.notification_read, name="notification_read"),
     path("notifications/settings/", views.notification_settings, name="notification_settings"),
     path("profile/", views.profile_edit, name="profile_edit"),
-    path("teachers/", views.teacher_list, name="teacher_list"),
-    path("teachers/<slug:slug>/", views.teacher_profile, name="teacher_profile"),
+    path("language/", views.language_set, name="language_set"),
+    path("jsi18n/", views.javascript_catalog, name="javascript_catalog"),
+    path("profile/time-zone/", views.time_zone_switch, name="time_zone_switch"),
+    path("profile/time-zone/keep/", views.time_zone_keep, name="time_zone_keep"),
+    path("", include(public_urlpatterns)),  # /teachers/ and /teachers/<slug>/ (tutors.views)
+    path("tutors/", include("tutors.urls")),
     path("", include("courses.urls")),
     path("live/", include("live.urls")),
     path("billing/", include("billing.urls")),
     path("chat/", include("chat.urls")),
+    path("board/", include("board.urls")),
+    path("reviews/", include("reviews.urls")),
 ]
 
 if settings.DEBUG and settings.MEDIA_URL.startswith("/"):
     # Local media for development only: public uploads (avatars, images). Course
-    # documents and chat attachments are never served from here — only by their
+    # documents, chat attachments and tutors' credentials are never served from here — only by their
     # permission-checked views.
     from django.urls import re_path
     from django.views.static import serve
 
     urlpatterns += [
         re_path(
-            rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>(?!documents/|chat/).*)$",
+            rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>(?!documents/|chat/|credentials/).*)$",
             serve,
             {"document_root": settings.MEDIA_ROOT},
         )

@@ -6,13 +6,16 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from lms.infra.validators import time_zone_names
 
 # Visitors who are not signed in get the zone their browser reports (set by static/js/lyceum.js).
 TIME_ZONE_COOKIE = "tz"
+# A signed-in user's answer "Keep" to "your device is in another zone" (lms/views.py), for
+# that device zone: the notice is not shown again until the device moves to another.
+TIME_ZONE_KEPT_COOKIE = "tz_kept"
 
 
 class UserTimezoneMiddleware:
@@ -32,6 +35,21 @@ class UserTimezoneMiddleware:
         return self.get_response(request)
 
 
+class UserLanguageMiddleware:
+    """A signed-in user's profile language wins over the switcher's cookie and the browser's
+    Accept-Language, which Django's LocaleMiddleware (before this one) has already applied."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = getattr(request.user, "language", "")
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)
+
+
 class StaffAreaGuardMiddleware:
     """A signed-in user without access gets a plain 403 at /admin/ and /cms/,
     not a login form they cannot use (anonymous visitors are sent to sign in)."""
@@ -43,12 +61,12 @@ class StaffAreaGuardMiddleware:
         user = request.user
         if user.is_authenticated:
             if request.path.startswith("/admin/") and not (user.is_active and user.is_staff):
-                raise PermissionDenied("The staff portal is for Lyceum staff.")
+                raise PermissionDenied(_("The staff portal is for Lyceum staff."))
             if request.path.startswith("/cms/") and not user.has_perm("wagtailadmin.access_admin"):
-                raise PermissionDenied("The teaching studio is for teachers and editors.")
+                raise PermissionDenied(_("The teaching studio is for teachers and editors."))
             if request.path.startswith(("/cms/users/", "/cms/groups/")) and not user.is_superuser:
                 # Roles change only through the audited staff portal actions.
-                raise PermissionDenied("People and roles are managed in the staff portal (/admin/).")
+                raise PermissionDenied(_("People and roles are managed in the staff portal (/admin/)."))
         return self.get_response(request)
 
 

@@ -14,7 +14,7 @@ Visitors' pages: the page's model opts in with `share_with_visitors(request, res
 in its `serve()` (never for a page behind a view restriction); `VisitorPageCacheMiddleware`
 answers later visitors from the cache before any routing or query. The key holds the host,
 the full path, every request header the view selects its response by (`SELECTED_BY`: htmx's
-partial and history-restore requests) and the visitor's time zone (times are shown in it);
+partial and history-restore requests), the visitor's language and time zone;
 the response's `Vary` names the same headers. Only GETs of visitors without pending flash
 messages are served or stored.
 """
@@ -30,7 +30,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal
 from django.http import Http404, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from wagtail.documents import get_document_model_string
 from wagtail.images import get_image_model_string
@@ -48,6 +48,10 @@ SELECTED_BY = ("HX-Request", "HX-Target", "HX-History-Restore-Request")
 def _teacher_shown(instance, update_fields=None, **kwargs) -> bool:
     # Teachers' names are on course cards and pages; a login's `last_login` save is not.
     return instance.role == "teacher" and set(update_fields or ()) != {"last_login"}
+
+
+def _verification_changed(instance, update_fields=None, **kwargs) -> bool:
+    return update_fields is None or "verified_at" in update_fields
 
 
 def _seat_in_a_group_class(instance, **kwargs) -> bool:
@@ -80,10 +84,14 @@ CHANGES = (
             "lms.TeacherProfile",
             "live.Availability",  # a course page lists the teachers who take bookings
             "billing.Plan",  # the navigation links the plans while one is on sale
+            "reviews.Review",  # course pages show their reviews
+            "reviews.CourseRating",  # course pages and catalog cards show the rating
         )
         for signal in (post_save, post_delete)
     ),
     Change(post_save, "lms.User", when=_teacher_shown),
+    # The Verified badge (tutors.services.verification_grant/revoke saves only `verified_at`).
+    Change(post_save, "tutors.Tutor", when=_verification_changed),
     Change(post_delete, "lms.User", when=lambda instance, **kwargs: instance.role == "teacher"),
     # A course page lists its upcoming group classes and their free seats.
     *(
@@ -153,7 +161,7 @@ def generation() -> int:
 def shared(name: str, build: Callable):
     """`build()`'s result, shared by every request until the generation moves on. `name` says
     what it shows, e.g. f"lesson-body:{lesson.pk}:{lesson.live_revision_id}". None is not kept."""
-    key = f"lms:shared:{generation()}:{name}"
+    key = f"lms:shared:{generation()}:{translation.get_language()}:{name}"
     found = cache.get(key)
     if found is None:
         found = build()
@@ -228,7 +236,8 @@ def share_with_visitors(request, response, page):
 
 def _page_key(request) -> str:
     selected_by = "|".join(request.headers.get(name, "") for name in SELECTED_BY)
-    variant = f"{request.get_host()}|{request.get_full_path()}|{selected_by}|{timezone.get_current_timezone_name()}"
+    language, zone = translation.get_language(), timezone.get_current_timezone_name()
+    variant = f"{request.get_host()}|{request.get_full_path()}|{selected_by}|{language}|{zone}"
     return f"lms:visitor-page:{generation()}:{hashlib.sha256(variant.encode()).hexdigest()[:32]}"
 
 

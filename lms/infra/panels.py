@@ -11,7 +11,10 @@ None hides its panel (e.g. nothing to show for this user).
 
 Slots: student_dashboard, teacher_dashboard, staff_dashboard (context(request)),
 teacher_profile (context(request, teacher=User)), course_page (context(request,
-course=CoursePage)), nav (context(request); small links/badges in the main navigation).
+course=CoursePage)), nav (context(request); small links/badges in the main navigation),
+and the home page's sections (lms/blocks.py): home_courses (context(request, courses=[pages
+or ids], heading=str, hero=bool); course cards), home_classes (context(request, count=int,
+heading=str); the next group classes).
 """
 
 from collections.abc import Callable
@@ -21,7 +24,16 @@ from django.template import Context
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-SLOTS = {"student_dashboard", "teacher_dashboard", "staff_dashboard", "teacher_profile", "course_page", "nav"}
+SLOTS = {
+    "student_dashboard",
+    "teacher_dashboard",
+    "staff_dashboard",
+    "teacher_profile",
+    "course_page",
+    "nav",
+    "home_courses",
+    "home_classes",
+}
 
 
 @dataclass(frozen=True)

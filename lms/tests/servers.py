@@ -13,6 +13,18 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+# Debian's chromium as Playwright drives it, here and in docs/screenshots/take.py: no
+# sandbox (containers), and no calls home (the machine has no internet).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
 
 def free_port() -> int:
     with socket.socket() as sock:

@@ -30,7 +30,7 @@ def test_sign_up_confirm_and_land_on_the_student_dashboard(new_page, asgi_server
     page.get_by_label("Time zone").select_option("Europe/Paris")
     page.get_by_label(re.compile(r"^Password(?! \(again\))")).fill("a-Very-good-passphrase")
     page.get_by_label("Password (again)").fill("a-Very-good-passphrase")
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Sign up", exact=True).click()
     page.get_by_text("We have sent an email to you for verification").wait_for()
 
     [confirmation] = [m for m in asgi_server.emails() if "Confirm" in m["Subject"]]
@@ -66,14 +66,14 @@ def test_enable_two_factor_and_log_in_with_a_code(new_page, student):
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(student.email)
     page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in", exact=True).click()
     page.get_by_label("Code").fill("000000")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in", exact=True).click()
     assert page.get_by_text("Incorrect code.").is_visible()
 
     code, _ = totp_now(secret, fresh_after=used)
     page.get_by_label("Code").fill(code)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in", exact=True).click()
     page.wait_for_url("**/dashboard/student/")
 
 
@@ -84,7 +84,7 @@ def test_staff_promote_a_student_and_the_audit_log_shows_it(new_page, superuser,
     page.get_by_role("row", name=re.compile(student.email)).get_by_role("checkbox").check()
     page.get_by_label("Action:").select_option(label="Make selected users teachers")
     page.get_by_role("button", name="Go").click()
-    page.get_by_text("1 user(s) are now teachers.").wait_for()
+    page.get_by_text("1 user is now a teacher.").wait_for()
 
     page.goto("/admin/lms/auditlogentry/")
     row = page.get_by_role("row", name=re.compile("role.change"))

@@ -71,10 +71,10 @@ def test_visitors_see_times_in_their_own_zone(client, teacher, course, time_mach
     live_services.group_class_create(
         teacher=teacher, course=course, start=datetime(2026, 3, 4, 10, 0, tzinfo=UTC), minutes=60, capacity=10
     )
-    assert "Wed 4 Mar 2026, 10:00" in client.get(course.url).content.decode()
+    assert "Wed, 4 Mar 2026, 10:00" in client.get(course.url).content.decode()
     tokyo = Client()
     tokyo.cookies["tz"] = "Asia/Tokyo"
-    assert "Wed 4 Mar 2026, 19:00" in tokyo.get(course.url).content.decode()
+    assert "Wed, 4 Mar 2026, 19:00" in tokyo.get(course.url).content.decode()
 
 
 def test_a_visitors_page_carries_no_csrf_token(client, course):
@@ -84,11 +84,11 @@ def test_a_visitors_page_carries_no_csrf_token(client, course):
 
 
 def test_signed_in_people_never_get_a_visitors_page(client, course, student):
-    assert "Sign in to enroll for free" in client.get(course.url).content.decode()
+    assert "Log in to enroll for free" in client.get(course.url).content.decode()
     client.force_login(student)
     response = client.get(course.url)
     assert not _hit(response) and "Enroll for free" in response.content.decode()
-    assert "Sign in to enroll" not in response.content.decode()
+    assert "Log in to enroll" not in response.content.decode()
 
 
 def test_a_flash_message_is_shown_to_its_visitor_once_and_never_shared(client, course, student):
@@ -172,12 +172,12 @@ def test_a_page_behind_a_password_is_never_shared(client, course):
     restriction = PageViewRestriction.objects.create(
         page=course, restriction_type=PageViewRestriction.PASSWORD, password="s3cret"
     )
-    assert "Sign in to enroll" not in client.get(course.url).content.decode()  # the password form
+    assert "Log in to enroll" not in client.get(course.url).content.decode()  # the password form
     action = f"/_util/authenticate_with_password/{restriction.pk}/{course.pk}/"
     client.post(action, {"password": "s3cret", "return_url": course.url})
-    assert "Sign in to enroll" in client.get(course.url).content.decode()  # this visitor passed
+    assert "Log in to enroll" in client.get(course.url).content.decode()  # this visitor passed
     other = Client().get(course.url)
-    assert not _hit(other) and "Sign in to enroll" not in other.content.decode()  # the next did not
+    assert not _hit(other) and "Log in to enroll" not in other.content.decode()  # the next did not
 
 
 def test_a_new_lesson_revision_replaces_the_shared_body(client, course, teacher):

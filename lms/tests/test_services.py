@@ -3,6 +3,7 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 
 from lms import services, tasks
 from lms.models import AuditLogEntry, Notification, Role, TeacherProfile
@@ -153,6 +154,17 @@ class TestSignup:
             services.user_signed_up(user=student)
         assert Notification.objects.get(user=student).title == "Welcome to Lyceum"
         assert mail.outbox[0].subject == "Welcome to Lyceum, Sam Student"
+
+    def test_the_welcome_email_is_in_the_recipients_language_not_the_senders(
+        self, student, django_capture_on_commit_callbacks
+    ):
+        student.language = "ar"
+        student.save(update_fields=["language"])
+        with translation.override("es"), django_capture_on_commit_callbacks(execute=True):
+            services.user_signed_up(user=student)
+        html = mail.outbox[0].alternatives[0][0]
+        assert '<html lang="ar" dir="rtl">' in html
+        assert translation.get_language() == "en-gb"  # the worker's language is left as it was
 
 
 def test_notify_without_email_for_callers_that_send_their_own(student, django_capture_on_commit_callbacks):

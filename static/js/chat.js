@@ -3,6 +3,8 @@
 // (templates/chat/conversation.html#message): this script inserts it, and never builds
 // message markup itself. Other text (names, announcements) is set with textContent.
 // Without this script the page still works: the form posts and the page re-renders.
+// Its own words come from Django's JavaScript catalog (gettext, ngettext, interpolate: base.html
+// loads it first), in the page's language; times shown are the server's, rendered in the HTML.
 (function () {
   "use strict";
   // base.html loads this on every page of a signed-in user; never run it twice.
@@ -20,7 +22,7 @@
       before.textContent = ", ";
       var after = document.createElement("span");
       after.className = "sr-only";
-      after.textContent = " unread";
+      after.textContent = " " + ngettext("unread", "unread", count);
       badge.append(before, String(count), after);
       badge.classList.toggle("hidden", !count);
     });
@@ -34,7 +36,8 @@
     box.className = "mt-4 rounded-xl border border-brand-200 bg-brand-50 px-4 py-3 text-sm text-brand-900";
     var title = document.createElement("p");
     title.className = "font-semibold";
-    title.textContent = "Announcement in " + a.course_title + " from " + a.teacher_name;
+    title.textContent = interpolate(
+      gettext("Announcement in %(course)s from %(teacher)s"), { course: a.course_title, teacher: a.teacher_name }, true);
     var body = document.createElement("p");
     body.className = "whitespace-pre-wrap";
     body.textContent = a.body;
@@ -97,7 +100,7 @@
         clearInterval(pingTimer);
         if (handlers.close) handlers.close();
         if (closedByUs || event.code === 4401 || event.code === 4403) return;
-        setConnectionStatus("Reconnecting…");
+        setConnectionStatus(gettext("Reconnecting…"));
         setTimeout(connect, delay + Math.random() * 500);
         delay = Math.min(delay * 2, 30000);
       });
@@ -188,7 +191,7 @@
   function updateReceipt() {
     var mine = list_.querySelectorAll('[data-sender-id="' + userId + '"]');
     var last = mine.length ? Number(mine[mine.length - 1].dataset.messageId) : 0;
-    receiptBox.textContent = last && otherLastRead >= last ? "Seen" : "";
+    receiptBox.textContent = last && otherLastRead >= last ? gettext("Seen") : "";
   }
 
   var readTimer = null;
@@ -205,6 +208,10 @@
     if (id && id > (sendRead.sent || 0)) {
       if (chat.send({ type: "chat.read", message_id: id })) sendRead.sent = id;
     }
+  }
+
+  function presence(online) {
+    return online ? gettext("Online") : gettext("Offline");
   }
 
   function showError(text) {
@@ -232,7 +239,7 @@
         case "chat.hello":
           if (data.other) {
             otherLastRead = Math.max(otherLastRead, data.other.last_read_message_id || 0);
-            presenceBox.textContent = data.other.online ? "Online" : "Offline";
+            presenceBox.textContent = presence(data.other.online);
             updateReceipt();
           }
           markRead();
@@ -249,10 +256,10 @@
           // that send was lost (the channel layer was down), catch up.
           delete pending[data.client_id];
           setTimeout(function () { if (!document.getElementById("message-" + data.id)) sync(); }, 2000);
-          if (data.status === "held") showError("Your message is waiting for a moderator's review.");
+          if (data.status === "held") showError(gettext("Your message is waiting for a moderator's review."));
           break;
         case "chat.typing":
-          typingBox.textContent = data.name + " is typing…";
+          typingBox.textContent = interpolate(gettext("%(name)s is typing…"), { name: data.name }, true);
           clearTimeout(typingTimer);
           typingTimer = setTimeout(function () { typingBox.textContent = ""; }, TYPING_SHOW_MS);
           break;
@@ -260,7 +267,7 @@
           if (data.user_id === otherId) { otherLastRead = Math.max(otherLastRead, data.message_id); updateReceipt(); }
           break;
         case "chat.presence":
-          if (data.user_id === otherId) presenceBox.textContent = data.online ? "Online" : "Offline";
+          if (data.user_id === otherId) presenceBox.textContent = presence(data.online);
           break;
         case "chat.hidden":
           var gone = document.getElementById("message-" + data.message_id);
@@ -294,7 +301,7 @@
           fileInput.value = "";
           if (result.html) showMessage(result.id, result.html);
         })
-        .catch(function () { showError("The file could not be sent. Check your connection and try again."); });
+        .catch(function () { showError(gettext("The file could not be sent. Check your connection and try again.")); });
       return;
     }
     if (!chat.isOpen()) return; // no socket: let the form post normally

@@ -16,18 +16,25 @@
     if (event.detail && event.detail.type === "live.booking") announce(event.detail);
   });
 
-  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+  // Literal strings in each call, so makemessages finds them.
+  function days(n) { return interpolate(ngettext("%(n)s day", "%(n)s days", n), { n: n }, true); }
+  function hours(n) { return interpolate(ngettext("%(n)s hour", "%(n)s hours", n), { n: n }, true); }
+  function minutes(n) { return interpolate(ngettext("%(n)s minute", "%(n)s minutes", n), { n: n }, true); }
 
   function tick() {
     var now = Date.now();
     document.querySelectorAll("[data-countdown]").forEach(function (el) {
       var ms = Date.parse(el.dataset.countdown) - now;
       if (isNaN(ms)) return;
-      if (ms <= 0) { el.textContent = "Happening now"; return; }
-      var minutes = Math.floor(ms / 60000), days = Math.floor(minutes / 1440);
-      var hours = Math.floor((minutes % 1440) / 60), mins = minutes % 60;
-      var parts = days ? [plural(days, "day"), plural(hours, "hour")] : hours ? [plural(hours, "hour"), plural(mins, "minute")] : [plural(mins, "minute")];
-      el.textContent = "Starts in " + parts.join(" ");
+      if (ms <= 0) { el.textContent = gettext("Happening now"); return; }
+      var total = Math.floor(ms / 60000);
+      var d = Math.floor(total / 1440), h = Math.floor((total % 1440) / 60), m = total % 60;
+      // One sentence per shape, so each language can order the parts its own way.
+      el.textContent = d
+        ? interpolate(gettext("Starts in %(days)s %(hours)s"), { days: days(d), hours: hours(h) }, true)
+        : h
+          ? interpolate(gettext("Starts in %(hours)s %(minutes)s"), { hours: hours(h), minutes: minutes(m) }, true)
+          : interpolate(gettext("Starts in %(minutes)s"), { minutes: minutes(m) }, true);
     });
     document.querySelectorAll("[data-join-opens]").forEach(function (button) {
       if (button.disabled && Date.parse(button.dataset.joinOpens) <= now) {

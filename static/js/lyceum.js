@@ -1,5 +1,5 @@
 // Lyceum's small shared script: the visitor's time zone, live notification counts,
-// and closing open menus. Pages work without it; it only makes them livelier.
+// closing open menus, and focus and announcements after HTMX swaps. Pages work without it; it only makes them livelier.
 (function () {
   "use strict";
 
@@ -37,23 +37,122 @@
     if (field) field.select();
   });
 
+  // A video loads only when asked (templates/includes/video_player.html): its player's
+  // <iframe> waits in a <template>, and Play swaps it in, playing, with focus on it.
+  document.addEventListener("click", function (event) {
+    var play = event.target.closest && event.target.closest("[data-video-play]");
+    var box = play && play.closest("[data-video]");
+    if (!box) return;
+    var frame = document.importNode(box.querySelector("template").content, true).querySelector("iframe");
+    frame.src += (frame.src.indexOf("?") === -1 ? "?" : "&") + "autoplay=1";
+    box.replaceChildren(frame);
+    frame.focus();
+  });
+
+  // After an HTMX swap, say what changed and keep the keyboard user's place. Swapped content
+  // marks its new status or result with data-announce (and tabindex="-1"): its text goes to
+  // base.html's polite live region #announcer (never itself swapped), and when the swap
+  // removed the focused control, focus moves to it. Without a data-announce, a swap that
+  // removed the focused control moves focus to its status or alert, else to the new content
+  // itself. A data-announce="…" value is read instead of the element's text. A page loaded
+  // after a form post moves focus to its first message (includes/messages.html).
+  var announcing = null;
+  function announce(text) {
+    var region = document.getElementById("announcer");
+    if (!region || !text) return;
+    region.textContent = "";
+    clearTimeout(announcing);
+    // Emptied first, then filled: the same words said twice in a row are read twice. Emptied
+    // again a while later, so no stale words wait at the top of the page for a reading cursor.
+    announcing = setTimeout(function () {
+      region.textContent = text;
+      announcing = setTimeout(function () { region.textContent = ""; }, 5000);
+    }, 50);
+  }
+  function spokenText(element) {
+    if (element.getAttribute("data-announce")) return element.getAttribute("data-announce");
+    var copy = element.cloneNode(true);
+    copy.querySelectorAll("[aria-hidden=true]").forEach(function (hidden) { hidden.remove(); });
+    return copy.textContent.replace(/\s+/g, " ").trim();
+  }
+  function focusLost() {
+    var active = document.activeElement;
+    return !active || active === document.body || !active.isConnected;
+  }
+  function firstSaying(root, selector) {
+    var found = root.matches(selector) ? [root] : [];
+    found = found.concat(Array.prototype.slice.call(root.querySelectorAll(selector)));
+    for (var i = 0; i < found.length; i++) if (spokenText(found[i])) return found[i];
+    return null;
+  }
+  function inDocumentOrder(a, b) {
+    return a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
+  }
+  function announceIn(roots, lost, quietly) {
+    roots = roots.filter(function (root) { return root.isConnected && root.querySelector; }).sort(inDocumentOrder);
+    var targets = [];
+    roots.forEach(function (root) {
+      var target = firstSaying(root, "[data-announce]") || (lost && firstSaying(root, "[role=alert], [role=status]"));
+      if (target && targets.indexOf(target) === -1) targets.push(target);
+    });
+    targets.sort(inDocumentOrder);
+    var into = targets[0] || roots[0];
+    if (lost && into) {
+      if (!into.hasAttribute("tabindex")) into.setAttribute("tabindex", "-1");
+      into.focus();
+    }
+    if (!quietly) announce(targets.map(spokenText).join(" "));
+  }
+  // htmx settles each swapped element (out-of-band ones too) in one go: gather them, then act once.
+  // Focus counts as lost only when this swap removed the focused element (not when nothing had focus).
+  var focusedBeforeSwap = null;
+  document.addEventListener("htmx:beforeSwap", function () { focusedBeforeSwap = document.activeElement; });
+  var settled = [];
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!settled.length) {
+      setTimeout(function () {
+        var removed = focusedBeforeSwap && focusedBeforeSwap !== document.body && !focusedBeforeSwap.isConnected;
+        focusedBeforeSwap = null;
+        announceIn(settled.splice(0), Boolean(removed) && focusLost());
+      }, 0);
+    }
+    settled.push(event.target);
+  });
+  function announceMessages() {
+    var messages = document.getElementById("messages");
+    // Focus alone: the message is read where it is, and a new page is no change to announce.
+    if (messages && messages.querySelector("[data-announce]")) announceIn([messages], focusLost(), true);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", announceMessages);
+  else announceMessages();
+
   // One WebSocket per page keeps the bell's unread count live; it reconnects by itself.
+  // The bell's label is built from its state (in the page's language, Django's JavaScript catalog),
+  // starting from the count the page was rendered with.
+  var bellCount = document.querySelector("[data-bell-count]");
+  var unread = bellCount ? parseInt(bellCount.textContent, 10) || 0 : 0;
+  var reconnecting = false;
+  function labelBell() {
+    var label = unread
+      ? interpolate(ngettext("Notifications, %(count)s unread", "Notifications, %(count)s unread", unread), { count: unread }, true)
+      : gettext("Notifications");
+    document.querySelectorAll("[data-bell]").forEach(function (bell) {
+      bell.setAttribute("aria-label", reconnecting ? interpolate(gettext("%(label)s (reconnecting…)"), { label: label }, true) : label);
+      bell.title = reconnecting ? gettext("Reconnecting…") : "";
+    });
+  }
   function setUnread(count) {
+    unread = count;
     document.querySelectorAll("[data-bell-count]").forEach(function (badge) {
       badge.textContent = count;
       badge.classList.toggle("hidden", !count);
     });
-    document.querySelectorAll("[data-bell]").forEach(function (bell) {
-      bell.setAttribute("aria-label", count ? "Notifications, " + count + " unread" : "Notifications");
-    });
+    labelBell();
   }
   // While the socket is down the bell's count may be stale: say so on the bell.
   function setReconnecting(on) {
-    document.querySelectorAll("[data-bell]").forEach(function (bell) {
-      var label = (bell.getAttribute("aria-label") || "Notifications").replace(/ \(reconnecting…\)$/, "");
-      bell.setAttribute("aria-label", on ? label + " (reconnecting…)" : label);
-      bell.title = on ? "Reconnecting…" : "";
-    });
+    reconnecting = on;
+    labelBell();
   }
 
   var socketPath = document.body && document.body.dataset.userSocket;

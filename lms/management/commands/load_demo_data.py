@@ -3,8 +3,10 @@
 Idempotent: running it twice changes nothing the second time.
 """
 
+import contextlib
 import importlib
 import importlib.util
+import logging
 
 from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
@@ -20,8 +22,31 @@ DEMO_USERS = [
     ("teacher@lyceum.test", "Ada Lovelace", Role.TEACHER, "Europe/London"),
     ("staff@lyceum.test", "Stella Staff", Role.STAFF, "UTC"),
 ]
+ADMIN_EMAIL = "admin@lyceum.test"
 # Apps add their own demo content in `<app>/demo.py`: `load(*, stdout) -> None`.
-DEMO_APPS = ["courses", "live", "billing", "chat"]
+DEMO_APPS = ["courses", "live", "tutors", "billing", "chat", "board", "reviews"]
+# Wagtail's action log tells "Page created", "Page edited" and "Published" at INFO for each
+# of the hundred-odd pages the loader makes: quiet while it runs; the summary says what it made.
+CHATTY_LOGGERS = ["wagtail"]
+
+
+def demo_accounts() -> list[tuple[str, str]]:
+    """(role, email) of every demo account, the superuser last."""
+    return [(str(role), email) for email, _, role, _ in DEMO_USERS] + [("superuser", ADMIN_EMAIL)]
+
+
+@contextlib.contextmanager
+def quiet(*names: str):
+    """Those loggers tell only warnings and errors inside the block."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def demo_user(email: str, name: str, time_zone: str = "UTC") -> tuple[User, bool]:
@@ -37,9 +62,16 @@ def demo_user(email: str, name: str, time_zone: str = "UTC") -> tuple[User, bool
 class Command(BaseCommand):
     help = "Load demo users and content (safe to run again)."
 
-    @transaction.atomic
     def handle(self, *args, **options):
-        admin, _ = demo_user("admin@lyceum.test", "Platform Admin")
+        with quiet(*CHATTY_LOGGERS):
+            self.load()
+        self.stdout.write(self.style.SUCCESS("\nDemo data is ready. Log in at http://127.0.0.1:8000/accounts/login/"))
+        for role, email in demo_accounts():
+            self.stdout.write(f"  {role:<10} {email:<24} password: {DEMO_PASSWORD}")
+
+    @transaction.atomic
+    def load(self):
+        admin, _ = demo_user(ADMIN_EMAIL, "Platform Admin")
         if not admin.is_superuser:
             admin.is_superuser = admin.is_staff = True
             admin.role = Role.STAFF
@@ -64,7 +96,3 @@ class Command(BaseCommand):
         for app in DEMO_APPS:
             if importlib.util.find_spec(f"{app}.demo"):
                 importlib.import_module(f"{app}.demo").load(stdout=self.stdout)
-
-        self.stdout.write(self.style.SUCCESS("\nDemo data is ready. Sign in at http://127.0.0.1:8000/accounts/login/"))
-        for email, _, role, _ in [*DEMO_USERS, ("admin@lyceum.test", "", "superuser", "")]:
-            self.stdout.write(f"  {role!s:<10} {email:<24} password: {DEMO_PASSWORD}")
