@@ -2,9 +2,12 @@
 browser, and the student's page shows the meeting link without a reload."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
+from live import services
 from live.models import LiveClass
 from live.tests.factories import availability_set
 from lms.tests.e2e import login
@@ -51,3 +54,36 @@ def test_book_approve_and_see_the_link_live(new_page, student, teacher):
     assert student_page.get_by_text(live_class.meeting_url).count() == 0  # a button, not a raw URL
     assert navigations == []  # neither page ever reloaded
 
+
+def _half_hours_from_now(hours: int):
+    now = timezone.now().replace(second=0, microsecond=0)
+    return now + timedelta(hours=hours, minutes=30 - now.minute % 30)
+
+
+def test_a_live_refresh_keeps_what_the_reader_opened_and_typed(new_page, student, teacher):
+    availability_set(teacher, zone="Europe/London", hours=EVERY_DAY, min_notice_hours=2, class_minutes=30)
+    first = services.booking_request(student=student, teacher=teacher, start=_half_hours_from_now(3))
+    second = services.booking_request(student=student, teacher=teacher, start=_half_hours_from_now(5))
+
+    student_page = new_page()
+    login(student_page, student.email)
+    student_page.goto(first.get_absolute_url())
+    student_page.get_by_text("Move or cancel this class").click()
+    reason = student_page.get_by_label("Reason (shared with the other side)")
+    reason.fill("A clash with my exam")
+    student_page.evaluate("document.getElementById('class-panel').dataset.before = 'refresh'")
+
+    # The teacher answers the *other* request: the student's page refreshes this class's panel.
+    teacher_page = new_page()
+    login(teacher_page, teacher.email)
+    teacher_page.goto(second.get_absolute_url())
+    teacher_page.get_by_role("button", name="Approve").click()
+    student_page.wait_for_function("() => !document.getElementById('class-panel').dataset.before", timeout=15_000)
+
+    assert student_page.locator("#move-or-cancel").evaluate("el => el.open")
+    assert reason.input_value() == "A clash with my exam"
+    assert reason.evaluate("el => el === document.activeElement")
+    student_page.get_by_role("button", name="Cancel the class").click()
+    student_page.get_by_role("status").filter(has_text="Cancelled.").wait_for()
+    first.refresh_from_db()
+    assert first.status == "cancelled" and first.reason == "A clash with my exam"

@@ -118,6 +118,36 @@
     }
     settled.push(event.target);
   });
+  // A refresh (a GET swap, such as a live update) keeps the reader's place: the disclosures they
+  // opened, what they typed and their focus carry over to the new content, matched by id.
+  var kept = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target, config = event.detail.requestConfig;
+    if (!target || !config || config.verb !== "get") return;
+    var active = document.activeElement;
+    kept = {
+      open: Array.prototype.map.call(target.querySelectorAll("details[open][id]"), function (el) { return el.id; }),
+      typed: Array.prototype.filter.call(target.querySelectorAll("input[id], textarea[id]"), function (el) {
+        return el.type !== "hidden" && el.type !== "checkbox" && el.type !== "radio" && el.value !== el.defaultValue;
+      }).map(function (el) { return [el.id, el.value]; }),
+      focus: active && active.id && target.contains(active) ? active.id : null,
+    };
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    if (!kept) return;
+    var place = kept;
+    kept = null;
+    place.open.forEach(function (id) {
+      var el = document.getElementById(id);
+      if (el && el.tagName === "DETAILS") el.open = true;
+    });
+    place.typed.forEach(function (pair) {
+      var el = document.getElementById(pair[0]);
+      if (el && "value" in el) el.value = pair[1];
+    });
+    var focus = place.focus && document.getElementById(place.focus);
+    if (focus) focus.focus();
+  });
   function announceMessages() {
     var messages = document.getElementById("messages");
     // Focus alone: the message is read where it is, and a new page is no change to announce.
