@@ -1,10 +1,12 @@
 """Paid live lessons: authorise at request, capture on confirm, release on decline or
 expiry; packages and trial lessons as credits; the cancellation policy and its refunds;
-the teacher's earnings, pending until the lesson is attended, then payable.
+the teacher's earnings, pending until the lesson is attended, then payable. A place in a paid
+group class is a lesson payment of its own, captured as soon as it is authorised (the class is
+confirmed already) and refunded place by place.
 
 The live app calls these at each step of a booking (live.services); the webhook and the
 test provider call them when the provider reports a checkout. Money is in integer minor
-units; every provider call carries an idempotency key, every refund a key per class and
+units; every provider call carries an idempotency key, every refund a key per class, student and
 reason, every ledger transaction a key per cause, so a retry or a double click does it once.
 
 Ledger, for a lesson of A with commission P and teacher share T = A − P:
@@ -95,6 +97,14 @@ def priced_lengths(teacher: User) -> list[tuple[int, int]]:
     if tutor is None:
         return []
     return [(minutes, tutor.rate_for(minutes)) for minutes in LESSON_LENGTHS if tutor.rate_for(minutes) is not None]
+
+
+def seat_currency_for(*, teacher: User, course) -> str:
+    """A group class's places are priced in the teacher's lesson currency, else the course's."""
+    tutor = tutor_of(teacher)
+    if tutor is not None:
+        return tutor.currency.upper()
+    return (getattr(course.specific, "currency", "") or "GBP").upper()
 
 
 def lesson_price(*, teacher: User, minutes: int) -> int | None:
@@ -279,14 +289,22 @@ def credits_fulfil(*, payment_id: int, amount: int, currency: str, customer_id: 
 # --- One paid lesson: authorise, capture, release ---------------------------------------
 
 
-def lesson_payment(live_class: LiveClass) -> Payment | None:
-    """The lesson payment that holds or paid for `live_class` (the latest one)."""
-    return (
-        Payment.objects.filter(live_class=live_class, kind=Payment.Kind.LESSON)
-        .exclude(status__in=[Payment.Status.FAILED])
-        .order_by("-created_at", "-id")
-        .first()
-    )
+def lesson_payment(live_class: LiveClass, student: User | None = None) -> Payment | None:
+    """The lesson payment that holds or paid for `live_class` (the latest one); in a group
+    class, for `student`'s place."""
+    payments = Payment.objects.filter(live_class=live_class, kind=Payment.Kind.LESSON)
+    if student is not None:
+        payments = payments.filter(user=student)
+    return payments.exclude(status__in=[Payment.Status.FAILED]).order_by("-created_at", "-id").first()
+
+
+def _class_payments(live_class: LiveClass, student_id: int | None = None):
+    """The class's lesson payments, row-locked: one for a one-to-one class, one per paid place
+    in a group class (or only `student_id`'s)."""
+    payments = Payment.objects.select_for_update(of=("self",)).filter(live_class=live_class, kind=Payment.Kind.LESSON)
+    if student_id is not None:
+        payments = payments.filter(user_id=student_id)
+    return payments.select_related("teacher", "user").order_by("created_at", "id")
 
 
 def awaiting_payment(live_class: LiveClass) -> bool:
@@ -300,16 +318,28 @@ def lesson_payment_prepare(*, live_class: LiveClass, student: User) -> Payment:
     price = lesson_price(teacher=live_class.teacher, minutes=live_class.minutes)
     if price is None:
         raise BillingError(_("This teacher has no price for a lesson of that length."))
+    return _class_payment_create(
+        live_class=live_class, student=student, amount=price, currency=tutor_of(live_class.teacher).currency
+    )
+
+
+def seat_payment_prepare(*, live_class: LiveClass, student: User) -> Payment:
+    """The pending payment of a place held in a paid group class (in the registration's transaction)."""
+    return _class_payment_create(
+        live_class=live_class, student=student, amount=live_class.seat_price, currency=live_class.seat_currency
+    )
+
+
+def _class_payment_create(*, live_class: LiveClass, student: User, amount: int, currency: str) -> Payment:
     gateway.ensure_configured()
-    tutor = tutor_of(live_class.teacher)
     return Payment.objects.create(
         user=student,
         kind=Payment.Kind.LESSON,
         teacher=live_class.teacher,
         live_class=live_class,
         provider=Payment.Provider.TEST if gateway.test_mode() else Payment.Provider.STRIPE,
-        amount=price,
-        currency=tutor.currency.upper(),
+        amount=amount,
+        currency=currency.upper(),
         lessons=1,
         lesson_minutes=live_class.minutes,
     )
@@ -339,6 +369,10 @@ def lesson_checkout_abandon(*, payment_id: int) -> Payment | None:
         cancelled_by=payment.user,
         updated_at=timezone.now(),
     )
+    # A place held in a group class goes back to the class.
+    Participant.objects.filter(
+        live_class_id=payment.live_class_id, student_id=payment.user_id, status=Participant.Status.HELD
+    ).update(status=Participant.Status.CANCELLED)
     # The slot is free again: the tutor's free hours in the directory follow (tutors.tasks).
     transaction.on_commit(lambda: async_task("tutors.tasks.tutor_refresh", payment.teacher_id))
     return payment
@@ -358,9 +392,12 @@ def unpaid_checkouts_abandon(*, now: datetime | None = None) -> int:
     return len(ids)
 
 
-@transaction.atomic
-def lesson_authorised(*, payment_id: int, amount: int, currency: str, customer_id: str, payment_intent_id: str):
-    """The card holds the lesson's price: the teacher hears about the request now."""
+def _authorisation_check(
+    *, payment_id: int, amount: int, currency: str, customer_id: str, payment_intent_id: str
+) -> Payment:
+    """Lock the lesson payment a checkout authorised and check the amount and buyer. A payment
+    no longer pending comes back as it is (a retry, or paid after it was given up: then the
+    new hold is let go at once)."""
     payment = (
         Payment.objects.select_for_update(of=("self",))
         .select_related("live_class", "teacher", "user")
@@ -371,19 +408,40 @@ def lesson_authorised(*, payment_id: int, amount: int, currency: str, customer_i
         raise EventRejected(f"No lesson payment #{payment_id} here.")
     if payment.status != Payment.Status.PENDING:
         if payment.status == Payment.Status.CANCELLED and payment_intent_id and not payment.payment_intent_id:
-            # Paid after the slot was given up: let the hold go at once.
             gateway.payment_intent_cancel(payment_intent_id=payment_intent_id, idempotency_key=f"release-{payment.pk}")
             payment.payment_intent_id = payment_intent_id
             payment.save(update_fields=["payment_intent_id"])
         return payment
     _check_paid(payment, amount=amount, currency=currency, customer_id=customer_id)
     payment.payment_intent_id = payment_intent_id or None
+    return payment
+
+
+def _let_go(payment: Payment) -> Payment:
+    """An authorised hold whose class or place is gone: release it at once."""
+    gateway.payment_intent_cancel(
+        payment_intent_id=payment.payment_intent_id or "", idempotency_key=f"release-{payment.pk}"
+    )
+    payment.status = Payment.Status.CANCELLED
+    payment.save(update_fields=["status", "payment_intent_id"])
+    return payment
+
+
+@transaction.atomic
+def lesson_authorised(*, payment_id: int, amount: int, currency: str, customer_id: str, payment_intent_id: str):
+    """The card holds the lesson's price: the teacher hears about the request now."""
+    payment = _authorisation_check(
+        payment_id=payment_id,
+        amount=amount,
+        currency=currency,
+        customer_id=customer_id,
+        payment_intent_id=payment_intent_id,
+    )
+    if payment.status != Payment.Status.PENDING:
+        return payment
     live_class = payment.live_class
     if live_class.status != LiveClass.Status.PENDING:
-        gateway.payment_intent_cancel(payment_intent_id=payment_intent_id, idempotency_key=f"release-{payment.pk}")
-        payment.status = Payment.Status.CANCELLED
-        payment.save(update_fields=["status", "payment_intent_id"])
-        return payment
+        return _let_go(payment)
     payment.status = Payment.Status.AUTHORIZED
     payment.save(update_fields=["status", "payment_intent_id"])
     teacher = payment.teacher
@@ -404,6 +462,37 @@ def lesson_authorised(*, payment_id: int, amount: int, currency: str, customer_i
     return payment
 
 
+def seat_authorised(
+    *, payment_id: int, amount: int, currency: str, customer_id: str, payment_intent_id: str, place_held: bool
+) -> Payment:
+    """The card holds the price of a group class place. The class is confirmed already, so the
+    money is taken at once while the place is still held; otherwise the hold goes.
+
+    Called by live.services.group_seat_paid, with the class row locked."""
+    payment = _authorisation_check(
+        payment_id=payment_id,
+        amount=amount,
+        currency=currency,
+        customer_id=customer_id,
+        payment_intent_id=payment_intent_id,
+    )
+    if payment.status != Payment.Status.PENDING:
+        return payment
+    if not place_held:
+        return _let_go(payment)
+    payment.status = Payment.Status.AUTHORIZED
+    payment.save(update_fields=["status", "payment_intent_id"])
+    _capture(payment)
+    return payment
+
+
+def _capture(payment: Payment) -> None:
+    details = gateway.payment_intent_capture(
+        payment_intent_id=payment.payment_intent_id, amount=payment.amount, idempotency_key=f"capture-{payment.pk}"
+    )
+    _mark_captured(payment, payment_intent_id=payment.payment_intent_id, charge_id=details.charge_id, fee=details.fee)
+
+
 def lesson_capture(*, live_class: LiveClass) -> Payment | None:
     """The teacher confirmed: take the held money (none held = a free or credit lesson).
 
@@ -420,10 +509,7 @@ def lesson_capture(*, live_class: LiveClass) -> Payment | None:
         if payment is not None and payment.status == Payment.Status.PENDING:
             raise BillingError(_("The student has not finished paying for this class yet."))
         return payment
-    details = gateway.payment_intent_capture(
-        payment_intent_id=payment.payment_intent_id, amount=payment.amount, idempotency_key=f"capture-{payment.pk}"
-    )
-    _mark_captured(payment, payment_intent_id=payment.payment_intent_id, charge_id=details.charge_id, fee=details.fee)
+    _capture(payment)
     return payment
 
 
@@ -444,26 +530,22 @@ def lesson_captured_elsewhere(*, payment_id: int, payment_intent_id: str, amount
     return payment
 
 
-def lesson_release(*, live_class: LiveClass) -> Payment | None:
-    """Declined, expired or withdrawn before confirmation: the hold on the card goes."""
-    payment = (
-        Payment.objects.select_for_update()
-        .filter(
-            live_class=live_class,
-            kind=Payment.Kind.LESSON,
-            status__in=[Payment.Status.PENDING, Payment.Status.AUTHORIZED],
-        )
-        .first()
+def lesson_release(*, live_class: LiveClass, student_id: int | None = None) -> int:
+    """Declined, expired or withdrawn before confirmation (or a group class place given up
+    while paying): the holds on the cards go. Returns how many."""
+    held = _class_payments(live_class, student_id).filter(
+        status__in=[Payment.Status.PENDING, Payment.Status.AUTHORIZED]
     )
-    if payment is None:
-        return None
-    if payment.status == Payment.Status.AUTHORIZED:
-        gateway.payment_intent_cancel(
-            payment_intent_id=payment.payment_intent_id or "", idempotency_key=f"release-{payment.pk}"
-        )
-    payment.status = Payment.Status.CANCELLED
-    payment.save(update_fields=["status"])
-    return payment
+    released = 0
+    for payment in held:
+        if payment.status == Payment.Status.AUTHORIZED:
+            gateway.payment_intent_cancel(
+                payment_intent_id=payment.payment_intent_id or "", idempotency_key=f"release-{payment.pk}"
+            )
+        payment.status = Payment.Status.CANCELLED
+        payment.save(update_fields=["status"])
+        released += 1
+    return released
 
 
 @transaction.atomic
@@ -535,8 +617,11 @@ def _refund(*, payment: Payment, amount: int, key: str, reason: str, actor: User
     return refund
 
 
-def lesson_cancel_settle(*, live_class: LiveClass, actor: User, now: datetime) -> Refund | None:
-    """A class was called off: release a hold, or refund by the policy, or give the credit back.
+def lesson_cancel_settle(
+    *, live_class: LiveClass, actor: User, now: datetime, student_id: int | None = None
+) -> list[Refund]:
+    """A class was called off (or, with `student_id`, one student gave up their place in a
+    group class): release holds, refund by the policy, or give the credit back.
 
     Called inside the cancellation's transaction, with the class row locked."""
     percent, reason = refund_percent(live_class=live_class, actor=actor, now=now)
@@ -546,36 +631,27 @@ def lesson_cancel_settle(*, live_class: LiveClass, actor: User, now: datetime) -
             credit_return(live_class=live_class)
         else:
             earnings_release(live_class=live_class)  # a late cancellation spends the lesson
-        return None
-    payment = (
-        Payment.objects.select_for_update(of=("self",))
-        .select_related("teacher", "user")
-        .filter(live_class=live_class, kind=Payment.Kind.LESSON)
-        .exclude(status__in=[Payment.Status.CANCELLED, Payment.Status.FAILED])
-        .order_by("-created_at")
-        .first()
-    )
-    if payment is None:
-        return None
-    if payment.status in (Payment.Status.PENDING, Payment.Status.AUTHORIZED):
-        lesson_release(live_class=live_class)
-        return None
-    amount = (payment.amount * percent) // 100  # rounded down, in whole minor units
-    refund = _refund(
-        payment=payment,
-        amount=amount,
-        key=f"lesson-refund:{live_class.pk}:{reason}",
-        reason=f"Class {live_class.pk} cancelled ({reason})",
-        actor=actor,
-    )
-    if percent < 100:
-        earnings_release(live_class=live_class)  # the teacher keeps their part of the rest
-    return refund
+        return []
+    lesson_release(live_class=live_class, student_id=student_id)
+    refunds = []
+    for payment in _class_payments(live_class, student_id).filter(status__in=Payment.REFUNDABLE):
+        refund = _refund(
+            payment=payment,
+            amount=(payment.amount * percent) // 100,  # rounded down, in whole minor units
+            key=f"lesson-refund:{live_class.pk}:{payment.user_id}:{reason}",
+            reason=f"Class {live_class.pk} cancelled ({reason})",
+            actor=actor,
+        )
+        if refund is not None:
+            refunds.append(refund)
+        if percent < 100:
+            earnings_release(live_class=live_class, student_id=payment.user_id)  # the teacher keeps their part
+    return refunds
 
 
 @transaction.atomic
-def teacher_no_show(*, actor: User, live_class_id: int) -> Refund | None:
-    """Staff record that the teacher did not come: a full refund, and it counts against them
+def teacher_no_show(*, actor: User, live_class_id: int) -> list[Refund]:
+    """Staff record that the teacher did not come: full refunds, and it counts against them
     (the class is cancelled by the teacher, so reliability sees it)."""
     if not actor.is_platform_staff:
         raise BillingError(_("Only staff can record a teacher's no-show."))
@@ -590,17 +666,18 @@ def teacher_no_show(*, actor: User, live_class_id: int) -> Refund | None:
     transaction.on_commit(lambda: async_task("tutors.tasks.tutor_refresh", live_class.teacher_id))
     if CreditUse.objects.filter(live_class=live_class, returned_at=None, earned_at=None).exists():
         credit_return(live_class=live_class)
-        return None
-    payment = Payment.objects.select_for_update().filter(live_class=live_class, status__in=Payment.REFUNDABLE).first()
-    if payment is None:
-        return None
-    return _refund(
-        payment=payment,
-        amount=payment.amount,
-        key=f"lesson-refund:{live_class.pk}:{Reason.TEACHER_NO_SHOW}",
-        reason=f"Class {live_class.pk}: teacher no-show",
-        actor=actor,
-    )
+        return []
+    refunds = [
+        _refund(
+            payment=payment,
+            amount=payment.amount,
+            key=f"lesson-refund:{live_class.pk}:{payment.user_id}:{Reason.TEACHER_NO_SHOW}",
+            reason=f"Class {live_class.pk}: teacher no-show",
+            actor=actor,
+        )
+        for payment in _class_payments(live_class).filter(status__in=Payment.REFUNDABLE)
+    ]
+    return [refund for refund in refunds if refund is not None]
 
 
 # --- Earnings ---------------------------------------------------------------------------
@@ -630,20 +707,19 @@ def _move_to_payable(*, payment: Payment, amount: int, key: str, live_class: Liv
     )
 
 
-def earnings_release(*, live_class: LiveClass) -> int:
-    """The teacher's part of `live_class` becomes payable (once); returns how much moved."""
-    payment = (
-        Payment.objects.select_for_update()
-        .filter(live_class=live_class, kind=Payment.Kind.LESSON, status__in=Payment.REFUNDABLE)
-        .first()
-    )
-    key = f"earned:class:{live_class.pk}"
-    if payment is not None:
-        if LedgerTransaction.objects.filter(key=key).exists():
-            return 0
-        amount = _pending_of_payment(payment)
-        _move_to_payable(payment=payment, amount=amount, key=key, live_class=live_class)
-        return amount
+def earnings_release(*, live_class: LiveClass, student_id: int | None = None) -> int:
+    """The teacher's part of `live_class` (of `student_id`'s place in a group class) becomes
+    payable, once; returns how much moved."""
+    payments = list(_class_payments(live_class, student_id).filter(status__in=Payment.REFUNDABLE))
+    if payments:
+        moved = 0
+        for payment in payments:
+            key = f"earned:class:{live_class.pk}:{payment.user_id}"
+            if not LedgerTransaction.objects.filter(key=key).exists():
+                amount = _pending_of_payment(payment)
+                _move_to_payable(payment=payment, amount=amount, key=key, live_class=live_class)
+                moved += max(amount, 0)
+        return moved
     use = CreditUse.objects.select_for_update().filter(live_class=live_class, returned_at=None, earned_at=None).first()
     if use is None:
         return 0
@@ -670,11 +746,12 @@ def _disputed(live_class: LiveClass) -> bool:
     )
 
 
-def attendance_recorded(*, live_class: LiveClass, attendance: str) -> int:
-    """The teacher marked a student: attended (or a student no-show) makes the lesson payable."""
+def attendance_recorded(*, live_class: LiveClass, student_id: int, attendance: str) -> int:
+    """The teacher marked a student: attended (or a student no-show) makes their lesson, or
+    their place in a group class, payable."""
     if attendance not in (Participant.Attendance.ATTENDED, Participant.Attendance.NO_SHOW) or _disputed(live_class):
         return 0
-    return earnings_release(live_class=live_class)
+    return earnings_release(live_class=live_class, student_id=student_id)
 
 
 def earnings_release_due(*, now: datetime | None = None) -> int:
@@ -716,7 +793,8 @@ def teacher_lesson_balances(*, teacher: User) -> list[dict]:
 def class_money(*, live_class: LiveClass, user: User) -> dict | None:
     """What the class page shows about paying for it: the payment (to the student, the
     teacher and staff), a credit used, and the cancellation policy. None for a free class."""
-    payment = lesson_payment(live_class)
+    # In a group class each student sees their own place's payment; the teacher sees the price.
+    payment = lesson_payment(live_class, student=user if live_class.kind == LiveClass.Kind.GROUP else None)
     use = CreditUse.objects.filter(live_class=live_class).select_related("credit").first()
     if payment is None and use is None:
         return None

@@ -107,7 +107,10 @@ def _lesson_checkout_done(request, payment: Payment):
         Payment.Kind.TRIAL: (Payment.Status.SUCCEEDED,),
     }[payment.kind]
     if payment.status in done:
-        if payment.kind == Payment.Kind.LESSON:
+        if payment.kind == Payment.Kind.LESSON and payment.live_class.kind == payment.live_class.Kind.GROUP:
+            url = payment.live_class.get_absolute_url()
+            message = _("Payment received. You have a place; the invitation is in your email.")
+        elif payment.kind == Payment.Kind.LESSON:
             url = payment.live_class.get_absolute_url()
             message = _("Payment authorised. The teacher has your request; the money is taken only when they confirm.")
         else:

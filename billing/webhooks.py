@@ -15,6 +15,8 @@ from django.utils import timezone
 from billing import lessons, payouts, services
 from billing.exceptions import BillingError, EventParked, EventRejected
 from billing.models import Payment, WebhookEvent
+from live import services as live_services
+from live.models import LiveClass
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +61,15 @@ def _session_money(session: dict) -> dict:
     }
 
 
+def _lesson_authorised(payment: Payment, **money) -> None:
+    """A lesson's price is held on the card: a one-to-one request waits for the teacher; a place
+    in a group class (confirmed already) is taken at once."""
+    if payment.live_class_id and payment.live_class.kind == LiveClass.Kind.GROUP:
+        live_services.group_seat_paid(payment_id=payment.pk, **money)
+    else:
+        lessons.lesson_authorised(payment_id=payment.pk, **money)
+
+
 def _checkout_session_completed(session: dict) -> None:
     if session.get("mode") == "subscription":
         # The subscription's own events and invoice.paid do the work; just link the customer.
@@ -70,7 +81,7 @@ def _checkout_session_completed(session: dict) -> None:
         if payment.pk != payment_id:
             raise EventRejected(f"Checkout session {session.get('id')} is not one we opened.")
         # Manual capture: the session completes "unpaid" with the money authorised.
-        lessons.lesson_authorised(payment_id=payment.pk, **_session_money(session))
+        _lesson_authorised(payment, **_session_money(session))
         return
     if session.get("payment_status") not in ("paid", "no_payment_required"):
         return  # an asynchronous method: payment_intent.succeeded follows
@@ -147,8 +158,8 @@ def _payment_intent_authorised(intent: dict) -> None:
     payment = Payment.objects.filter(pk=payment_id).first() if payment_id else None
     if payment is None or payment.kind != Payment.Kind.LESSON:
         return
-    lessons.lesson_authorised(
-        payment_id=payment.pk,
+    _lesson_authorised(
+        payment,
         amount=int(intent.get("amount_capturable") or 0),
         currency=intent.get("currency") or "",
         customer_id=intent.get("customer") or "",

@@ -2,6 +2,7 @@
 (pending, confirmed, and a past one with attendance and a recording), all made through
 the services as people would. Idempotent."""
 
+import contextlib
 from datetime import datetime, time, timedelta
 
 from django.utils import timezone
@@ -74,7 +75,7 @@ def load(*, stdout) -> None:
     if start:
         services.booking_request(student=student, teacher=teacher, start=start, note="Could we look at recursion?")
     _group_class(teacher, student, now=now)
-    stdout.write("live: availability for 2 teachers, 3 one-to-one classes (past, confirmed, pending), a group class.")
+    stdout.write("live: availability for 2 teachers, 3 one-to-one classes, a free group class and a paid one.")
 
 
 def _group_class(teacher: User, student: User, *, now) -> None:
@@ -98,3 +99,15 @@ def _group_class(teacher: User, student: User, *, now) -> None:
         services.group_class_register(student=student, live_class_id=live_class.pk)
     except services.BookingError:
         pass  # e.g. the student is not enrolled in that course
+    # A workshop with paid places: a student pays for one from the course page (the test provider).
+    day = (now + timedelta(days=7)).astimezone(zone).date()
+    with contextlib.suppress(services.BookingError):  # already there: the demo loads again
+        services.group_class_create(
+            teacher=teacher,
+            course=course,
+            start=datetime.combine(day, time(17), tzinfo=zone),
+            minutes=90,
+            capacity=8,
+            title=f"Exam workshop: {course.title}",
+            seat_price=900,
+        )

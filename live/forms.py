@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from live.models import CLASS_LENGTHS, Availability, LivePreferences, WeeklyHours
@@ -53,6 +56,20 @@ class GroupClassForm(forms.Form):
         choices=CLASS_LENGTHS,
     )
     capacity = forms.IntegerField(min_value=2, max_value=500, initial=10, label=_("Places"))
+    price = forms.DecimalField(
+        label=_("Price of a place"),
+        required=False,
+        min_value=Decimal("0"),
+        max_value=Decimal("100000"),
+        max_digits=9,
+        decimal_places=2,
+        help_text=_("Blank or 0: free. Students pay when they register."),
+    )
+
+    def __init__(self, *args, currency: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if currency:
+            self.fields["price"].label = format_lazy(_("Price of a place ({currency})"), currency=currency)
 
 
 class PreferencesForm(forms.ModelForm):

@@ -179,6 +179,11 @@ class LiveClass(models.Model):
     start = models.DateTimeField(verbose_name=_("start"), db_index=True)
     end = models.DateTimeField(verbose_name=_("end"))
     capacity = models.PositiveSmallIntegerField(verbose_name=_("capacity"), default=1)
+    # A group class may charge for each place, in minor units of `seat_currency` (billing.lessons).
+    seat_price = models.PositiveIntegerField(
+        verbose_name=_("price of a place"), default=0, help_text=_("In minor units (pence); 0 means free.")
+    )
+    seat_currency = models.CharField(verbose_name=_("currency"), max_length=3, blank=True)
     status = models.CharField(
         verbose_name=_("status"), max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
     )
@@ -212,6 +217,9 @@ class LiveClass(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="live_class_time_order"),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="live_class_capacity_min"),
+            models.CheckConstraint(
+                condition=Q(seat_price=0) | ~Q(seat_currency=""), name="live_class_priced_seat_has_currency"
+            ),
         ]
         # The no-overlap exclusion constraint is PostgreSQL-only and lives in migration
         # 0002 (RunSQL), not here, so the model state is the same on every database.
@@ -261,8 +269,12 @@ class LiveClass(models.Model):
 class Participant(models.Model):
     class Status(models.TextChoices):
         REGISTERED = "registered", _("Registered")
+        HELD = "held", _("Held while paying")
         WAITLISTED = "waitlisted", _("On the waitlist")
         CANCELLED = "cancelled", _("Cancelled")
+
+    # Places counted against a group class's capacity: a place being paid for is taken.
+    TAKEN = (Status.REGISTERED, Status.HELD)
 
     class Attendance(models.TextChoices):
         UNKNOWN = "", _("Not marked")

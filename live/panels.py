@@ -132,6 +132,8 @@ def course_page(request, *, course):
         return None
     return {
         "group_classes": [{"live_class": c, "seat": seats.get(c.pk)} for c in classes],
+        # Paid places show the cancellation policy before paying.
+        "policy": lessons.policy() if any(c.seat_price for c in classes) else None,
         "can_schedule": can_schedule,
         "bookable_teachers": bookable,
     }

@@ -193,7 +193,7 @@ def group_classes_for_course(*, course, now: datetime | None = None) -> QuerySet
             course=course, kind=LiveClass.Kind.GROUP, status=LiveClass.Status.CONFIRMED, end__gt=now
         )
         .annotate(
-            registered=Count("participants", filter=Q(participants__status=Participant.Status.REGISTERED)),
+            registered=Count("participants", filter=Q(participants__status__in=Participant.TAKEN)),
             waitlisted=Count("participants", filter=Q(participants__status=Participant.Status.WAITLISTED)),
         )
         .select_related("teacher")
@@ -209,7 +209,7 @@ def upcoming_group_classes(*, limit: int, now: datetime | None = None) -> list[L
         LiveClass.objects.filter(
             kind=LiveClass.Kind.GROUP, status=LiveClass.Status.CONFIRMED, start__gt=now, course__live=True
         )
-        .annotate(registered=Count("participants", filter=Q(participants__status=Participant.Status.REGISTERED)))
+        .annotate(registered=Count("participants", filter=Q(participants__status__in=Participant.TAKEN)))
         .select_related("teacher", "course")
         .order_by("start", "pk")[:limit]
     )

@@ -22,7 +22,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from django_q.tasks import async_task
 
 from billing import lessons
-from billing.exceptions import BillingError
+from billing.exceptions import BillingError, EventRejected
+from billing.models import Payment
 from live import selectors
 from live.meetings import MeetingError, meeting_provider, provider_for
 from live.models import (
@@ -697,9 +698,11 @@ def group_class_create(
     minutes: int,
     capacity: int,
     title: str = "",
+    seat_price: int = 0,
     now: datetime | None = None,
 ) -> LiveClass:
-    """A teacher schedules a class for one of their courses; it is confirmed at once."""
+    """A teacher schedules a class for one of their courses; it is confirmed at once. With a
+    `seat_price` (minor units of `billing.lessons.seat_currency_for`) each place is paid for."""
     now = now or timezone.now()
     if teacher.pk not in selectors.course_teacher_ids(course):
         raise BookingError(_("You can schedule group classes only for courses you teach."))
@@ -711,6 +714,8 @@ def group_class_create(
         raise BookingError(_("A class lasts between 15 and 240 minutes."))
     if not 2 <= capacity <= 500:
         raise BookingError(_("A group class has between 2 and 500 places."))
+    if not 0 <= seat_price <= 10_000_000:
+        raise BookingError(_("Give a place a price between 0 (free) and 100,000."))
     _lock_teacher(teacher)
     end = start + timedelta(minutes=minutes)
     if selectors.teacher_busy(teacher=teacher, start=start, end=end):
@@ -723,6 +728,8 @@ def group_class_create(
         start=start,
         end=end,
         capacity=capacity,
+        seat_price=seat_price,
+        seat_currency=lessons.seat_currency_for(teacher=teacher, course=course) if seat_price else "",
         status=LiveClass.Status.CONFIRMED,
         confirmed_at=now,
         created_at=now,
@@ -736,7 +743,11 @@ def group_class_create(
 
 @transaction.atomic
 def group_class_register(*, student: User, live_class_id: int, now: datetime | None = None) -> Participant:
-    """An enrolled student takes a place, or a place on the waitlist when it is full."""
+    """An enrolled student takes a place, or a place on the waitlist when it is full.
+
+    In a paid class the place is held while the student pays (billing.lessons: the view sends
+    them to Checkout); `group_seat_paid` makes it theirs. Someone on its waitlist takes a place
+    that opens up the same way, by registering again."""
     now = now or timezone.now()
     live_class = _locked_class(live_class_id)
     if live_class.kind != LiveClass.Kind.GROUP or live_class.status != LiveClass.Status.CONFIRMED:
@@ -750,19 +761,91 @@ def group_class_register(*, student: User, live_class_id: int, now: datetime | N
     ):
         raise BookingError(_("Enrol in the course to join its live classes."))
     seat = live_class.participants.filter(student=student).first()
-    if seat and seat.status != Participant.Status.CANCELLED:
+    taken = live_class.participants.filter(status__in=Participant.TAKEN).count()
+    if seat and seat.status == Participant.Status.HELD:
+        return seat  # still paying: the view reopens the checkout
+    paid_from_waitlist = (
+        seat and seat.status == Participant.Status.WAITLISTED and live_class.seat_price and taken < live_class.capacity
+    )
+    if seat and seat.status != Participant.Status.CANCELLED and not paid_from_waitlist:
         raise BookingError(_("You are already registered for this class."))
     _check_student_free(student=student, start=live_class.start, end=live_class.end)
-    taken = live_class.participants.filter(status=Participant.Status.REGISTERED).count()
-    status = Participant.Status.REGISTERED if taken < live_class.capacity else Participant.Status.WAITLISTED
+    if taken >= live_class.capacity:
+        status = Participant.Status.WAITLISTED
+    elif live_class.seat_price:
+        status = Participant.Status.HELD
+    else:
+        status = Participant.Status.REGISTERED
     if seat is None:
         seat = Participant(live_class=live_class, student=student)
     seat.status = status
-    seat.created_at = now  # the waitlist is first come, first served
+    if not paid_from_waitlist:
+        seat.created_at = now  # the waitlist is first come, first served
     seat.save()
+    if status == Participant.Status.HELD:
+        try:
+            lessons.seat_payment_prepare(live_class=live_class, student=student)
+        except BillingError as exc:
+            raise BookingError(str(exc)) from exc
+        return seat
     if status == Participant.Status.REGISTERED:
         _send_invitations(live_class, "REQUEST", [student.pk])
     _announce(live_class, [student.pk])
+    return seat
+
+
+@transaction.atomic
+def group_seat_paid(
+    *,
+    payment_id: int,
+    amount: int,
+    currency: str,
+    customer_id: str,
+    payment_intent_id: str,
+    now: datetime | None = None,
+) -> Participant | None:
+    """Checkout authorised the price of a place held in a group class: the money is taken and
+    the place is the student's. If the place is no longer held (the class was called off or
+    has started, the checkout outlived the hold), the hold on the card goes instead."""
+    now = now or timezone.now()
+    paid_for = (
+        Payment.objects.filter(pk=payment_id, kind=Payment.Kind.LESSON).values("live_class_id", "user_id").first()
+    )
+    if paid_for is None or paid_for["live_class_id"] is None:
+        raise EventRejected(f"No lesson payment #{payment_id} here.")
+    live_class = _locked_class(paid_for["live_class_id"])
+    student_id = paid_for["user_id"]
+    seat = live_class.participants.select_for_update().filter(student_id=student_id).first()
+    held = (
+        seat is not None
+        and seat.status == Participant.Status.HELD
+        and live_class.status == LiveClass.Status.CONFIRMED
+        and live_class.start > now
+    )
+    payment = lessons.seat_authorised(
+        payment_id=payment_id,
+        amount=amount,
+        currency=currency,
+        customer_id=customer_id,
+        payment_intent_id=payment_intent_id,
+        place_held=held,
+    )
+    if not held or payment.status != Payment.Status.SUCCEEDED:
+        return seat
+    seat.status = Participant.Status.REGISTERED
+    seat.save(update_fields=["status"])
+    notify(
+        user=seat.student,
+        kind="live",
+        title=format_lazy(gettext_lazy("You have a place in {title}"), title=display_title_lazy(live_class)),
+        body=format_lazy(
+            gettext_lazy("On {when}. The invitation is in your email."), when=when_lazy(live_class, seat.student)
+        ),
+        url=live_class.get_absolute_url(),
+        email=False,  # the invitation email says it, with the .ics
+    )
+    _send_invitations(live_class, "REQUEST", [student_id])
+    _announce(live_class, [student_id, live_class.teacher_id])
     return seat
 
 
@@ -777,6 +860,10 @@ def group_registration_cancel(*, student: User, live_class_id: int, now: datetim
     had_place = seat.status == Participant.Status.REGISTERED
     if had_place:
         _check_policy(actor=student, live_class=live_class, now=now)
+    try:  # a paid place: the hold goes, or a refund by the cancellation policy
+        lessons.lesson_cancel_settle(live_class=live_class, actor=student, now=now, student_id=student.pk)
+    except BillingError as exc:
+        raise BookingError(str(exc)) from exc
     seat.status = Participant.Status.CANCELLED
     seat.save(update_fields=["status"])
     if had_place:
@@ -787,7 +874,17 @@ def group_registration_cancel(*, student: User, live_class_id: int, now: datetim
             .order_by("created_at", "id")
             .first()
         )
-        if next_seat is not None and live_class.start > now:
+        if next_seat is not None and live_class.start > now and live_class.seat_price:
+            # A paid place is not given without paying: the first in line is told it is free to take.
+            notify(
+                user=next_seat.student,
+                kind="live",
+                title=format_lazy(gettext_lazy("A place opened up in {title}"), title=display_title_lazy(live_class)),
+                body=gettext_lazy("Pay for it from the course page to take it; the first to pay has it."),
+                url=live_class.get_absolute_url(),
+            )
+            _announce(live_class, [next_seat.student_id])
+        elif next_seat is not None and live_class.start > now:
             next_seat.status = Participant.Status.REGISTERED
             next_seat.save(update_fields=["status"])
             notify(
@@ -854,7 +951,8 @@ def attendance_mark(
         raise BookingError(_("That student is not in this class."))
     seat.attendance = attendance
     seat.save(update_fields=["attendance"])
-    lessons.attendance_recorded(live_class=live_class, attendance=attendance)  # paid lessons: earnings payable
+    # Paid lessons and places: the teacher's earnings for this student become payable.
+    lessons.attendance_recorded(live_class=live_class, student_id=student_id, attendance=attendance)
     _marketplace_changed(live_class.teacher_id)
     return seat
 

@@ -19,6 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from billing import lessons
 from billing.exceptions import BillingError
+from billing.money import to_minor
 from live import selectors, services
 from live.calendar import feed_ics, invitation_ics
 from live.forms import AvailabilityForm, DateExceptionForm, GroupClassForm, PreferencesForm, WeeklyHoursForm
@@ -400,8 +401,16 @@ def group_register(request, class_id: int):
     get_object_or_404(LiveClass, pk=class_id, kind=LiveClass.Kind.GROUP)
     try:
         seat = services.group_class_register(student=request.user, live_class_id=class_id)
-    except BookingError as exc:
+        checkout_url = None
+        if seat.status == Participant.Status.HELD:  # a paid place: on to Checkout
+            payment = lessons.lesson_payment(seat.live_class, student=request.user)
+            checkout_url = lessons.lesson_checkout_start(
+                payment=payment, base_url=request.build_absolute_uri("/").rstrip("/")
+            )
+    except (BookingError, BillingError) as exc:
         return _group_answer(request, class_id, error=str(exc))
+    if checkout_url:
+        return HttpResponseClientRedirect(checkout_url) if request.htmx else redirect(checkout_url)
     if seat.status == Participant.Status.WAITLISTED:
         return _group_answer(request, class_id, success=_("The class is full: you are on the waitlist."))
     return _group_answer(request, class_id, success=_("You have a place. The invitation is in your email."))
@@ -424,6 +433,7 @@ def _group_answer(request, class_id: int, *, error: str = "", success: str = "")
         context = {
             "gc": _annotated_group_class(live_class),
             "seat": selectors.seat_of(user=request.user, live_class=live_class),
+            "policy": lessons.policy() if live_class.seat_price else None,
             "error": error,
             "success": success,
         }
@@ -446,7 +456,8 @@ def group_class_create(request, course_id: int):
     from wagtail.models import Page
 
     course = get_object_or_404(Page, pk=course_id)
-    form = GroupClassForm(request.POST or None)
+    currency = lessons.seat_currency_for(teacher=request.user, course=course)
+    form = GroupClassForm(request.POST or None, currency=currency)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         zone = selectors.user_zone(request.user)
@@ -459,6 +470,7 @@ def group_class_create(request, course_id: int):
                 minutes=data["minutes"],
                 capacity=data["capacity"],
                 title=data["title"],
+                seat_price=to_minor(data["price"] or 0, currency),
             )
         except BookingError as exc:
             form.add_error(None, str(exc))

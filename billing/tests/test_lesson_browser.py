@@ -11,6 +11,9 @@ from django.utils import timezone
 
 from billing import ledger
 from billing.models import LessonCredit, Payment
+from billing.tests.factories import course_create
+from courses.services import enrollment_create
+from live import services as live_services
 from live.models import JoinClick, LiveClass
 from live.tests.factories import availability_set
 from lms.tests.e2e import login
@@ -152,4 +155,37 @@ def test_a_cancellation_inside_the_window_refunds_half(new_page, student, teache
     assert page.get_by_text("£7.50").first.is_visible()
     payment = Payment.objects.get()
     assert payment.amount_refunded == 750 and payment.status == Payment.Status.PARTIALLY_REFUNDED
+    ledger.assert_balanced()
+
+
+def test_pay_for_a_place_in_a_group_class_then_give_it_up(new_page, student, teacher, settings):
+    settings.STRIPE_SECRET_KEY = ""
+    course = course_create(teacher=teacher, price="0", currency="EUR", title="Statistics")
+    enrollment_create(student=student, course=course, source="free")
+    start = timezone.now().replace(second=0, microsecond=0) + timedelta(days=3)
+    group_class = live_services.group_class_create(
+        teacher=teacher, course=course, start=start, minutes=60, capacity=5, seat_price=1200
+    )
+
+    page = new_page()
+    login(page, student.email)
+    page.goto(course.url)
+    card = page.locator(f"#group-class-{group_class.pk}")
+    assert card.get_by_text("Cancellation policy").is_visible()  # before paying
+    card.get_by_role("button", name="Pay €12 and register").click()
+    page.wait_for_url(re.compile(r"/billing/test-checkout/"))
+    page.get_by_role("button", name="Pay").click()
+    page.get_by_text("Payment received. You have a place").wait_for(timeout=15_000)
+    assert page.url.endswith(group_class.get_absolute_url())
+    payment = Payment.objects.get(live_class=group_class)
+    assert payment.status == Payment.Status.SUCCEEDED and payment.amount == 1200
+
+    page.goto(course.url)
+    card.get_by_text("You have a place.").wait_for()
+    card.get_by_role("button", name="Give up my place").click()
+    card.get_by_role("status").filter(has_text="You have left the class.").wait_for()
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.REFUNDED and payment.amount_refunded == 1200  # three days ahead
+    page.goto("/billing/history/")
+    assert page.get_by_text("€12").first.is_visible()
     ledger.assert_balanced()

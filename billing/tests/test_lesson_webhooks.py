@@ -177,7 +177,7 @@ def test_cancellation_refund_and_its_charge_refunded_event_are_one_refund(studen
     live_services.class_cancel(actor=student, live_class_id=live_class.pk)
     (call,) = stripe_stub.calls("POST", "/v1/refunds")
     assert call["params"]["amount"] == "1250"
-    assert call["idempotency_key"] == f"lesson-refund:{live_class.pk}:student-late"
+    assert call["idempotency_key"] == f"lesson-refund:{live_class.pk}:{student.pk}:student-late"
     refund = Refund.objects.get()
     charge = {
         "id": f"ch_for_pi_lesson_{payment.pk}",

@@ -13,8 +13,9 @@ def test_demo_data_loads_twice_without_changes(db):
     Command(stdout=StringIO()).handle()
     assert (LiveClass.objects.count(), LiveClass.objects.filter(status="pending").count()) == counts
     assert LiveClass.objects.filter(kind="private").count() == 3
-    assert LiveClass.objects.filter(kind="group").count() == 1
-    assert LiveClass.objects.get(kind="group").participants.filter(status="registered").exists()
+    free, paid = LiveClass.objects.filter(kind="group").order_by("seat_price")
+    assert free.seat_price == 0 and free.participants.filter(status="registered").exists()
+    assert paid.seat_price == 900 and paid.seat_currency and not paid.participants.exists()
 
 
 def test_demo_data_reads_well(db, client):
