@@ -87,3 +87,24 @@ def test_a_live_refresh_keeps_what_the_reader_opened_and_typed(new_page, student
     student_page.get_by_role("status").filter(has_text="Cancelled.").wait_for()
     first.refresh_from_db()
     assert first.status == "cancelled" and first.reason == "A clash with my exam"
+
+
+def test_the_answer_to_an_approval_stays_when_the_list_refreshes(new_page, student, teacher):
+    availability_set(teacher, zone="Europe/London", hours=EVERY_DAY, min_notice_hours=2, class_minutes=30)
+    services.booking_request(student=student, teacher=teacher, start=_half_hours_from_now(3))
+    services.booking_request(student=student, teacher=teacher, start=_half_hours_from_now(5))
+
+    teacher_page = new_page()
+    login(teacher_page, teacher.email)
+    teacher_page.goto("/dashboard/teacher/")
+    requests = teacher_page.get_by_role("article", name=f"Request from {student.name}")
+    requests.first.get_by_role("button", name="Approve").click()
+    answer = teacher_page.get_by_role("status").filter(has_text="Confirmed. The student has their link")
+    answer.wait_for()
+
+    # A live update (another request, a cancellation) refreshes the list: the answer stays.
+    teacher_page.evaluate("() => { document.getElementById('pending-requests').dataset.before = 'refresh' }")
+    teacher_page.evaluate("() => htmx.trigger(document.body, 'live:booking')")
+    teacher_page.wait_for_function("() => !document.getElementById('pending-requests').dataset.before")
+    assert answer.is_visible()
+    assert requests.count() == 1

@@ -119,7 +119,8 @@
     settled.push(event.target);
   });
   // A refresh (a GET swap, such as a live update) keeps the reader's place: the disclosures they
-  // opened, what they typed and their focus carry over to the new content, matched by id.
+  // opened, what they typed and their focus carry over to the new content, matched by id; so
+  // does the answer to their last action ([data-keep-on-refresh]) if the new content has none.
   var kept = null;
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target, config = event.detail.requestConfig;
@@ -131,6 +132,12 @@
         return el.type !== "hidden" && el.type !== "checkbox" && el.type !== "radio" && el.value !== el.defaultValue;
       }).map(function (el) { return [el.id, el.value]; }),
       focus: active && active.id && target.contains(active) ? active.id : null,
+      answers: Array.prototype.filter.call(target.querySelectorAll("[data-keep-on-refresh][id]"), function (el) {
+        return el.parentElement && el.parentElement.id;
+      }).map(function (el) {
+        var index = Array.prototype.indexOf.call(el.parentElement.children, el);
+        return { id: el.id, into: el.parentElement.id, index: index, html: el.outerHTML };
+      }),
     };
   });
   document.addEventListener("htmx:afterSwap", function () {
@@ -144,6 +151,13 @@
     place.typed.forEach(function (pair) {
       var el = document.getElementById(pair[0]);
       if (el && "value" in el) el.value = pair[1];
+    });
+    place.answers.forEach(function (answer) {
+      var into = document.getElementById(answer.into);
+      if (!into || document.getElementById(answer.id)) return;
+      var copy = document.createElement("template");
+      copy.innerHTML = answer.html;
+      into.insertBefore(copy.content.firstElementChild, into.children[answer.index] || null);
     });
     var focus = place.focus && document.getElementById(place.focus);
     if (focus) focus.focus();
