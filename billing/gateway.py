@@ -321,14 +321,16 @@ def _finite(text: str) -> float:
     return number
 
 
-def event_verify(*, payload: bytes, signature: str) -> dict:
+def event_verify(*, payload: bytes, signature: str, connect: bool = False) -> dict:
     """The event in a webhook request, if its signature is Stripe's; BillingError otherwise.
 
-    With no STRIPE_WEBHOOK_SECRET nothing is accepted, whatever else is configured.
+    `connect`: an event from a connected account, signed with the Connect endpoint's secret.
+    With no secret for the endpoint nothing is accepted, whatever else is configured.
     """
-    secret = settings.STRIPE_WEBHOOK_SECRET
+    name = "STRIPE_CONNECT_WEBHOOK_SECRET" if connect else "STRIPE_WEBHOOK_SECRET"
+    secret = getattr(settings, name)
     if not secret:
-        raise BillingError("The webhook is not configured (STRIPE_WEBHOOK_SECRET is unset).")
+        raise BillingError(f"The webhook is not configured ({name} is unset).")
     try:
         # The signature only (construct_event would also build a stripe.Event, and fails
         # with a TypeError on a signed body that is JSON but not an object).

@@ -257,6 +257,27 @@ def payouts_run(*, teacher: User | None = None) -> list[Payout]:
     return done
 
 
+def bank_payout_failed(*, account_id: str, data: dict) -> PayoutAccount | None:
+    """Stripe could not pay a teacher's connected balance into their bank (`payout.failed` on
+    their account). Our transfer stands and the money waits in their Stripe balance; the
+    teacher is told to fix their bank details, with the link to do it."""
+    account = PayoutAccount.objects.select_related("teacher").filter(provider_account_id=account_id or "-").first()
+    if account is None:
+        return None  # not one of our teachers
+    amount, currency = int(data.get("amount") or 0), (data.get("currency") or "").upper()
+    notify(
+        user=account.teacher,
+        kind="billing",
+        title=format_lazy(gettext_lazy("Your bank refused a payout of {amount}"), amount=_lazy_money(amount, currency)),
+        body=gettext_lazy(
+            "The money is safe in your Stripe balance. Check your bank details from your earnings page; "
+            "Stripe pays it out again once they are right."
+        ),
+        url=reverse("billing:earnings"),
+    )
+    return account
+
+
 def payout_reversal_sync(*, data: dict) -> Payout | None:
     """Apply a `transfer.reversed` (or `transfer.updated`) event: the teacher is owed the
     reversed part again, once; an older event with less reversed changes nothing."""

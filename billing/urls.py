@@ -11,6 +11,7 @@ urlpatterns = [
     path("lessons/<int:teacher_id>/buy/", views.credits_buy, name="credits_buy"),
     path("test-checkout/<str:session_id>/", views.test_checkout, name="test_checkout"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
+    path("stripe/connect-webhook/", views.stripe_connect_webhook, name="stripe_connect_webhook"),
     path("history/", views.history, name="history"),
     path("receipts/<int:number>/", views.receipt_download, name="receipt_download"),
     path("disputes/new/", views.dispute_new, name="dispute_new"),

@@ -191,8 +191,21 @@ def test_checkout(request, session_id: str):
 @csrf_exempt
 @require_POST
 def stripe_webhook(request):
+    return _webhook_answer(request, connect=False)
+
+
+@csrf_exempt
+@require_POST
+def stripe_connect_webhook(request):
+    """Events from teachers' connected accounts (Stripe Connect), signed with their own secret."""
+    return _webhook_answer(request, connect=True)
+
+
+def _webhook_answer(request, *, connect: bool):
     try:
-        event = gateway.event_verify(payload=request.body, signature=request.headers.get("Stripe-Signature", ""))
+        event = gateway.event_verify(
+            payload=request.body, signature=request.headers.get("Stripe-Signature", ""), connect=connect
+        )
     except BillingError as exc:
         logger.warning("Webhook refused: %s", exc)
         return HttpResponseBadRequest("Invalid webhook request.")

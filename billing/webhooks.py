@@ -254,6 +254,10 @@ EVENT_HANDLERS = {
     "account.updated": lambda event: payouts.payout_account_sync(
         data=(event.get("data") or {}).get("object") or {}, created=event.get("created")
     ),
+    # On the teacher's connected account: their bank refused Stripe's payout of our transfers.
+    "payout.failed": lambda event: payouts.bank_payout_failed(
+        account_id=event.get("account") or "", data=(event.get("data") or {}).get("object") or {}
+    ),
 }
 
 

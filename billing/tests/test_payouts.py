@@ -13,7 +13,9 @@ from django.urls import reverse
 from billing import ledger, payouts, tasks, testprovider, webhooks
 from billing.models import LedgerEntry, LedgerTransaction, Payout, PayoutAccount, WebhookEvent
 from billing.services import checkout_start
-from billing.tests.factories import course_create, event
+from billing.tests.conftest import WEBHOOK_SECRET
+from billing.tests.factories import as_json, course_create, event
+from billing.tests.stripe_stub import sign
 from billing.tests.test_services import bought
 from billing.tests.test_webhook import deliver
 from lms.models import Notification, Role
@@ -141,6 +143,63 @@ def test_account_updated_before_the_account_is_recorded_waits(stripe_stub, teach
     other = {**evt, "id": "e2", "data": {"object": {**evt["data"]["object"], "id": "acct_x", "metadata": {}}}}
     deliver(Client(), other)
     assert WebhookEvent.objects.get(event_id="e2").status == WebhookEvent.Status.PROCESSED
+
+
+CONNECT_URL = "/billing/stripe/connect-webhook/"
+CONNECT_SECRET = "whsec_connect_secret"
+
+
+def deliver_connect(evt: dict, *, secret: str = CONNECT_SECRET):
+    """Post an event from a connected account to the Connect endpoint, signed as Stripe signs it."""
+    payload = as_json(evt)
+    return Client().post(
+        CONNECT_URL, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign(payload, secret)
+    )
+
+
+def test_connected_account_events_come_to_their_own_endpoint_with_their_own_secret(stripe_stub, teacher, settings):
+    client_for(teacher).post(ONBOARD)
+    account = PayoutAccount.objects.get(teacher=teacher)
+    evt = _account_event(account, created=1_700_000_300, ready=True, event_id="evt_connect_1")
+
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = ""
+    assert deliver_connect(evt).status_code == 400  # not configured: refuses everything
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = CONNECT_SECRET
+    assert deliver_connect(evt, secret=WEBHOOK_SECRET).status_code == 400  # the platform's secret is not this one
+    assert not WebhookEvent.objects.exists()
+
+    assert deliver_connect(evt).status_code == 200
+    account.refresh_from_db()
+    assert account.ready
+
+
+def test_the_connect_endpoint_answers_every_role_alike(stripe_stub, settings, student, teacher, staff_user):
+    """No session makes an unsigned event acceptable: 405 for a GET, 400 for an unsigned POST."""
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = CONNECT_SECRET
+    for user in (None, student, teacher, staff_user):
+        client = client_for(user)
+        assert client.get(CONNECT_URL).status_code == 405
+        assert client.post(CONNECT_URL, data="{}", content_type="application/json").status_code == 400
+    assert not WebhookEvent.objects.exists()
+
+
+def test_a_bank_refusing_the_teachers_payout_tells_them_once(stripe_stub, teacher, settings):
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = CONNECT_SECRET
+    account = onboarded(stripe_stub, teacher)
+    failed = event(
+        "payout.failed",
+        {"id": "po_1", "object": "payout", "amount": 2000, "currency": "gbp", "failure_code": "account_closed"},
+        event_id="evt_bank_failed",
+    )
+    failed["account"] = account.provider_account_id
+    for _ in range(2):  # redelivered
+        assert deliver_connect(failed).status_code == 200
+    (note,) = Notification.objects.filter(user=teacher, kind="billing")
+    assert note.title == "Your bank refused a payout of £20" and note.url == reverse("billing:earnings")
+
+    someone_else = {**failed, "id": "evt_not_ours", "account": "acct_unknown"}
+    assert deliver_connect(someone_else).status_code == 200
+    assert Notification.objects.filter(kind="billing").count() == 1
 
 
 # --- Payouts ----------------------------------------------------------------------------

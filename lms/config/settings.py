@@ -462,6 +462,9 @@ BILLING_TEST_PROVIDER_ALLOWED = DEBUG or env.bool("BILLING_TEST_PROVIDER_IN_PROD
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 # The webhook refuses every request while this is unset.
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+# Stripe signs events from connected accounts (teachers' payout accounts) with the secret of
+# their own endpoint, /billing/stripe/connect-webhook/.
+STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET", default="")
 # Only tests point this at a local Stripe-compatible stub server.
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
 PLATFORM_FEE_PERCENT = Decimal(env("PLATFORM_FEE_PERCENT", default="20"))
