@@ -218,8 +218,11 @@ def _asgi_server(django_db_setup, django_db_blocker, tmp_path_factory):
 @pytest.fixture
 def asgi_server(_asgi_server, transactional_db):
     """The app served by uvicorn (HTTP and WebSockets) on this test's database."""
+    from lms.tests import servers
+
     _asgi_server.clear_mail()
-    return _asgi_server
+    yield _asgi_server
+    servers.database_quiet()  # before the test's database is flushed
 
 
 @pytest.fixture(scope="session")

@@ -365,7 +365,7 @@ def lesson_checkout_abandon(*, payment_id: int) -> Payment | None:
     payment.save(update_fields=["status"])
     LiveClass.objects.filter(pk=payment.live_class_id, status=LiveClass.Status.PENDING).update(
         status=LiveClass.Status.CANCELLED,
-        reason=_("The payment was not completed."),
+        reason_code=LiveClass.SystemReason.PAYMENT_NOT_COMPLETED,
         cancelled_by=payment.user,
         updated_at=timezone.now(),
     )
@@ -660,8 +660,8 @@ def teacher_no_show(*, actor: User, live_class_id: int) -> list[Refund]:
         raise BillingError(_("Only a confirmed class can have a no-show."))
     live_class.status = LiveClass.Status.CANCELLED
     live_class.cancelled_by_id = live_class.teacher_id
-    live_class.reason = _("The teacher did not come.")
-    live_class.save(update_fields=["status", "cancelled_by", "reason", "updated_at"])
+    live_class.reason_code = LiveClass.SystemReason.TEACHER_NO_SHOW
+    live_class.save(update_fields=["status", "cancelled_by", "reason_code", "updated_at"])
     # The teacher's reliability in the directory counts it (tutors.tasks).
     transaction.on_commit(lambda: async_task("tutors.tasks.tutor_refresh", live_class.teacher_id))
     if CreditUse.objects.filter(live_class=live_class, returned_at=None, earned_at=None).exists():

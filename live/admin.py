@@ -78,7 +78,9 @@ class LiveClassAdmin(admin.ModelAdmin):
         for live_class in queryset:
             try:
                 services.class_cancel(
-                    actor=request.user, live_class_id=live_class.pk, reason=gettext("Cancelled by staff.")
+                    actor=request.user,
+                    live_class_id=live_class.pk,
+                    reason_code=LiveClass.SystemReason.CANCELLED_BY_STAFF,
                 )
             except services.BookingError as exc:
                 self.message_user(

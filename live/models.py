@@ -158,6 +158,14 @@ class LiveClass(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         EXPIRED = "expired", _("Expired (not answered in time)")
 
+    class SystemReason(models.TextChoices):
+        """Reasons the system gives, stored as a code so each reader sees them in their language."""
+
+        NOT_ANSWERED = "not_answered", _("The teacher did not answer in time.")
+        PAYMENT_NOT_COMPLETED = "payment_not_completed", _("The payment was not completed.")
+        TEACHER_NO_SHOW = "teacher_no_show", _("The teacher did not come.")
+        CANCELLED_BY_STAFF = "cancelled_by_staff", _("Cancelled by staff.")
+
     HOLDING = (Status.PENDING, Status.CONFIRMED)
 
     uid = models.UUIDField(verbose_name=_("UID"), default=uuid.uuid4, unique=True, editable=False)
@@ -188,6 +196,9 @@ class LiveClass(models.Model):
         verbose_name=_("status"), max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     reason = models.TextField(verbose_name=_("reason"), blank=True, help_text=_("Why it was declined or cancelled."))
+    reason_code = models.CharField(
+        verbose_name=_("system reason"), max_length=30, blank=True, choices=SystemReason.choices
+    )
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("cancelled by"),
@@ -243,6 +254,11 @@ class LiveClass(models.Model):
     @property
     def minutes(self) -> int:
         return int(self.duration.total_seconds() // 60)
+
+    @property
+    def reason_shown(self):
+        """The reason in the reader's language when the system gave it, else the person's words."""
+        return self.SystemReason(self.reason_code).label if self.reason_code else self.reason
 
     @property
     def is_private(self) -> bool:

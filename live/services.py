@@ -502,8 +502,8 @@ def pending_expire(*, now: datetime | None = None) -> int:
     for live_class in LiveClass.objects.select_for_update().filter(status=LiveClass.Status.PENDING, start__lte=cutoff):
         _settle_unconfirmed(live_class)
         live_class.status = LiveClass.Status.EXPIRED
-        live_class.reason = _("The teacher did not answer in time.")
-        live_class.save(update_fields=["status", "reason", "updated_at"])
+        live_class.reason_code = LiveClass.SystemReason.NOT_ANSWERED
+        live_class.save(update_fields=["status", "reason_code", "updated_at"])
         student_ids = _registered_ids(live_class)
         for student in User.objects.filter(pk__in=student_ids):
             notify(
@@ -577,8 +577,11 @@ def _notify_change(live_class: LiveClass, actor: User, title, body) -> None:
 
 
 @transaction.atomic
-def class_cancel(*, actor: User, live_class_id: int, reason: str = "", now: datetime | None = None) -> LiveClass:
-    """The teacher, the (one-to-one) student or staff call a class off; the slot frees up."""
+def class_cancel(
+    *, actor: User, live_class_id: int, reason: str = "", reason_code: str = "", now: datetime | None = None
+) -> LiveClass:
+    """The teacher, the (one-to-one) student or staff call a class off; the slot frees up.
+    `reason` is the person's words; `reason_code` a LiveClass.SystemReason (shown translated)."""
     now = now or timezone.now()
     live_class = _locked_class(live_class_id)
     is_student = live_class.is_private and actor.pk in _registered_ids(live_class)
@@ -601,6 +604,7 @@ def class_cancel(*, actor: User, live_class_id: int, reason: str = "", now: date
             logger.warning("Could not delete the meeting of class %s", live_class.pk, exc_info=True)
     live_class.status = LiveClass.Status.CANCELLED
     live_class.reason = (reason or "").strip()[:1000]
+    live_class.reason_code = reason_code
     live_class.cancelled_by = actor
     live_class.sequence += 1
     live_class.save()
@@ -608,7 +612,7 @@ def class_cancel(*, actor: User, live_class_id: int, reason: str = "", now: date
         live_class,
         actor,
         gettext_lazy("{who} cancelled the class on {when}"),
-        live_class.reason or gettext_lazy("The time is free again."),
+        live_class.reason_shown or gettext_lazy("The time is free again."),
     )
     everyone = [live_class.teacher_id, *_registered_ids(live_class)]
     waiting = live_class.participants.filter(status=Participant.Status.WAITLISTED).select_related("student")

@@ -78,7 +78,9 @@ def test_a_live_refresh_keeps_what_the_reader_opened_and_typed(new_page, student
     login(teacher_page, teacher.email)
     teacher_page.goto(second.get_absolute_url())
     teacher_page.get_by_role("button", name="Approve").click()
-    student_page.wait_for_function("() => !document.getElementById('class-panel').dataset.before", timeout=15_000)
+    student_page.wait_for_function(
+        "() => !document.getElementById('class-panel').dataset.before", polling=100, timeout=15_000
+    )
 
     assert student_page.locator("#move-or-cancel").evaluate("el => el.open")
     assert reason.input_value() == "A clash with my exam"
@@ -104,7 +106,8 @@ def test_the_answer_to_an_approval_stays_when_the_list_refreshes(new_page, stude
 
     # A live update (another request, a cancellation) refreshes the list: the answer stays.
     teacher_page.evaluate("() => { document.getElementById('pending-requests').dataset.before = 'refresh' }")
-    teacher_page.evaluate("() => htmx.trigger(document.body, 'live:booking')")
-    teacher_page.wait_for_function("() => !document.getElementById('pending-requests').dataset.before")
+    with teacher_page.expect_response(lambda response: "/live/requests/" in response.url):
+        teacher_page.evaluate("() => htmx.trigger(document.body, 'live:booking')")
+    teacher_page.wait_for_function("() => !document.getElementById('pending-requests').dataset.before", polling=100)
     assert answer.is_visible()
     assert requests.count() == 1

@@ -55,3 +55,19 @@ def test_a_class_with_many_students_counts_the_others(london_teacher, clock, dja
         student = make_user(Role.STUDENT, display_name=f"Student {n}")
         Participant.objects.create(live_class=live_class, student=student)
     assert class_title_for(live_class=live_class, viewer=london_teacher) == "Live class with Student 0 and 4 others"
+
+
+def test_a_reason_the_system_gave_reads_in_each_viewers_language(pending, student, london_teacher, client):
+    """The worker expires a request in the site's language; each reader sees the reason in theirs."""
+    with translation.override("en"):
+        services.pending_expire(now=SLOT)
+    pending.refresh_from_db()
+    assert pending.status == "expired" and pending.reason == ""
+    student.language = "es"
+    student.save(update_fields=["language"])
+
+    client.force_login(student)
+    assert "El profesor no respondió a tiempo." in client.get(pending.get_absolute_url()).content.decode()
+    assert "El profesor no respondió a tiempo." in client.get("/live/").content.decode()
+    client.force_login(london_teacher)
+    assert "The teacher did not answer in time." in client.get(pending.get_absolute_url()).content.decode()

@@ -77,6 +77,26 @@ def start_asgi(env: dict, log_path: Path, *, timeout: float = 60) -> tuple[subpr
         time.sleep(0.25)
 
 
+def database_quiet(*, timeout: float = 15) -> None:
+    """Wait until no other connection to the test database is inside a query or a transaction.
+
+    A browser test ends with its pages closed, but the server may still be finishing what they
+    asked (a request, a socket's goodbye); the test's TRUNCATE of every table would deadlock
+    with it. PostgreSQL only: SQLite's test database is not shared with a server."""
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND state IS NOT NULL AND state <> 'idle'"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.05)
+
+
 def stop(process: subprocess.Popen) -> None:
     process.terminate()
     try:
