@@ -835,6 +835,9 @@ def group_seat_paid(
         place_held=held,
     )
     if not held or payment.status != Payment.Status.SUCCEEDED:
+        if seat is not None and seat.status == Participant.Status.HELD and not held:
+            seat.status = Participant.Status.CANCELLED  # the class was called off or has begun
+            seat.save(update_fields=["status"])
         return seat
     seat.status = Participant.Status.REGISTERED
     seat.save(update_fields=["status"])
@@ -885,7 +888,7 @@ def group_registration_cancel(*, student: User, live_class_id: int, now: datetim
                 kind="live",
                 title=format_lazy(gettext_lazy("A place opened up in {title}"), title=display_title_lazy(live_class)),
                 body=gettext_lazy("Pay for it from the course page to take it; the first to pay has it."),
-                url=live_class.get_absolute_url(),
+                url=live_class.course.url if live_class.course_id else live_class.get_absolute_url(),
             )
             _announce(live_class, [next_seat.student_id])
         elif next_seat is not None and live_class.start > now:

@@ -163,6 +163,18 @@ def test_giving_up_a_held_place_releases_it_and_a_late_payment_is_let_go(teacher
     assert seat.status == Participant.Status.CANCELLED
 
 
+def test_paying_after_the_class_was_called_off_takes_nothing(clock, teacher, course, test_provider):
+    live_class = paid_class(teacher, course)
+    (student,) = enrolled(course)
+    seat, payment = take_place(student, live_class, pay=False)
+    LiveClass.objects.filter(pk=live_class.pk).update(status=LiveClass.Status.CANCELLED)
+    testprovider.pay(session_id=payment.checkout_session_id, user=student)
+    payment.refresh_from_db()
+    seat.refresh_from_db()
+    assert payment.status == Payment.Status.CANCELLED and payment.paid_at is None
+    assert seat.status == Participant.Status.CANCELLED
+
+
 def test_the_teacher_calling_the_class_off_refunds_every_place_in_full(clock, teacher, course, test_provider):
     live_class = paid_class(teacher, course)
     paying, paid_a, paid_b = enrolled(course, 3)
@@ -218,7 +230,8 @@ def test_the_first_on_the_waitlist_hears_a_paid_place_opened(teacher, course, te
     live_services.group_registration_cancel(student=leaving, live_class_id=live_class.pk)
     seat = Participant.objects.get(live_class=live_class, student=waiting)
     assert seat.status == Participant.Status.WAITLISTED  # not given a paid place without paying
-    assert Notification.objects.filter(user=waiting, title__startswith="A place opened up in").exists()
+    (note,) = Notification.objects.filter(user=waiting, title__startswith="A place opened up in")
+    assert note.url == course.url  # where the place is paid for
     seat, payment = take_place(waiting, live_class)
     assert seat.status == Participant.Status.REGISTERED and payment.status == Payment.Status.SUCCEEDED
 
