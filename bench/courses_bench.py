@@ -141,6 +141,35 @@ def percentile(histogram: dict[int, int], fraction: float) -> float:
     return 0.0
 
 
+def tally(total: dict, found: dict) -> float:
+    """Add one wrk run to a scenario's totals; returns the run's req/s."""
+    total["requests"] += found["requests"]
+    total["duration_us"] += found["duration_us"]
+    total["errors"] += found["non_2xx_3xx"] + found["socket_errors"]
+    for value, count in found["latency_us"]:
+        total["histogram"][value] = total["histogram"].get(value, 0) + count
+    return found["requests"] / found["duration_us"] * 1e6
+
+
+def result_row(label: str, r: dict, *, floor_rps: float, target, queries: list, repeatable: bool) -> str:
+    """One scenario's Markdown row: req/s, share of the floor, p50/p99, queries, its target
+    (share, p99 ceiling or None) and verdict."""
+    rps = r["requests"] / r["duration_us"] * 1e6
+    p50, p99 = percentile(r["histogram"], 0.5), percentile(r["histogram"], 0.99)
+    share = rps / floor_rps
+    wanted, verdict = "—", ""
+    if target:
+        want, ceiling = target
+        wanted = f"≥ {want:.0%}" + (f", p99 ≤ {ceiling} ms" if ceiling else "")
+        verdict = " ✔" if share >= want and (ceiling is None or p99 <= ceiling) else " ✘"
+    repeats = "" if r["sent"] <= r["planned"] or repeatable else " (list repeated)"
+    return (
+        f"| {label} | {rps:.0f} | {100 * share:.1f}% | {p50:.1f} | {p99:.1f} | "
+        f"{sum(queries) / len(queries):.1f} ({min(queries)}–{max(queries)}) | {wanted}{verdict} | {r['errors']} | "
+        f"{r['planned']:,}{repeats} |"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/lyceum_courses_bench")
@@ -225,13 +254,7 @@ def main() -> None:
                 offsets[name] += found["requests"] + args.connections
                 if round_ == 0:
                     continue
-                total = results[name]
-                total["requests"] += found["requests"]
-                total["duration_us"] += found["duration_us"]
-                total["errors"] += found["non_2xx_3xx"] + found["socket_errors"]
-                for value, count in found["latency_us"]:
-                    total["histogram"][value] = total["histogram"].get(value, 0) + count
-                rps = found["requests"] / found["duration_us"] * 1e6
+                rps = tally(results[name], found)
                 print(f"round {round_} {name:<10} {rps:8.0f} req/s", flush=True)
         for name in scenarios:
             results[name]["sent"] = offsets[name]
@@ -242,21 +265,15 @@ def main() -> None:
     floor_rps = results["floor"]["requests"] / results["floor"]["duration_us"] * 1e6
     rows = []
     for name in scenarios:
-        r = results[name]
-        rps = r["requests"] / r["duration_us"] * 1e6
-        p50, p99 = percentile(r["histogram"], 0.5), percentile(r["histogram"], 0.99)
-        share = rps / floor_rps
-        target, verdict = "—", ""
-        if name in TARGETS:
-            want, ceiling = TARGETS[name]
-            target = f"≥ {want:.0%}" + (f", p99 ≤ {ceiling} ms" if ceiling else "")
-            verdict = " ✔" if share >= want and (ceiling is None or p99 <= ceiling) else " ✘"
-        q = queries[name]
-        repeats = "" if r["sent"] <= r["planned"] or name in ("floor", "anon") else " (list repeated)"
         rows.append(
-            f"| {LABELS[name]} | {rps:.0f} | {100 * share:.1f}% | {p50:.1f} | {p99:.1f} | "
-            f"{sum(q) / len(q):.1f} ({min(q)}–{max(q)}) | {target}{verdict} | {r['errors']} | "
-            f"{r['planned']:,}{repeats} |"
+            result_row(
+                LABELS[name],
+                results[name],
+                floor_rps=floor_rps,
+                target=TARGETS.get(name),
+                queries=queries[name],
+                repeatable=name in ("floor", "anon"),
+            )
         )
         print(rows[-1], flush=True)
     command = " ".join(["python", "bench/courses_bench.py", *sys.argv[1:]])

@@ -46,10 +46,11 @@ from bench.courses_bench import (  # noqa: E402 (after the path)
     SAMPLE,
     count_queries,
     free_port,
-    percentile,
     raw_requests,
     recreate_database,
+    result_row,
     run,
+    tally,
     wrk,
 )
 
@@ -293,13 +294,7 @@ def main() -> None:
                 offsets[name] += found["requests"] + args.connections
                 if round_ == 0:
                     continue
-                total = results[name]
-                total["requests"] += found["requests"]
-                total["duration_us"] += found["duration_us"]
-                total["errors"] += found["non_2xx_3xx"] + found["socket_errors"]
-                for value, count in found["latency_us"]:
-                    total["histogram"][value] = total["histogram"].get(value, 0) + count
-                rps = found["requests"] / found["duration_us"] * 1e6
+                rps = tally(results[name], found)
                 print(f"round {round_} {name:<10} {rps:8.0f} req/s", flush=True)
         for name in SCENARIOS:
             results[name]["sent"] = offsets[name]
@@ -310,21 +305,15 @@ def main() -> None:
     floor_rps = results["floor"]["requests"] / results["floor"]["duration_us"] * 1e6
     rows = []
     for name in SCENARIOS:
-        r = results[name]
-        rps = r["requests"] / r["duration_us"] * 1e6
-        p50, p99 = percentile(r["histogram"], 0.5), percentile(r["histogram"], 0.99)
-        share = rps / floor_rps
-        target, verdict = "—", ""
-        if name in TARGETS:
-            want, ceiling = TARGETS[name]
-            target = f"≥ {want:.0%}, p99 ≤ {ceiling} ms"
-            verdict = " ✔" if share >= want and p99 <= ceiling else " ✘"
-        q = queries[name]
-        repeats = "" if r["sent"] <= r["planned"] or name != "directory" else " (list repeated)"
         rows.append(
-            f"| {LABELS[name]} | {rps:.0f} | {100 * share:.1f}% | {p50:.1f} | {p99:.1f} | "
-            f"{sum(q) / len(q):.1f} ({min(q)}–{max(q)}) | {target}{verdict} | {r['errors']} | "
-            f"{r['planned']:,}{repeats} |"
+            result_row(
+                LABELS[name],
+                results[name],
+                floor_rps=floor_rps,
+                target=TARGETS.get(name),
+                queries=queries[name],
+                repeatable=name != "directory",
+            )
         )
         print(rows[-1], flush=True)
     command = " ".join(["python", "bench/directory_bench.py", *sys.argv[1:]])

@@ -96,35 +96,16 @@ def checkout_session_create_payment(
     cancel_url: str,
 ) -> CheckoutSession:
     """A Checkout Session for one course purchase (price from our records, promo codes on)."""
-    metadata = {"payment_id": str(payment_id)}
-    if test_mode():
-        session_id = "cs_test_" + signing.dumps({"payment": payment_id}, salt=TEST_SESSION_SALT, compress=True)
-        return CheckoutSession(id=session_id, url=reverse("billing:test_checkout", args=[session_id]))
-    session = _call(
-        _client().v1.checkout.sessions.create,
-        params={
-            "mode": "payment",
-            "customer": customer_id,
-            "client_reference_id": str(payment_id),
-            "allow_promotion_codes": True,
-            "line_items": [
-                {
-                    "quantity": 1,
-                    "price_data": {
-                        "currency": currency.lower(),
-                        "unit_amount": amount,
-                        "product_data": {"name": product_name},
-                    },
-                }
-            ],
-            "metadata": metadata,
-            "payment_intent_data": {"metadata": metadata},
-            "success_url": success_url,
-            "cancel_url": cancel_url,
-        },
-        options={"idempotency_key": f"checkout-payment-{payment_id}"},
+    return _one_payment_session(
+        payment_id=payment_id,
+        customer_id=customer_id,
+        amount=amount,
+        currency=currency,
+        product_name=product_name,
+        success_url=success_url,
+        cancel_url=cancel_url,
+        extra={"allow_promotion_codes": True},
     )
-    return CheckoutSession(id=session.id, url=session.url)
 
 
 def checkout_session_create_lesson(
@@ -141,13 +122,37 @@ def checkout_session_create_lesson(
     """A Checkout Session for a live lesson (`capture_later`: only authorised, captured when
     the teacher confirms) or lesson credits (captured at once). No promotion codes; it
     expires after 30 minutes so an abandoned checkout frees the slot."""
+    return _one_payment_session(
+        payment_id=payment_id,
+        customer_id=customer_id,
+        amount=amount,
+        currency=currency,
+        product_name=product_name,
+        success_url=success_url,
+        cancel_url=cancel_url,
+        intent={"capture_method": "manual"} if capture_later else {},
+        extra={"expires_at": int(time.time()) + 30 * 60},
+    )
+
+
+def _one_payment_session(
+    *,
+    payment_id: int,
+    customer_id: str,
+    amount: int,
+    currency: str,
+    product_name: str,
+    success_url: str,
+    cancel_url: str,
+    intent: dict | None = None,
+    extra: dict | None = None,
+) -> CheckoutSession:
+    """A Checkout Session paying one Payment of ours: its id in the metadata of the session and
+    of its PaymentIntent, one idempotency key per payment (a retry gets the same session)."""
     metadata = {"payment_id": str(payment_id)}
     if test_mode():
         session_id = "cs_test_" + signing.dumps({"payment": payment_id}, salt=TEST_SESSION_SALT, compress=True)
         return CheckoutSession(id=session_id, url=reverse("billing:test_checkout", args=[session_id]))
-    intent_data = {"metadata": metadata}
-    if capture_later:
-        intent_data["capture_method"] = "manual"
     session = _call(
         _client().v1.checkout.sessions.create,
         params={
@@ -165,10 +170,10 @@ def checkout_session_create_lesson(
                 }
             ],
             "metadata": metadata,
-            "payment_intent_data": intent_data,
-            "expires_at": int(time.time()) + 30 * 60,
+            "payment_intent_data": {"metadata": metadata, **(intent or {})},
             "success_url": success_url,
             "cancel_url": cancel_url,
+            **(extra or {}),
         },
         options={"idempotency_key": f"checkout-payment-{payment_id}"},
     )

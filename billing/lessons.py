@@ -45,7 +45,7 @@ from billing.models import (
     Refund,
 )
 from billing.money import format_minor, percent_of
-from billing.services import customer_ensure, receipt_issue, sale_record
+from billing.services import customer_ensure, receipt_issue, refund_record, sale_record
 from live import selectors as live_selectors
 from live.models import Dispute as ScheduleDispute
 from live.models import LiveClass, Participant
@@ -562,7 +562,8 @@ def lesson_released_elsewhere(*, payment_intent_id: str) -> Payment | None:
 
 
 def _refund(*, payment: Payment, amount: int, key: str, reason: str, actor: User | None = None) -> Refund | None:
-    """Give `amount` back once per `key` (the payment row locked by the caller)."""
+    """Give `amount` back once per `key` (the payment row locked by the caller); recorded by
+    billing.services.refund_record like every refund."""
     existing = Refund.objects.filter(key=key).first()
     if existing or amount <= 0:
         return existing
@@ -572,49 +573,9 @@ def _refund(*, payment: Payment, amount: int, key: str, reason: str, actor: User
     provider_refund_id = gateway.refund_create(
         payment_intent_id=payment.payment_intent_id or "", amount=amount, idempotency_key=key, reason=reason
     )
-    refund = Refund.objects.filter(provider_refund_id=provider_refund_id).first()
-    if refund is not None:  # the provider's charge.refunded event got here first
-        Refund.objects.filter(pk=refund.pk).update(key=key)
-        return refund
-    refund = Refund.objects.create(
-        payment=payment,
-        amount=amount,
-        currency=payment.currency,
-        provider_refund_id=provider_refund_id,
-        key=key,
-        reason=reason,
-        created_by=actor,
+    return refund_record(
+        payment=payment, provider_refund_id=provider_refund_id, amount=amount, reason=reason, actor=actor, key=key
     )
-    payment.amount_refunded += amount
-    payment.status = (
-        Payment.Status.REFUNDED if payment.amount_refunded >= payment.amount else Payment.Status.PARTIALLY_REFUNDED
-    )
-    payment.save(update_fields=["amount_refunded", "status"])
-    teacher_part, platform_part = ledger.split(amount, payment.teacher_share, payment.amount)
-    ledger.transaction_record(
-        key=f"refund:{refund.pk}",
-        kind=LedgerTransaction.Kind.REFUND,
-        legs=[
-            Leg(Account.PROVIDER_BALANCE, -amount, payment.currency),
-            Leg(Account.TEACHER_PENDING, teacher_part, payment.currency, payment.teacher),
-            Leg(Account.PLATFORM_REVENUE, platform_part, payment.currency),
-        ],
-        payment=payment,
-        teacher=payment.teacher,
-        description=format_lazy(gettext_lazy("Refund on payment #{number}"), number=payment.pk),
-    )
-    notify(
-        user=payment.user,
-        kind="billing",
-        title=format_lazy(
-            gettext_lazy("Refund of {amount} for {description}"),
-            amount=_money_lazy(amount, payment.currency),
-            description=payment.description,
-        ),
-        body=gettext_lazy("The money is on its way back to your card; banks usually take 5–10 days."),
-        url="/billing/history/",
-    )
-    return refund
 
 
 def lesson_cancel_settle(

@@ -295,12 +295,22 @@ def payment_refund(*, payment: Payment, amount: int, actor: User, reason: str = 
 
 @transaction.atomic
 def refund_record(
-    *, payment: Payment, provider_refund_id: str, amount: int, reason: str = "", actor: User | None = None
+    *,
+    payment: Payment,
+    provider_refund_id: str,
+    amount: int,
+    reason: str = "",
+    actor: User | None = None,
+    key: str | None = None,
 ) -> Refund:
-    """Record a refund the provider made (ours or from its dashboard), once per refund id."""
+    """Record a refund the provider made (ours or from its dashboard), once per refund id.
+    `key`: the cause's idempotency key (billing.lessons), kept on the refund however it arrived."""
     payment = Payment.objects.select_for_update(of=("self",)).select_related("user", "course").get(pk=payment.pk)
     existing = Refund.objects.filter(provider_refund_id=provider_refund_id).first()
     if existing:
+        if key and existing.key != key:  # the provider's charge.refunded event got here first
+            existing.key = key
+            existing.save(update_fields=["key"])
         return existing
     if amount <= 0 or amount > payment.amount - payment.amount_refunded:
         raise EventRejected(f"Refund of {amount} does not fit payment #{payment.pk}.")
@@ -309,6 +319,7 @@ def refund_record(
         amount=amount,
         currency=payment.currency,
         provider_refund_id=provider_refund_id,
+        key=key,
         reason=reason,
         created_by=actor,
     )

@@ -171,23 +171,31 @@ def _require_staff(actor: User) -> None:
         raise BoardError(_("Only staff can moderate the board."))
 
 
-@transaction.atomic
-def post_hide(*, actor: User, post: Post, reason: str) -> Post:
-    """Staff take a post off the board, saying why (audited); the author is told."""
+def _hide(*, actor: User, item: Post | Application, reason: str, action: str, missing_reason: str):
+    """Staff hide a post or an application, saying why (audited); returns it locked and hidden."""
     _require_staff(actor)
     reason = (reason or "").strip()
     if not reason:
-        raise BoardError(_("Say why the post is hidden."))
-    post = Post.objects.select_for_update().get(pk=post.pk)
-    before = post.hidden_reason
-    post.hidden_at, post.hidden_reason = post.hidden_at or timezone.now(), reason[:300]
-    post.save(update_fields=["hidden_at", "hidden_reason"])
-    audit_record(actor=actor, action="board.post.hide", target=post, changes={"hidden_reason": (before, reason)})
+        raise BoardError(missing_reason)
+    item = type(item).objects.select_for_update().get(pk=item.pk)
+    before = item.hidden_reason
+    item.hidden_at, item.hidden_reason = item.hidden_at or timezone.now(), reason[:300]
+    item.save(update_fields=["hidden_at", "hidden_reason"])
+    audit_record(actor=actor, action=action, target=item, changes={"hidden_reason": (before, item.hidden_reason)})
+    return item
+
+
+@transaction.atomic
+def post_hide(*, actor: User, post: Post, reason: str) -> Post:
+    """Staff take a post off the board, saying why (audited); the author is told."""
+    post = _hide(
+        actor=actor, item=post, reason=reason, action="board.post.hide", missing_reason=_("Say why the post is hidden.")
+    )
     notify(
         user=post.author,
         kind="board",
         title=format_lazy(gettext_lazy("Your post “{post}” was hidden by staff"), post=str(post)),
-        body=reason,
+        body=post.hidden_reason,
         url=post.get_absolute_url(),
     )
     return post
@@ -408,18 +416,14 @@ def application_accept(*, actor: User, application_id: int) -> tuple[Application
 
 @transaction.atomic
 def application_hide(*, actor: User, application: Application, reason: str) -> Application:
-    _require_staff(actor)
-    reason = (reason or "").strip()
-    if not reason:
-        raise BoardError(_("Say why the application is hidden."))
-    application = Application.objects.select_for_update().get(pk=application.pk)
-    before = application.hidden_reason
-    application.hidden_at, application.hidden_reason = application.hidden_at or timezone.now(), reason[:300]
-    application.save(update_fields=["hidden_at", "hidden_reason"])
-    audit_record(
-        actor=actor, action="board.application.hide", target=application, changes={"hidden_reason": (before, reason)}
+    """Staff hide an application, saying why (audited)."""
+    return _hide(
+        actor=actor,
+        item=application,
+        reason=reason,
+        action="board.application.hide",
+        missing_reason=_("Say why the application is hidden."),
     )
-    return application
 
 
 @transaction.atomic

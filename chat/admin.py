@@ -10,7 +10,7 @@ from solo.admin import SingletonModelAdmin
 
 from chat import services
 from chat.models import Announcement, ChatSettings, Conversation, Message, MessageStatus, Report
-from lms.admin_site import client_ip
+from lms.admin_site import ReadOnlyAdmin, client_ip
 from lms.infra.validators import parse_id
 from lms.services import audit_record
 
@@ -84,18 +84,6 @@ class NeedsReviewFilter(admin.SimpleListFilter):
         if self.value() == "reported":
             return queryset.filter(Exists(open_reports))
         return queryset
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # Viewing only; the actions below need "change" on the changelist.
-        return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MessageInline(admin.TabularInline):

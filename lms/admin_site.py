@@ -114,3 +114,18 @@ class LyceumAdminSite(admin.AdminSite):
         from lms.views import login_elsewhere
 
         return login_elsewhere(request, default_next=reverse("admin:index", current_app=self.name))
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records staff look at and act on through admin actions (which go through the services),
+    never edit, add or delete by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Viewing only; the actions need "change" on the changelist.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False

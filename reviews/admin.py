@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from lms.admin_site import ReadOnlyAdmin
 from reviews import services
 from reviews.models import CourseRating, Report, Review
 
@@ -85,18 +86,6 @@ def dismiss_reports(modeladmin, request, queryset):
 
 
 dismiss_reports.audited = True
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # Viewing only; the actions need "change" on the changelist.
-        return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Report)
