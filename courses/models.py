@@ -121,8 +121,7 @@ class CoursePermissionTester(PagePermissionTester):
         user = self.user
         if not user.is_active or user.is_superuser or getattr(user, "is_platform_staff", False):
             return True
-        levels_below_course = {"coursepage": 0, "modulepage": 1, "lessonpage": 2}[self.page._meta.model_name]
-        course_path = self.page.path[: len(self.page.path) - levels_below_course * self.page.steplen]
+        course_path = self.page.path[: len(self.page.path) - self.page.levels_below_course * self.page.steplen]
         course = CoursePage.objects.filter(path=course_path).only("id", "owner_id").first()
         if course is None:
             return True
@@ -139,6 +138,8 @@ class CoursePermissionTester(PagePermissionTester):
 
 
 class CoursePermissionMixin(pagecache.SharedPageTree):
+    levels_below_course = 0
+
     def permissions_for_user(self, user):
         return CoursePermissionTester(user, self)
 
@@ -237,6 +238,7 @@ class OutlineLesson:
     url: str
     duration_minutes: int
     free_preview: bool
+    is_assignment: bool = False
 
 
 @dataclass(frozen=True)
@@ -480,10 +482,27 @@ class CoursePage(CoursePermissionMixin, Page):
             .live()
             .defer_streamfields()
             .order_by("path")
-            .only("id", "title", "path", "url_path", "depth", "duration_minutes", "free_preview", "locale_id")
+            .only(
+                "id",
+                "title",
+                "path",
+                "url_path",
+                "depth",
+                "duration_minutes",
+                "free_preview",
+                "locale_id",
+                "content_type_id",
+            )
         ):
             lessons.setdefault(lesson.path[:-STEP], []).append(
-                OutlineLesson(lesson.pk, lesson.title, lesson.url, lesson.duration_minutes, lesson.free_preview)
+                OutlineLesson(
+                    lesson.pk,
+                    lesson.title,
+                    lesson.url,
+                    lesson.duration_minutes,
+                    lesson.free_preview,
+                    is_assignment=not lesson.completes_by_itself_as_specific,
+                )
             )
         return [OutlineModule(m.pk, m.title, m.intro, tuple(lessons.get(m.path, ()))) for m in modules]
 
@@ -537,13 +556,16 @@ class CoursePage(CoursePermissionMixin, Page):
         # outline) is routed as any child (pagecache.SharedPageTree).
         if len(path_components) == 2:
             url_path = f"{self.url_path}{path_components[0]}/{path_components[1]}/"
-            lesson = pagecache.page_at(
-                url_path, lambda: LessonPage.objects.filter(url_path=url_path, depth=self.depth + 2).first()
-            )
+            lesson = pagecache.page_at(url_path, lambda: self._lesson_at(url_path))
             if lesson is None or not lesson.live:
                 raise Http404
             return RouteResult(lesson, kwargs={"course": self})
         return super().route(request, path_components)
+
+    def _lesson_at(self, url_path: str) -> "LessonPage | None":
+        """One query; a second only for a lesson of another type (an assignment), read as that type."""
+        lesson = LessonPage.objects.filter(url_path=url_path, depth=self.depth + 2).first()
+        return lesson.specific if lesson is not None else None
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -594,7 +616,8 @@ class ModulePage(CoursePermissionMixin, Page):
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
     parent_page_types = ["courses.CoursePage"]
-    subpage_types = ["courses.LessonPage"]
+    subpage_types = ["courses.LessonPage", "coursework.AssignmentPage"]
+    levels_below_course = 1
 
     class Meta:
         verbose_name = _("module")
@@ -627,6 +650,9 @@ class LessonPage(CoursePermissionMixin, Page):
     parent_page_types = ["courses.ModulePage"]
     subpage_types = []
     base_form_class = CoursePageForm  # only files the editor may choose (courses/forms.py)
+    levels_below_course = 2
+    # A lesson is marked complete by its student; an assignment (coursework) by handing it in.
+    completes_by_itself = True
 
     class Meta:
         verbose_name = _("lesson")
@@ -643,6 +669,20 @@ class LessonPage(CoursePermissionMixin, Page):
         if not any(block["type"] == "quiz" for block in self.body.raw_data):
             return None  # known without loading the blocks' images and documents
         return next(block for block in self.body if block.block_type == "quiz")
+
+    @property
+    def completes_by_itself_as_specific(self) -> bool:
+        """`completes_by_itself` of this page's own type, known without a query (outlines read
+        every lesson as a LessonPage)."""
+        return getattr(self.specific_class, "completes_by_itself", True)
+
+    def completion_blocker(self, *, student) -> str | None:
+        """Why `student` cannot mark this lesson complete yet, or None (subclasses add theirs)."""
+        quiz = self.quiz
+        required = quiz is not None and quiz.value["required"]
+        if required and not QuizAttempt.objects.filter(student=student, lesson=self, passed=True).exists():
+            return str(_("Pass the quiz to complete this lesson."))
+        return None
 
     def public_text(self) -> str:
         """The lesson's text, for the search document of a free preview (not its quiz)."""

@@ -173,9 +173,9 @@ def lesson_complete(*, student: User, lesson: LessonPage, course: CoursePage | N
     if course is None:
         raise CourseError(_("This lesson is not part of a course."))
     _lesson_gate(student=student, lesson=lesson, course=course)
-    quiz = lesson.quiz
-    if quiz is not None and quiz.value["required"] and not selectors.quiz_passed(user=student, lesson=lesson):
-        raise CourseError(_("Pass the quiz to complete this lesson."))
+    blocker = lesson.specific.completion_blocker(student=student)
+    if blocker:
+        raise CourseError(blocker)
     progress, created = LessonProgress.objects.get_or_create(
         student=student, lesson=lesson, defaults={"course": course}
     )
@@ -340,6 +340,12 @@ TEACHER_COLLECTION_PERMISSIONS = [("wagtailimages", "add_image"), ("wagtailimage
     ("wagtaildocs", "add_document"),
     ("wagtaildocs", "choose_document"),
 ]
+# Snippets teachers write for their courses (a rubric is chosen by assignments, coursework/models.py).
+TEACHER_MODEL_PERMISSIONS = [
+    ("coursework", "add_rubric"),
+    ("coursework", "change_rubric"),
+    ("coursework", "view_rubric"),
+]
 STAFF_COLLECTION_PERMISSIONS = TEACHER_COLLECTION_PERMISSIONS + [
     ("wagtailimages", "change_image"),
     ("wagtaildocs", "change_document"),
@@ -427,6 +433,8 @@ def course_permissions_ensure() -> None:
                 GroupCollectionPermission.objects.get_or_create(
                     group=group, collection=root_collection, permission=permission
                 )
+    teachers.permissions.add(*_permissions(TEACHER_MODEL_PERMISSIONS))
+    staff.permissions.add(*_permissions(TEACHER_MODEL_PERMISSIONS + [("coursework", "delete_rubric")]))
     workflow, _ = Workflow.objects.get_or_create(name="Course review", defaults={"active": True})
     task = CourseReviewTask.objects.filter(name="Staff review").order_by("pk").first()
     if task is None:

@@ -4,17 +4,17 @@ the reading in tutors.selectors."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from billing.money import to_major
 from courses.embeds import player_html
 from lms.decorators import role_required
+from lms.infra.files import private_file_response
 from lms.models import Role, TeacherProfile
 from tutors import selectors, services
 from tutors.forms import CredentialForm, OfferForm, PackageForm, directory_form
@@ -171,19 +171,4 @@ def credential_file(request, credential_id: int):
     credential = selectors.credential_for(user=request.user, credential_id=credential_id)
     if credential is None or not credential.file:
         raise Http404(_("No such file."))
-    storage = credential.file.storage
-    try:
-        storage.path(credential.file.name)
-    except NotImplementedError:
-        # Remote storage (S3): a short-lived signed URL that downloads the file.
-        disposition = {"ResponseContentDisposition": content_disposition_header(True, credential.original_name)}
-        return redirect(storage.url(credential.file.name, parameters=disposition))
-    response = FileResponse(
-        credential.file.open("rb"),
-        content_type=credential.content_type,
-        as_attachment=credential.content_type == "application/pdf",
-        filename=credential.original_name,
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file_response(credential.file, filename=credential.original_name)

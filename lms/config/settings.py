@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     # Lyceum — before django.contrib.admin so our templates override its own.
     "lms.apps.LmsConfig",
     "courses",
+    "coursework",
     "live",
     "billing",
     "chat",

@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include(public_urlpatterns)),  # /teachers/ and /teachers/<slug>/ (tutors.views)
     path("tutors/", include("tutors.urls")),
     path("", include("courses.urls")),
+    path("", include("coursework.urls")),
     path("live/", include("live.urls")),
     path("billing/", include("billing.urls")),
     path("chat/", include("chat.urls")),

@@ -184,6 +184,8 @@ def world(db, django_capture_on_commit_callbacks):
     from chat.services import conversation_start, message_post
     from courses.services import certificate_issue, enrollment_create
     from courses.tests.factories import lessons_of, make_course
+    from coursework.services import submission_save
+    from coursework.tests.factories import make_assignment, make_rubric
     from live import selectors as live_selectors
     from live import services as live_services
     from live.models import LivePreferences
@@ -208,6 +210,8 @@ def world(db, django_capture_on_commit_callbacks):
         slots = live_selectors.teacher_free_slots(teacher=teacher, start=now, end=now + timedelta(days=7))
         booked = live_services.booking_request(student=enrolled, teacher=teacher, start=slots[3].start, note="n")
         payment, _ = checkout_start(user=student, course=course, base_url="http://testserver")
+        assignment = make_assignment(course, teacher, rubric=make_rubric(teacher))
+        submission = submission_save(student=enrolled, assignment=assignment, text="Essay", hand_in=True)
     notification = Notification.objects.order_by("pk").first()  # the teacher's, of the booking
     preferences, _ = LivePreferences.objects.get_or_create(user=enrolled)
     hours = teacher.weekly_hours.first()
@@ -218,10 +222,12 @@ def world(db, django_capture_on_commit_callbacks):
         "staff": staff,
         "message": message,
         "slot": slots[5].key,
-        "extra_urls": [course.url, lesson.url],
+        "extra_urls": [course.url, lesson.url, assignment.url],
         "ids": {
             "course_id": course.pk,
             "lesson_id": lesson.pk,
+            "assignment_id": assignment.pk,
+            "submission_id": submission.pk,
             "class_id": booked.pk,
             "payment_id": payment.pk,
             "session_id": payment.checkout_session_id or "unknown",

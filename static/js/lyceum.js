@@ -103,6 +103,14 @@
     }
     if (!quietly) announce(targets.map(spokenText).join(" "));
   }
+  // An upload's progress, on the <progress data-upload-progress> of the form sending it.
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var form = event.target.closest && event.target.closest("form");
+    var bar = form && form.querySelector("[data-upload-progress]");
+    if (!bar || !event.detail.lengthComputable) return;
+    bar.classList.remove("hidden");
+    bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+  });
   // htmx settles each swapped element (out-of-band ones too) in one go: gather them, then act once.
   // Focus counts as lost only when this swap removed the focused element (not when nothing had focus).
   var focusedBeforeSwap = null;

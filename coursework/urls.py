@@ -1,0 +1,17 @@
+from django.urls import path
+
+from coursework import views
+
+app_name = "coursework"
+
+# An assignment's own page is a Wagtail page (coursework/models.py); these are its actions.
+urlpatterns = [
+    path("coursework/assignments/<int:assignment_id>/hand-in/", views.hand_in, name="hand_in"),
+    path("coursework/submissions/<int:submission_id>/file/", views.submission_file, name="submission_file"),
+    path("coursework/submissions/<int:submission_id>/feedback-file/", views.feedback_file, name="feedback_file"),
+    path("coursework/submissions/<int:submission_id>/regrade/", views.regrade, name="regrade"),
+    path("coursework/teach/<int:course_id>/grading/", views.queue, name="queue"),
+    path("coursework/teach/submissions/<int:submission_id>/", views.grade, name="grade"),
+    path("coursework/teach/assignments/<int:assignment_id>/release/", views.release, name="release"),
+    path("coursework/teach/assignments/<int:assignment_id>/extensions/", views.extension, name="extension"),
+]

@@ -1,0 +1,274 @@
+"""Coursework's views: handing in from the assignment's page, the teacher's grading queue and
+grading page, releasing grades, extensions and regrade requests. Thin: the rules are in
+coursework.services, the reads in coursework.selectors."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from courses.models import CoursePage, Enrollment
+from coursework import selectors, services
+from coursework.forms import ExtensionForm, GradeForm, HandInForm, RegradeForm
+from coursework.models import AssignmentPage, Submission
+from lms.infra.files import private_file_response
+from lms.infra.validators import parse_id
+from lms.models import User
+
+# --- Students ----------------------------------------------------------------------------------
+
+
+def _live_assignment(assignment_id: int) -> tuple[AssignmentPage, CoursePage]:
+    assignment = get_object_or_404(AssignmentPage.objects.live(), pk=assignment_id)
+    course = assignment.course
+    if course is None or not course.live:
+        raise Http404("This assignment is not part of a published course.")
+    return assignment, course
+
+
+@login_required
+@require_POST
+def hand_in(request, assignment_id: int):
+    """Save a draft or hand the work in; htmx gets the hand-in panel back, with any error."""
+    assignment, course = _live_assignment(assignment_id)
+    form = HandInForm(request.POST, request.FILES, assignment=assignment)
+    error = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.submission_save(
+                student=request.user,
+                assignment=assignment,
+                text=data.get("text", ""),
+                link=data.get("link", ""),
+                upload=data.get("file"),
+                remove_file=data.get("remove_file", False),
+                hand_in=request.POST.get("action") == "hand-in",
+            )
+        except services.CourseworkError as exc:
+            error = str(exc)
+    else:
+        error = " ".join(message for messages_ in form.errors.values() for message in messages_)
+    done = _("Handed in.") if request.POST.get("action") == "hand-in" else _("Draft saved.")
+    if request.htmx:
+        context = assignment.get_context(request, course=course)
+        context.update(hand_in_error=error, hand_in_done=None if error else done, hand_in_form=form if error else None)
+        return TemplateResponse(request, "coursework/assignment_page.html#hand-in", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(f"{assignment.url}#hand-in")
+
+
+@login_required
+@require_POST
+def regrade(request, submission_id: int):
+    submission = get_object_or_404(Submission.objects.select_related("assignment"), pk=submission_id)
+    if submission.student_id != request.user.pk:
+        raise Http404("No such submission.")
+    form = RegradeForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.CourseworkError(_("Say what you would like your teacher to look at again."))
+        services.regrade_request(student=request.user, submission=submission, reason=form.cleaned_data["reason"])
+    except services.CourseworkError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Your teacher will look at it again."))
+    return redirect(f"{submission.assignment.url}#hand-in")
+
+
+def _file_of(request, submission_id: int) -> Submission:
+    submission = selectors.submission_for_file(user=request.user, submission_id=submission_id)
+    if submission is None:
+        raise Http404(_("No such file."))
+    return submission
+
+
+@login_required
+def submission_file(request, submission_id: int):
+    """The student's file, to them, the course's teachers and staff; to others it does not exist."""
+    submission = _file_of(request, submission_id)
+    if not submission.file:
+        raise Http404(_("No such file."))
+    return private_file_response(submission.file, filename=submission.file_name)
+
+
+@login_required
+def feedback_file(request, submission_id: int):
+    """The teacher's feedback file: to the student only once the grade is released."""
+    submission = _file_of(request, submission_id)
+    hidden = submission.student_id == request.user.pk and submission.released_at is None
+    if not submission.feedback_file or hidden:
+        raise Http404(_("No such file."))
+    return private_file_response(submission.feedback_file, filename=submission.feedback_file_name)
+
+
+# --- Teachers ----------------------------------------------------------------------------------
+
+
+def _taught(request, course: CoursePage) -> None:
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    if not (request.user.is_platform_staff or course.taught_by(request.user)):
+        raise PermissionDenied(_("You do not teach this course."))
+
+
+def _queue_filters(request, course: CoursePage) -> tuple[list[AssignmentPage], AssignmentPage | None, str]:
+    assignments = selectors.course_assignments(course)
+    wanted = parse_id(request.GET.get("assignment"))
+    chosen = next((a for a in assignments if a.pk == wanted), None)
+    show = request.GET.get("show") if request.GET.get("show") in ("todo", "graded", "all") else "todo"
+    return assignments, chosen, show
+
+
+def _query(chosen: AssignmentPage | None, show: str) -> str:
+    return f"?show={show}" + (f"&assignment={chosen.pk}" if chosen else "")
+
+
+@login_required
+def queue(request, course_id: int):
+    course = get_object_or_404(CoursePage, pk=course_id)
+    _taught(request, course)
+    assignments, chosen, show = _queue_filters(request, course)
+    submissions = selectors.grading_queue(course=course, assignment=chosen, show=show)
+    return TemplateResponse(
+        request,
+        "coursework/queue.html",
+        {
+            "course": course,
+            "assignments": assignments,
+            "chosen": chosen,
+            "show": show,
+            "submissions": submissions,
+            "query": _query(chosen, show),
+        },
+    )
+
+
+@login_required
+def grade(request, submission_id: int):
+    """One submission beside its rubric; saving moves on to the next in the queue."""
+    submission = get_object_or_404(Submission.objects.select_related("student", "assignment"), pk=submission_id)
+    assignment = submission.assignment
+    course = assignment.course
+    if course is None:
+        raise Http404("No such submission.")
+    _taught(request, course)
+    _assignments, chosen, show = _queue_filters(request, course)
+    queue_ = selectors.grading_queue(course=course, assignment=chosen, show=show)
+    position = next((i for i, s in enumerate(queue_) if s.pk == submission.pk), None)
+    others = [s for s in queue_ if s.pk != submission.pk]
+    if position is None:
+        previous, following = None, (others[0] if others else None)
+    else:
+        previous = queue_[position - 1] if position > 0 else None
+        following = queue_[position + 1] if position + 1 < len(queue_) else None
+    form, error = GradeForm(initial={"score": submission.score, "feedback": submission.feedback}), None
+    if request.method == "POST":
+        form = GradeForm(request.POST, request.FILES)
+        rows = assignment.rubric.rows() if assignment.rubric_id else []
+        levels = {row["id"]: request.POST.get(f"level-{row['id']}", "") for row in rows}
+        if form.is_valid():
+            try:
+                services.submission_grade(
+                    actor=request.user,
+                    submission=submission,
+                    levels=levels,
+                    score=form.cleaned_data["score"],
+                    feedback=form.cleaned_data["feedback"],
+                    feedback_upload=form.cleaned_data["feedback_file"],
+                    release=request.POST.get("action") == "release",
+                )
+            except services.CourseworkError as exc:
+                error = str(exc)
+            else:
+                messages.success(request, _("Saved the grade of %(name)s.") % {"name": submission.student.name})
+                # The queue without this one (if it left it): what to grade next.
+                after = selectors.grading_queue(course=course, assignment=chosen, show=show)
+                nxt = following or next((s for s in after if s.pk != submission.pk), None)
+                target = (
+                    reverse("coursework:grade", args=[nxt.pk]) if nxt else reverse("coursework:queue", args=[course.pk])
+                )
+                return redirect(target + _query(chosen, show))
+        else:
+            error = _("Please correct the errors below.")
+        submission.levels = levels
+    return TemplateResponse(
+        request,
+        "coursework/grade.html",
+        {
+            "course": course,
+            "assignment": assignment,
+            "submission": submission,
+            "rubric_rows": assignment.rubric.rows() if assignment.rubric_id else [],
+            "form": form,
+            "error": error,
+            "previous": previous,
+            "next": following,
+            "position": (position + 1) if position is not None else None,
+            "total": len(queue_),
+            "query": _query(chosen, show),
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+@require_POST
+def release(request, assignment_id: int):
+    assignment, course = _live_assignment(assignment_id)
+    _taught(request, course)
+    count = services.grades_release(actor=request.user, assignment=assignment)
+    messages.success(
+        request,
+        ngettext("Released %(count)d grade.", "Released %(count)d grades.", count) % {"count": count}
+        if count
+        else _("There were no graded submissions waiting to be released."),
+    )
+    return redirect(reverse("coursework:queue", args=[course.pk]) + f"?show=graded&assignment={assignment.pk}")
+
+
+@login_required
+def extension(request, assignment_id: int):
+    """Give one enrolled student more time (GET: the form; POST: grant it)."""
+    assignment, course = _live_assignment(assignment_id)
+    _taught(request, course)
+    students = User.objects.filter(
+        pk__in=Enrollment.objects.filter(course=course, status=Enrollment.Status.ACTIVE).values("student_id")
+    ).order_by("display_name", "email")
+    form, status = ExtensionForm(students=students), 200
+    if request.method == "POST":
+        form = ExtensionForm(request.POST, students=students)
+        if form.is_valid():
+            try:
+                services.extension_grant(
+                    actor=request.user,
+                    assignment=assignment,
+                    student=students.get(pk=form.cleaned_data["student"]),
+                    due_at=form.cleaned_data["due_at"],
+                )
+            except services.CourseworkError as exc:
+                form.add_error("due_at", str(exc))
+            else:
+                messages.success(request, _("Extension granted."))
+                return redirect("coursework:extension", assignment_id=assignment.pk)
+        status = 400
+    return TemplateResponse(
+        request,
+        "coursework/extension.html",
+        {
+            "assignment": assignment,
+            "course": course,
+            "form": form,
+            "extensions": assignment.extensions.select_related("student"),
+        },
+        status=status,
+    )
