@@ -131,6 +131,8 @@ def _collect(value, found: set[str]) -> None:
     elif isinstance(value, list | tuple):
         for item in value:
             _collect(item, found)
+    elif hasattr(value, "raw_data"):  # a StreamField's value (a rubric's criteria)
+        _collect(list(value.raw_data), found)
 
 
 def _locale_words() -> set[str]:

@@ -22,6 +22,8 @@ from chat.tests.factories import post, start_conversation
 from courses.demo import _paragraphs as demo_paragraphs
 from courses.services import course_permissions_ensure, lesson_complete
 from courses.tests.factories import lessons_of, make_course
+from coursework.services import submission_grade, submission_save
+from coursework.tests.factories import level_ids, make_assignment, make_rubric
 from live import selectors as live_selectors
 from live import services as live_services
 from live.tests.factories import availability_set
@@ -163,6 +165,27 @@ def _seed_world() -> World:
     )
     tutor_services.verification_grant(actor=staff, tutor=tutor)
 
+    # Coursework: an assignment graded with a rubric and released; a second student's work waits.
+    assignment = make_assignment(course, teacher, title="Essay", due_at=timezone.now() + timedelta(days=3))
+    assignment.rubric = make_rubric(teacher)
+    assignment.save_revision(user=teacher).publish()
+    graded = submission_save(
+        student=enrolled,
+        assignment=assignment,
+        text="My essay",
+        upload=SimpleUploadedFile("a.png", png_bytes()),
+        hand_in=True,
+    )
+    submission_grade(
+        actor=teacher, submission=graded, levels=level_ids(assignment.rubric, pick=1), feedback="Good", release=True
+    )
+    coursework_teacher = [
+        assignment.url,
+        f"/coursework/teach/{course.pk}/grading/?show=all",
+        f"/coursework/teach/submissions/{graded.pk}/",
+        f"/coursework/teach/assignments/{assignment.pk}/extensions/",
+    ]
+
     slug = teacher.teacher_profile.slug
     public = ["/", "/courses/", course.url, preview.url, plain.url, "/teachers/", f"/teachers/{slug}/"]
     public += [f"/teachers/{tutor_slug}/"]  # a tutor's full marketplace page
@@ -202,6 +225,7 @@ def _seed_world() -> World:
                 plain.url,
                 unfinished.url,
                 quiz.url,
+                assignment.url,
                 f"/teachers/{slug}/",
                 *signed_in,
                 world.conversation_url,
@@ -221,6 +245,7 @@ def _seed_world() -> World:
                 "/dashboard/teacher/",
                 course.url,
                 f"/courses/teach/{course.pk}/",
+                *coursework_teacher,
                 f"/teachers/{slug}/",
                 *signed_in,
                 world.conversation_url,
