@@ -281,13 +281,21 @@ def quiz_submit(*, student: User, lesson: LessonPage, answers: dict[str, list[st
 # --- Completion and certificates --------------------------------------------------------------
 
 
+# More conditions for completing a course, added by other apps when they start (coursework: a
+# minimum course grade). Each is `check(*, student, course) -> bool`.
+COMPLETION_REQUIREMENTS: list = []
+
+
 def course_completion_check(*, student: User, course: CoursePage) -> Certificate | None:
-    """If every live lesson is done, complete the enrollment and issue the certificate."""
+    """If every live lesson is done (and every other app's requirement is met), complete the
+    enrollment and issue the certificate."""
     lesson_ids = set(selectors.course_lesson_ids(course=course))
     if not lesson_ids:
         return None
     done = selectors.completed_lesson_ids(user=student, course=course)
     if not lesson_ids <= done:
+        return None
+    if not all(requirement(student=student, course=course) for requirement in COMPLETION_REQUIREMENTS):
         return None
     enrollment = (
         Enrollment.objects.select_for_update()

@@ -19,6 +19,7 @@ from courses import selectors, services
 from courses.certificates import certificate_pdf
 from courses.models import Certificate, CoursePage, LessonPage
 from lms.decorators import role_required
+from lms.infra.files import csv_safe
 from lms.models import Role
 
 # --- Enrolling ------------------------------------------------------------------------------
@@ -168,7 +169,7 @@ def course_students_csv(request, course_id: int):
         e = row.enrollment
         writer.writerow(
             [
-                _csv_safe(e.student.name),
+                csv_safe(e.student.name),
                 e.student.email,
                 e.status,
                 e.source,
@@ -181,8 +182,3 @@ def course_students_csv(request, course_id: int):
             ]
         )
     return response
-
-
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ is run as a formula by spreadsheets.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

@@ -381,3 +381,85 @@ def assignment_context(*, user, assignment: "AssignmentPage", course) -> dict:
         "file_accept": FILE_ACCEPT.get(assignment.file_kinds, ""),
         "can_grade": is_teacher,
     }
+
+
+# --- The gradebook ----------------------------------------------------------------------------
+
+
+def default_letters() -> list:
+    return [[90, "A"], [80, "B"], [70, "C"], [60, "D"], [0, "F"]]
+
+
+class GradingScheme(models.Model):
+    """How a course's grade is made: the weight of each category, how many of the lowest scores
+    each drops, and the letters by percentage. A course without one uses the defaults."""
+
+    course = models.OneToOneField(
+        "courses.CoursePage", verbose_name=_("course"), on_delete=models.CASCADE, related_name="grading_scheme"
+    )
+    assignment_weight = models.PositiveSmallIntegerField(
+        _("assignments (%)"), default=60, validators=[MaxValueValidator(100)]
+    )
+    quiz_weight = models.PositiveSmallIntegerField(_("quizzes (%)"), default=30, validators=[MaxValueValidator(100)])
+    attendance_weight = models.PositiveSmallIntegerField(
+        _("attendance of live classes (%)"), default=10, validators=[MaxValueValidator(100)]
+    )
+    drop_lowest_assignments = models.PositiveSmallIntegerField(
+        _("drop the lowest assignments"), default=0, validators=[MaxValueValidator(10)]
+    )
+    drop_lowest_quizzes = models.PositiveSmallIntegerField(
+        _("drop the lowest quizzes"), default=0, validators=[MaxValueValidator(10)]
+    )
+    letters = models.JSONField(_("letter grades"), default=default_letters, help_text=_("[[minimum %, letter], …]"))
+    completion_min_percent = models.PositiveSmallIntegerField(
+        _("course grade needed for the certificate (%)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+        help_text=_("Empty: completing every lesson is enough."),
+    )
+
+    class Meta:
+        verbose_name = _("grading scheme")
+        verbose_name_plural = _("grading schemes")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(assignment_weight__lte=100, quiz_weight__lte=100, attendance_weight__lte=100),
+                name="grading_weights_at_most_100",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.course_id}"
+
+
+class GradeOverride(models.Model):
+    """A teacher's grade for one student and item in place of the computed one, with the reason
+    (audited). `item` is "assignment:<id>", "quiz:<lesson id>" or "attendance"."""
+
+    course = models.ForeignKey(
+        "courses.CoursePage", verbose_name=_("course"), on_delete=models.CASCADE, related_name="+"
+    )
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("student"), on_delete=models.CASCADE, related_name="+"
+    )
+    item = models.CharField(_("item"), max_length=40)
+    percent = models.DecimalField(
+        _("grade (%)"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("grade override")
+        verbose_name_plural = _("grade overrides")
+        constraints = [
+            models.UniqueConstraint(fields=["course", "student", "item"], name="override_one_per_item"),
+            models.CheckConstraint(condition=models.Q(percent__gte=0, percent__lte=100), name="override_percent_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.course_id} · {self.student_id} · {self.item}"

@@ -1,10 +1,16 @@
 """Reads of coursework that need care: the grading queue and who may read a submission's files, each
 in a constant number of queries. What an assignment's page reads is on its model."""
 
-from django.db.models import Q
+from dataclasses import dataclass
+from datetime import datetime
 
-from courses.models import CoursePage
-from coursework.models import AssignmentPage, Submission
+from django.db.models import Q
+from django.utils import timezone
+
+from courses.models import CoursePage, Enrollment
+from courses.selectors import DASHBOARD_ENROLLMENT_FIELDS
+from coursework.models import AssignmentPage, Extension, Submission
+from live.selectors import class_title_for, upcoming_for
 
 
 def submission_for_file(*, user, submission_id: int) -> Submission | None:
@@ -45,3 +51,68 @@ def grading_queue(
     elif show == "graded":
         submissions = submissions.exclude(todo)
     return sorted(submissions, key=lambda s: s.regrade_requested_at is None)  # stable: oldest first within
+
+
+# --- "Up next" and deadlines -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpNext:
+    """One line of a student's "Up next": something due or a class."""
+
+    kind: str  # "due" or "class"
+    title: str
+    url: str
+    when: datetime | None = None
+    course_title: str = ""
+    overdue: bool = False
+
+
+def open_deadlines(*, user, now: datetime | None = None) -> list[tuple[AssignmentPage, datetime, CoursePage]]:
+    """The student's assignments with a due date, not handed in and still open (their own due
+    date: an extension counts), soonest first. Three queries."""
+    now = now or timezone.now()
+    courses = [
+        e.course
+        for e in Enrollment.objects.filter(student=user, status=Enrollment.Status.ACTIVE)
+        .select_related("course")
+        .only(*DASHBOARD_ENROLLMENT_FIELDS)
+    ]
+    if not courses:
+        return []
+    under_courses = Q()
+    for course in courses:
+        under_courses |= Q(path__startswith=course.path)
+    assignments = list(
+        AssignmentPage.objects.live().filter(under_courses).exclude(due_at=None).defer_streamfields().order_by("due_at")
+    )
+    handed_in = set(
+        Submission.objects.filter(student=user, assignment__in=assignments, submitted_at__isnull=False).values_list(
+            "assignment_id", flat=True
+        )
+    )
+    extensions = {e.assignment_id: e for e in Extension.objects.filter(student=user, assignment__in=assignments)}
+    found = []
+    for assignment in assignments:
+        extension = extensions.get(assignment.pk)
+        cut_off = assignment.cut_off_for(extension)
+        if assignment.pk in handed_in or (cut_off is not None and now > cut_off):
+            continue
+        course = next(c for c in courses if assignment.path.startswith(c.path))
+        found.append((assignment, assignment.due_for(extension), course))
+    return sorted(found, key=lambda pair: pair[1])
+
+
+def up_next(*, user, now: datetime | None = None, limit: int = 8) -> list[UpNext]:
+    """What a student has next, in one list by date: work due (overdue first) and their
+    upcoming live classes. (Where to continue each course is the courses panel's.)"""
+    now = now or timezone.now()
+    timed = [
+        UpNext("due", a.title, a.url, due, course.title, overdue=due < now)
+        for a, due, course in open_deadlines(user=user, now=now)
+    ]
+    timed += [
+        UpNext("class", class_title_for(live_class=c, viewer=user), c.get_absolute_url(), c.start)
+        for c in upcoming_for(user=user, now=now)[:5]
+    ]
+    return sorted(timed, key=lambda item: item.when)[:limit]

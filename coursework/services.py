@@ -15,7 +15,7 @@ from chat.attachments import AttachmentRejected, check_attachment
 from courses import selectors as course_selectors
 from courses import services as course_services
 from courses.models import CoursePage
-from coursework.models import AssignmentPage, Extension, FileKinds, Submission
+from coursework.models import AssignmentPage, Extension, FileKinds, GradeOverride, GradingScheme, Submission
 from lms.models import User
 from lms.services import audit_record, notify
 
@@ -232,6 +232,8 @@ def submission_grade(
 def _release(submission: Submission, *, assignment: AssignmentPage, again: bool = False) -> None:
     submission.released_at = timezone.now()
     submission.save(update_fields=["released_at"])
+    # A student who has done every lesson may now reach the course's minimum grade.
+    course_services.course_completion_check(student=submission.student, course=assignment.course)
     title = (
         gettext_lazy("Your grade for “%(title)s” was updated")
         if again
@@ -288,3 +290,128 @@ def regrade_request(*, student: User, submission: Submission, reason: str) -> Su
             url=submission.get_absolute_url(),
         )
     return submission
+
+
+# --- The gradebook ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def grading_scheme_set(
+    *,
+    actor: User,
+    course: CoursePage,
+    assignment_weight: int,
+    quiz_weight: int,
+    attendance_weight: int,
+    drop_lowest_assignments: int = 0,
+    drop_lowest_quizzes: int = 0,
+    letters: list | None = None,
+    completion_min_percent: int | None = None,
+) -> GradingScheme:
+    """Set how the course's grade is made (audited). The weights must add up to 100."""
+    _may_grade(user=actor, course=course)
+    weights = (assignment_weight, quiz_weight, attendance_weight)
+    if any(w < 0 or w > 100 for w in weights) or sum(weights) != 100:
+        raise CourseworkError(_("The weights must add up to 100 %."))
+    scheme = GradingScheme.objects.select_for_update().filter(course=course).first() or GradingScheme(course=course)
+    fields = ("assignment_weight", "quiz_weight", "attendance_weight", "completion_min_percent")
+    before = {f: getattr(scheme, f) for f in fields}
+    scheme.assignment_weight, scheme.quiz_weight, scheme.attendance_weight = weights
+    scheme.drop_lowest_assignments, scheme.drop_lowest_quizzes = drop_lowest_assignments, drop_lowest_quizzes
+    if letters is not None:
+        scheme.letters = letters
+    scheme.completion_min_percent = completion_min_percent
+    scheme.save()
+    audit_record(
+        actor=actor,
+        action="coursework.grading_scheme",
+        target=scheme,
+        changes={f: (before[f], getattr(scheme, f)) for f in before if before[f] != getattr(scheme, f)},
+    )
+    return scheme
+
+
+def parse_letters(text: str) -> list:
+    """ "A 90, B 80, C 70, F 0" → [[90, "A"], [80, "B"], [70, "C"], [0, "F"]], highest first.
+    One letter must start at 0 so every grade has one."""
+    letters = []
+    for part in (text or "").replace(";", ",").split(","):
+        pieces = part.split()
+        if not pieces:
+            continue
+        if len(pieces) != 2 or not pieces[1].isdigit() or int(pieces[1]) > 100 or len(pieces[0]) > 3:
+            raise CourseworkError(_("Write each letter and its lowest percentage, e.g. “A 90, B 80, F 0”."))
+        letters.append([int(pieces[1]), pieces[0]])
+    if not letters or min(minimum for minimum, _letter in letters) != 0:
+        raise CourseworkError(_("One letter must start at 0 %."))
+    if len({minimum for minimum, _letter in letters}) != len(letters):
+        raise CourseworkError(_("Each letter needs its own lowest percentage."))
+    return sorted(letters, reverse=True)
+
+
+def _is_course_item(*, course: CoursePage, item: str) -> bool:
+    kind, _sep, pk = (item or "").partition(":")
+    if kind == "attendance" and not pk:
+        return True
+    if not pk.isascii() or not pk.isdigit() or len(pk) > 18:
+        return False
+    if kind == "assignment":
+        return AssignmentPage.objects.descendant_of(course).filter(pk=int(pk)).exists()
+    if kind == "quiz":
+        return any(lesson.pk == int(pk) for lesson in course.lessons())
+    return False
+
+
+@transaction.atomic
+def grade_override_set(
+    *, actor: User, course: CoursePage, student: User, item: str, percent, reason: str
+) -> GradeOverride | None:
+    """Put a teacher's grade in place of the computed one for one student and item, with the
+    reason (audited). An empty `percent` removes the override."""
+    _may_grade(user=actor, course=course)
+    if course_selectors.active_enrollment(user=student, course=course) is None:
+        raise CourseworkError(_("%(name)s is not enrolled in this course.") % {"name": student.name})
+    if not _is_course_item(course=course, item=item):
+        raise CourseworkError(_("Choose an item of this course's gradebook."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise CourseworkError(_("Give the reason for the change; the student and staff can see it."))
+    existing = GradeOverride.objects.select_for_update().filter(course=course, student=student, item=item).first()
+    before = existing.percent if existing else None
+    if percent in (None, ""):
+        if existing is not None:
+            existing.delete()
+        audit_record(
+            actor=actor,
+            action="coursework.grade_override",
+            target=course,
+            changes={item: (before, None)},
+            message=reason,
+        )
+        return None
+    try:
+        value = Decimal(str(percent).strip().replace(",", "."))
+    except (InvalidOperation, ValueError) as exc:
+        raise CourseworkError(_("Enter the grade as a percentage from 0 to 100.")) from exc
+    if not value.is_finite() or not 0 <= value <= 100:
+        raise CourseworkError(_("Enter the grade as a percentage from 0 to 100."))
+    override, _created = GradeOverride.objects.update_or_create(
+        course=course,
+        student=student,
+        item=item,
+        defaults={
+            "percent": value.quantize(Decimal("0.01")),
+            "reason": reason[:300],
+            "changed_by": actor,
+            "changed_at": timezone.now(),
+        },
+    )
+    audit_record(
+        actor=actor,
+        action="coursework.grade_override",
+        target=override,
+        changes={item: (before, override.percent)},
+        message=reason,
+    )
+    course_services.course_completion_check(student=student, course=course)
+    return override

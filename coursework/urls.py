@@ -12,6 +12,11 @@ urlpatterns = [
     path("coursework/submissions/<int:submission_id>/regrade/", views.regrade, name="regrade"),
     path("coursework/teach/<int:course_id>/grading/", views.queue, name="queue"),
     path("coursework/teach/submissions/<int:submission_id>/", views.grade, name="grade"),
+    path("coursework/teach/<int:course_id>/gradebook/", views.gradebook, name="gradebook"),
+    path("coursework/teach/<int:course_id>/gradebook.csv", views.gradebook_csv, name="gradebook_csv"),
+    path("coursework/teach/<int:course_id>/gradebook/override/", views.grade_override, name="grade_override"),
+    path("coursework/teach/<int:course_id>/gradebook/scheme/", views.grading_scheme, name="grading_scheme"),
+    path("coursework/grades/<int:course_id>/", views.my_grades, name="my_grades"),
     path("coursework/teach/assignments/<int:assignment_id>/release/", views.release, name="release"),
     path("coursework/teach/assignments/<int:assignment_id>/extensions/", views.extension, name="extension"),
 ]

@@ -2,22 +2,33 @@
 grading page, releasing grades, extensions and regrade requests. Thin: the rules are in
 coursework.services, the reads in coursework.selectors."""
 
+import csv
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from courses.models import CoursePage, Enrollment
 from coursework import selectors, services
-from coursework.forms import ExtensionForm, GradeForm, HandInForm, RegradeForm
+from coursework.forms import (
+    ExtensionForm,
+    GradeForm,
+    GradeOverrideForm,
+    GradingSchemeForm,
+    HandInForm,
+    RegradeForm,
+)
+from coursework.gradebook import gradebook as gradebook_read
 from coursework.models import AssignmentPage, Submission
-from lms.infra.files import private_file_response
+from lms.infra.files import csv_safe, private_file_response
 from lms.infra.validators import parse_id
 from lms.models import User
 
@@ -272,3 +283,133 @@ def extension(request, assignment_id: int):
         },
         status=status,
     )
+
+
+# --- The gradebook -----------------------------------------------------------------------------
+
+
+def _gradebook_page(request, course: CoursePage, *, status: int = 200, **forms_):
+    book = gradebook_read(course=course)
+    students = [row.student for row in book.rows]
+    override_form = forms_.get("override_form") or GradeOverrideForm(students=students, items=book.items)
+    scheme = book.scheme
+    scheme_form = forms_.get("scheme_form") or GradingSchemeForm(
+        initial={
+            "assignment_weight": scheme.assignment_weight,
+            "quiz_weight": scheme.quiz_weight,
+            "attendance_weight": scheme.attendance_weight,
+            "drop_lowest_assignments": scheme.drop_lowest_assignments,
+            "drop_lowest_quizzes": scheme.drop_lowest_quizzes,
+            "letters": ", ".join(f"{letter} {minimum}" for minimum, letter in scheme.letters),
+            "completion_min_percent": scheme.completion_min_percent,
+        }
+    )
+    context = {"course": course, "book": book, "override_form": override_form, "scheme_form": scheme_form}
+    return TemplateResponse(request, "coursework/gradebook.html", context, status=status)
+
+
+@login_required
+def gradebook(request, course_id: int):
+    course = get_object_or_404(CoursePage, pk=course_id)
+    _taught(request, course)
+    return _gradebook_page(request, course)
+
+
+@login_required
+@require_POST
+def grade_override(request, course_id: int):
+    course = get_object_or_404(CoursePage, pk=course_id)
+    _taught(request, course)
+    book = gradebook_read(course=course)
+    form = GradeOverrideForm(request.POST, students=[row.student for row in book.rows], items=book.items)
+    if form.is_valid():
+        try:
+            services.grade_override_set(
+                actor=request.user,
+                course=course,
+                student=User.objects.get(pk=form.cleaned_data["student"]),
+                item=form.cleaned_data["item"],
+                percent=form.cleaned_data["percent"],
+                reason=form.cleaned_data["reason"],
+            )
+        except services.CourseworkError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The grade is changed."))
+            return redirect("coursework:gradebook", course_id=course.pk)
+    return _gradebook_page(request, course, status=400, override_form=form)
+
+
+@login_required
+@require_POST
+def grading_scheme(request, course_id: int):
+    course = get_object_or_404(CoursePage, pk=course_id)
+    _taught(request, course)
+    form = GradingSchemeForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.grading_scheme_set(
+                actor=request.user,
+                course=course,
+                assignment_weight=data["assignment_weight"],
+                quiz_weight=data["quiz_weight"],
+                attendance_weight=data["attendance_weight"],
+                drop_lowest_assignments=data["drop_lowest_assignments"],
+                drop_lowest_quizzes=data["drop_lowest_quizzes"],
+                letters=services.parse_letters(data["letters"]),
+                completion_min_percent=data["completion_min_percent"],
+            )
+        except services.CourseworkError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The grading scheme is saved."))
+            return redirect("coursework:gradebook", course_id=course.pk)
+    return _gradebook_page(request, course, status=400, scheme_form=form)
+
+
+@login_required
+def gradebook_csv(request, course_id: int):
+    course = get_object_or_404(CoursePage, pk=course_id)
+    _taught(request, course)
+    book = gradebook_read(course=course)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="gradebook-{slugify(course.title) or course.pk}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [_("Student"), _("Email"), *[csv_safe(item.title) for item in book.items], _("Course grade (%)"), _("Letter")]
+    )
+    for row in book.rows:
+        writer.writerow(
+            [
+                csv_safe(row.student.name),
+                csv_safe(row.student.email),
+                *["" if row.cells[item.key].percent is None else row.cells[item.key].percent for item in book.items],
+                "" if row.grade is None else row.grade,
+                row.letter,
+            ]
+        )
+    return response
+
+
+@login_required
+def my_grades(request, course_id: int):
+    """A student's own grades in a course: each item with its grade and the running course grade."""
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    if Enrollment.objects.active_for(user=request.user, course=course) is None:
+        raise Http404("Not enrolled.")
+    book = gradebook_read(course=course, students=[request.user], released_only=True)
+    row = book.rows[0]
+    submissions = {
+        s.assignment_id: s
+        for s in Submission.objects.filter(student=request.user, assignment__path__startswith=course.path)
+    }
+    lines = [(item, row.cells[item.key], _submission_of(item, submissions)) for item in book.items]
+    return TemplateResponse(
+        request, "coursework/my_grades.html", {"course": course, "book": book, "row": row, "lines": lines}
+    )
+
+
+def _submission_of(item, submissions: dict):
+    kind, _sep, pk = item.key.partition(":")
+    return submissions.get(int(pk)) if kind == "assignment" else None

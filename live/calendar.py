@@ -13,6 +13,9 @@ from icalendar import Calendar, Event, vCalAddress, vText
 from live.models import LiveClass, Participant
 
 PRODID = "-//Lyceum//Live classes//EN"
+# Other events a user's feed carries, added by other apps when they start (coursework: the
+# student's assignment deadlines). Each is `source(user) -> list[icalendar.Event]`.
+FEED_SOURCES: list = []
 
 
 def event_uid(live_class: LiveClass) -> str:
@@ -94,4 +97,7 @@ def feed_ics(*, user, classes) -> bytes:
             live_class.status, "CANCELLED"
         )
         calendar.add_component(class_event(live_class, attendees=students, status=status))
+    for source in FEED_SOURCES:
+        for event in source(user):
+            calendar.add_component(event)
     return calendar.to_ical()

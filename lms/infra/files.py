@@ -33,3 +33,10 @@ def private_file_response(file, *, filename: str):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"
     return response
+
+
+def csv_safe(value) -> str:
+    """A cell for a CSV export: a text starting with = + - @ (or a tab or carriage return) is run
+    as a formula by spreadsheets, so it is given a leading apostrophe (OWASP's advice)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

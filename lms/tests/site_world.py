@@ -184,6 +184,7 @@ def _seed_world() -> World:
         f"/coursework/teach/{course.pk}/grading/?show=all",
         f"/coursework/teach/submissions/{graded.pk}/",
         f"/coursework/teach/assignments/{assignment.pk}/extensions/",
+        f"/coursework/teach/{course.pk}/gradebook/",
     ]
 
     slug = teacher.teacher_profile.slug
@@ -226,6 +227,7 @@ def _seed_world() -> World:
                 unfinished.url,
                 quiz.url,
                 assignment.url,
+                f"/coursework/grades/{course.pk}/",
                 f"/teachers/{slug}/",
                 *signed_in,
                 world.conversation_url,
