@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from courses import services
-from courses.models import Certificate, CoursePage, Enrollment, QuizAttempt
+from courses.models import Certificate, Cohort, CoursePage, Enrollment, QuizAttempt
+from lms.admin_site import ReadOnlyAdmin
 from lms.models import User
 
 
@@ -28,12 +29,13 @@ class EnrollmentAddForm(forms.ModelForm):
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
-    list_display = ("student", "course", "status", "source", "reference", "created_at", "completed_at")
+    list_display = ("student", "course", "cohort", "status", "source", "reference", "created_at", "completed_at")
     list_filter = ("status", "source")
     search_fields = ("student__email", "student__display_name", "course__title", "reference")
     list_select_related = ("student", "course")
     autocomplete_fields = ()
-    readonly_fields = ("status", "created_at", "ended_at", "end_reason", "completed_at", "last_lesson")
+    # The cohort is changed on the course's cohorts page (courses.services.cohort_assign, audited).
+    readonly_fields = ("status", "created_at", "ended_at", "end_reason", "completed_at", "last_lesson", "cohort")
     actions = ["end_enrollments"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -119,3 +121,13 @@ class QuizAttemptAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Cohort)
+class CohortAdmin(ReadOnlyAdmin):
+    """Teachers and staff add cohorts and move students on the course's cohorts page."""
+
+    list_display = ("name", "course", "starts_at", "time_zone")
+    list_filter = ("time_zone",)
+    search_fields = ("name", "course__title")
+    list_select_related = ("course",)

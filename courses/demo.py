@@ -4,11 +4,13 @@ and students part-way through. Idempotent; everything goes through the services.
 import json
 import random
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
 
 from django.core.files.images import ImageFile
 from django.db import transaction
+from django.utils import timezone
 from PIL import Image as PILImage
 from PIL import ImageChops, ImageDraw
 from wagtail.images import get_image_model
@@ -637,7 +639,30 @@ def load(*, stdout) -> None:
                     services.quiz_submit(student=student, lesson=lesson, answers=answers)
                 else:
                     services.lesson_complete(student=student, lesson=lesson, course=course)
+    _cohort_demo(courses)
     home_filled = _home_page_sections(courses=courses, teachers=list(teachers.values()), editor=admin)
     stdout.write(f"courses: {created} new courses ({len(courses)} in all), {len(students)} students enrolled.")
     if home_filled:
         stdout.write("courses: the home page's sections are written (featured courses, teachers, classes).")
+
+
+def _cohort_demo(courses: list[CoursePage]) -> None:
+    """A cohort that started a week ago in the first course with students, and its last lesson
+    set to open three weeks after the cohort's start."""
+    course = next((c for c in courses if Enrollment.objects.filter(course=c).exists()), None)
+    if course is None or course.cohorts.exists():
+        return
+    teacher = course.owner
+    cohort = services.cohort_create(
+        actor=teacher,
+        course=course,
+        name="Spring cohort",
+        starts_at=timezone.now() - timedelta(days=7),
+        time_zone=teacher.time_zone or "UTC",
+    )
+    for enrollment in Enrollment.objects.filter(course=course, status=Enrollment.Status.ACTIVE, cohort=None):
+        services.cohort_assign(actor=teacher, enrollment=enrollment, cohort=cohort)
+    last = LessonPage.objects.descendant_of(course).live().order_by("-path").first()
+    if last is not None:
+        last.release, last.release_days = LessonPage.Release.AFTER_COHORT_START, 21
+        last.save_revision(user=teacher).publish()

@@ -8,13 +8,20 @@ policy about every file a field gains, so the rule is the choosers' and is writt
 Files the page already used are kept (a co-teacher may edit a lesson holding the owner's
 handout)."""
 
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.permissions import policy_registry
+
+from lms.forms import NOT_TRANSLATED, time_zone_choices
 
 
 def _files(field, value) -> set[tuple[type, str]]:
@@ -70,3 +77,51 @@ class CoursePageForm(WagtailAdminPageForm):
 def _may_choose(user, model, pk: str) -> bool:
     policy = policy_registry.get_by_type(model)
     return policy.instances_user_has_permission_for(user, "choose").filter(pk=pk).exists()
+
+
+class CohortForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100, widget=forms.TextInput(attrs={"class": "input mt-1"}))
+    starts_at = forms.DateTimeField(
+        label=_("Starts"),
+        help_text=_("In the cohort's time zone."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "input mt-1"}, format="%Y-%m-%dT%H:%M"),
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=time_zone_choices,
+        widget=forms.Select(attrs={"class": "input mt-1", **NOT_TRANSLATED}),
+    )
+
+    def clean(self):
+        # The start is read in the cohort's own zone, not the teacher's.
+        data = super().clean()
+        starts_at, zone = data.get("starts_at"), data.get("time_zone")
+        if starts_at and zone:
+            local = timezone.make_naive(starts_at)
+            aware = local.replace(tzinfo=ZoneInfo(zone))
+            # A time the clocks skip in that zone does not come back the same from UTC.
+            if aware.astimezone(UTC).astimezone(ZoneInfo(zone)).replace(tzinfo=None) != local:
+                self.add_error(
+                    "starts_at", _("That time does not exist in %(zone)s (the clocks change).") % {"zone": zone}
+                )
+            else:
+                data["starts_at"] = aware
+        return data
+
+
+class CohortMoveForm(forms.Form):
+    enrollment = forms.TypedChoiceField(
+        label=_("Student"), coerce=int, widget=forms.Select(attrs={"class": "input mt-1"})
+    )
+    cohort = forms.TypedChoiceField(
+        label=_("Cohort"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=forms.Select(attrs={"class": "input mt-1"}),
+    )
+
+    def __init__(self, *args, enrollments, cohorts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enrollment"].choices = [(e.pk, e.student.name) for e in enrollments]
+        self.fields["cohort"].choices = [("", _("No cohort"))] + [(c.pk, c.name) for c in cohorts]

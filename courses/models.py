@@ -12,7 +12,9 @@ never the other way round).
 
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -45,6 +47,7 @@ from courses.blocks import LESSON_BLOCKS
 from courses.forms import CoursePageForm
 from courses.moderation import moderation_decided, moderation_submitted
 from lms.infra import pagecache
+from lms.infra.validators import validate_time_zone
 from lms.models import User
 
 STEP = Page.steplen  # characters per level of a page's tree path
@@ -239,6 +242,29 @@ class OutlineLesson:
     duration_minutes: int
     free_preview: bool
     is_assignment: bool = False
+    release: str = ""
+    release_at: datetime | None = None
+    release_days: int | None = None
+
+    def opens_for(self, enrollment: "Enrollment | None") -> datetime | None:
+        return release_time(self.release, self.release_at, self.release_days, enrollment)
+
+
+def release_time(
+    release: str, release_at, release_days: int | None, enrollment: "Enrollment | None"
+) -> datetime | None:
+    """When a lesson opens for the student of `enrollment` (None: it is open). "N days after"
+    counts calendar days in the cohort's time zone (else the student's): a lesson due to open
+    at 10:00 opens at 10:00 local time, even across a change of the clocks."""
+    if release == LessonPage.Release.ON_DATE:
+        return release_at
+    if release not in (LessonPage.Release.AFTER_COHORT_START, LessonPage.Release.AFTER_ENROLMENT) or enrollment is None:
+        return None
+    cohort = enrollment.cohort if release == LessonPage.Release.AFTER_COHORT_START else None
+    start = cohort.starts_at if cohort is not None else enrollment.created_at
+    zone = ZoneInfo(cohort.time_zone if cohort is not None else (enrollment.student.time_zone or "UTC"))
+    # Wall-clock arithmetic: adding days to a zone-aware time keeps its local time of day.
+    return (start.astimezone(zone) + timedelta(days=release_days or 0)).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -492,6 +518,9 @@ class CoursePage(CoursePermissionMixin, Page):
                 "free_preview",
                 "locale_id",
                 "content_type_id",
+                "release",
+                "release_at",
+                "release_days",
             )
         ):
             lessons.setdefault(lesson.path[:-STEP], []).append(
@@ -502,6 +531,9 @@ class CoursePage(CoursePermissionMixin, Page):
                     lesson.duration_minutes,
                     lesson.free_preview,
                     is_assignment=not lesson.completes_by_itself_as_specific,
+                    release=lesson.release,
+                    release_at=lesson.release_at,
+                    release_days=lesson.release_days,
                 )
             )
         return [OutlineModule(m.pk, m.title, m.intro, tuple(lessons.get(m.path, ()))) for m in modules]
@@ -634,15 +666,34 @@ class ModulePage(CoursePermissionMixin, Page):
 
 
 class LessonPage(CoursePermissionMixin, Page):
+    class Release(models.TextChoices):
+        AT_ONCE = "", _("At once")
+        ON_DATE = "date", _("On a date")
+        AFTER_COHORT_START = "cohort", _("Some days after the student's cohort starts")
+        AFTER_ENROLMENT = "enrolment", _("Some days after the student enrols")
+
     body = StreamField(LESSON_BLOCKS, blank=True, block_counts={"quiz": {"max_num": 1}}, verbose_name=_("body"))
     duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), default=10)
     free_preview = models.BooleanField(
         _("free preview"), default=False, help_text=_("Visitors can open this lesson without enrolling.")
     )
 
+    release = models.CharField(_("opens"), max_length=10, choices=Release.choices, default="", blank=True)
+    release_at = models.DateTimeField(_("opens on"), null=True, blank=True, help_text=_("For “On a date”."))
+    release_days = models.PositiveSmallIntegerField(
+        _("days after"),
+        null=True,
+        blank=True,
+        help_text=_("For “days after the cohort starts / the student enrols”."),
+    )
+
     content_panels = Page.content_panels + [
         FieldPanel("duration_minutes"),
         FieldPanel("free_preview"),
+        MultiFieldPanel(
+            [FieldPanel("release"), FieldPanel("release_at"), FieldPanel("release_days")],
+            heading=_("Scheduled release"),
+        ),
         FieldPanel("body"),
     ]
     # Wagtail's own index, for the admin's page search (the catalog's is courses/search.py).
@@ -669,6 +720,14 @@ class LessonPage(CoursePermissionMixin, Page):
         if not any(block["type"] == "quiz" for block in self.body.raw_data):
             return None  # known without loading the blocks' images and documents
         return next(block for block in self.body if block.block_type == "quiz")
+
+    def clean(self):
+        super().clean()
+        if self.release == self.Release.ON_DATE and self.release_at is None:
+            raise ValidationError({"release_at": _("Choose the date it opens.")})
+
+    def opens_for(self, enrollment: "Enrollment | None") -> datetime | None:
+        return release_time(self.release, self.release_at, self.release_days, enrollment)
 
     @property
     def completes_by_itself_as_specific(self) -> bool:
@@ -706,14 +765,22 @@ class LessonPage(CoursePermissionMixin, Page):
         has_access = course.open_to(user, enrollment=enrollment)
         index = next((i for i, item in enumerate(lessons) if item.pk == self.pk), None)
         blocked_by = course.blocking_lesson(self, completed) if enrollment and not self.free_preview else None
+        now = timezone.now()
+        # Scheduled release applies to students (teachers and staff have no enrollment here).
+        opens_at = self.opens_for(enrollment) if enrollment and not self.free_preview else None
+        opens_at = opens_at if opens_at is not None and now < opens_at else None
         context.update(
             lesson=self,
             course=course,
             outline=course.outline(),
             enrollment=enrollment,
             has_access=has_access,
-            can_view=(has_access or self.free_preview) and blocked_by is None,
+            can_view=(has_access or self.free_preview) and blocked_by is None and opens_at is None,
             blocked_by=blocked_by,
+            opens_at=opens_at,
+            not_yet_open={
+                item.pk for item in lessons if enrollment and (when := item.opens_for(enrollment)) and now < when
+            },
             completed=completed,
             is_done=self.pk in completed,
             done_count=len(completed & {item.pk for item in lessons}),
@@ -784,12 +851,35 @@ class SearchTerm(models.Model):
 # --- Records --------------------------------------------------------------------------------
 
 
+class Cohort(models.Model):
+    """A batch of a course's students who start together: lessons can open some days after its
+    start (counted in its time zone), and each enrolment joins one."""
+
+    course = models.ForeignKey(CoursePage, on_delete=models.CASCADE, related_name="cohorts", verbose_name=_("course"))
+    name = models.CharField(_("name"), max_length=100)
+    starts_at = models.DateTimeField(_("starts"))
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC", validators=[validate_time_zone])
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("cohort")
+        verbose_name_plural = _("cohorts")
+        constraints = [models.UniqueConstraint(fields=["course", "name"], name="cohort_name_per_course")]
+
+    def __str__(self):
+        return self.name
+
+
 class EnrollmentQuerySet(models.QuerySet):
     def active_for(self, *, user, course) -> "Enrollment | None":
         """The user's active enrollment in the course (one indexed query; none for visitors)."""
         if not getattr(user, "is_authenticated", False):
             return None
-        return self.filter(student=user, course=course, status=Enrollment.Status.ACTIVE).first()
+        return (
+            self.filter(student=user, course=course, status=Enrollment.Status.ACTIVE)
+            .select_related("cohort", "student")
+            .first()
+        )
 
 
 class Enrollment(models.Model):
@@ -825,6 +915,9 @@ class Enrollment(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name=_("last lesson opened"),
+    )
+    cohort = models.ForeignKey(
+        Cohort, null=True, blank=True, on_delete=models.SET_NULL, related_name="enrollments", verbose_name=_("cohort")
     )
 
     objects = EnrollmentQuerySet.as_manager()

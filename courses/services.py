@@ -8,6 +8,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.text import format_lazy
@@ -27,6 +28,7 @@ from courses import selectors
 from courses.blocks import QuestionBlock
 from courses.models import (
     Certificate,
+    Cohort,
     CourseIndexPage,
     CoursePage,
     CourseReviewTask,
@@ -36,6 +38,7 @@ from courses.models import (
     OutlineLesson,
     QuizAttempt,
 )
+from lms.formats import when
 from lms.models import HomePage, Role, User
 from lms.services import audit_record, notify
 
@@ -65,7 +68,9 @@ def enrollment_create(
         return existing
     try:
         with transaction.atomic():
-            enrollment = Enrollment.objects.create(student=student, course=course, source=source, reference=reference)
+            enrollment = Enrollment.objects.create(
+                student=student, course=course, source=source, reference=reference, cohort=cohort_to_join(course)
+            )
     except IntegrityError:
         existing = selectors.active_enrollment(user=student, course=course)
         if existing is None:
@@ -84,6 +89,55 @@ def enrollment_create(
         title=format_lazy(gettext_lazy("You are enrolled in {title}"), title=course.title),
         body=gettext_lazy("Start with the first lesson whenever you are ready."),
         url=course.url or "",
+    )
+    return enrollment
+
+
+def cohort_to_join(course: CoursePage, *, now=None) -> Cohort | None:
+    """The cohort a new student joins: the next to start, else the latest started (None when
+    the course has no cohorts)."""
+    now = now or timezone.now()
+    upcoming = course.cohorts.filter(starts_at__gt=now).order_by("starts_at").first()
+    return upcoming or course.cohorts.filter(starts_at__lte=now).order_by("-starts_at").first()
+
+
+@transaction.atomic
+def cohort_create(*, actor: User, course: CoursePage, name: str, starts_at, time_zone: str) -> Cohort:
+    """A new cohort of the course (its teachers or staff); audited."""
+    if not (actor.is_platform_staff or course.taught_by(actor)):
+        raise PermissionDenied(_("You do not teach this course."))
+    name = (name or "").strip()
+    if not name:
+        raise CourseError(_("Give the cohort a name."))
+    if course.cohorts.filter(name=name).exists():
+        raise CourseError(_("This course already has a cohort called “%(name)s”.") % {"name": name})
+    cohort = Cohort(course=course, name=name, starts_at=starts_at, time_zone=time_zone)
+    try:
+        cohort.full_clean()
+    except ValidationError as exc:
+        raise CourseError(" ".join(exc.messages)) from exc
+    cohort.save()
+    audit_record(actor=actor, action="cohort.create", target=cohort, changes={"starts_at": (None, starts_at)})
+    return cohort
+
+
+@transaction.atomic
+def cohort_assign(*, actor: User, enrollment: Enrollment, cohort: Cohort | None) -> Enrollment:
+    """Move a student to another cohort of their course (or none); audited."""
+    course = enrollment.course
+    if not (actor.is_platform_staff or course.taught_by(actor)):
+        raise PermissionDenied(_("You do not teach this course."))
+    if cohort is not None and cohort.course_id != course.pk:
+        raise CourseError(_("That cohort belongs to another course."))
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    before = enrollment.cohort_id
+    enrollment.cohort = cohort
+    enrollment.save(update_fields=["cohort"])
+    audit_record(
+        actor=actor,
+        action="enrollment.cohort",
+        target=enrollment,
+        changes={"cohort": (before, getattr(cohort, "pk", None))},
     )
     return enrollment
 
@@ -158,6 +212,9 @@ def _lesson_gate(*, student: User, lesson: LessonPage, course: CoursePage) -> En
         blocking = lesson_blocked_by(student=student, lesson=lesson, course=course)
         if blocking is not None:
             raise CourseError(_("Complete “%(title)s” first.") % {"title": blocking.title})
+    opens_at = lesson.opens_for(enrollment)
+    if opens_at is not None and timezone.now() < opens_at:
+        raise CourseError(_("This lesson opens on %(date)s.") % {"date": when(opens_at)})
     return enrollment
 
 

@@ -17,7 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from courses import selectors, services
 from courses.certificates import certificate_pdf
-from courses.models import Certificate, CoursePage, LessonPage
+from courses.forms import CohortForm, CohortMoveForm
+from courses.models import Certificate, CoursePage, Enrollment, LessonPage
 from lms.decorators import role_required
 from lms.infra.files import csv_safe
 from lms.models import Role
@@ -182,3 +183,60 @@ def course_students_csv(request, course_id: int):
             ]
         )
     return response
+
+
+@role_required(Role.TEACHER, Role.STAFF)
+def cohorts(request, course_id: int):
+    """The course's cohorts: add one, move a student to another (GET shows both forms)."""
+    course = _taught_course(request, course_id)
+    enrollments = list(
+        Enrollment.objects.filter(course=course, status=Enrollment.Status.ACTIVE)
+        .select_related("student", "cohort")
+        .order_by("student__display_name", "student__email")
+    )
+    course_cohorts = list(course.cohorts.all())
+    zone = request.user.time_zone or "UTC"
+    create_form = CohortForm(initial={"time_zone": zone})
+    move_form = CohortMoveForm(enrollments=enrollments, cohorts=course_cohorts)
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "move":
+                move_form = CohortMoveForm(request.POST, enrollments=enrollments, cohorts=course_cohorts)
+                if not move_form.is_valid():
+                    raise services.CourseError(_("Choose a student and a cohort."))
+                enrollment = next(e for e in enrollments if e.pk == move_form.cleaned_data["enrollment"])
+                cohort = next((c for c in course_cohorts if c.pk == move_form.cleaned_data["cohort"]), None)
+                services.cohort_assign(actor=request.user, enrollment=enrollment, cohort=cohort)
+                messages.success(request, _("%(name)s moved.") % {"name": enrollment.student.name})
+            else:
+                create_form = CohortForm(request.POST)
+                if not create_form.is_valid():
+                    raise services.CourseError(_("Please correct the errors below."))
+                data = create_form.cleaned_data
+                services.cohort_create(
+                    actor=request.user,
+                    course=course,
+                    name=data["name"],
+                    starts_at=data["starts_at"],
+                    time_zone=data["time_zone"],
+                )
+                messages.success(request, _("Cohort added."))
+            return redirect("courses:cohorts", course_id=course.pk)
+        except services.CourseError as exc:
+            error, status = str(exc), 400
+    else:
+        error = None
+    return TemplateResponse(
+        request,
+        "courses/cohorts.html",
+        {
+            "course": course,
+            "cohorts": course_cohorts,
+            "enrollments": enrollments,
+            "create_form": create_form,
+            "move_form": move_form,
+            "error": error,
+        },
+        status=status,
+    )

@@ -34,12 +34,31 @@ class ExtensionForm(forms.Form):
     student = forms.TypedChoiceField(label=_("Student"), coerce=int, widget=forms.Select(attrs={"class": "input mt-1"}))
     due_at = forms.DateTimeField(
         label=_("New due date"),
+        help_text=_("In your time zone."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "input mt-1"}, format="%Y-%m-%dT%H:%M"),
     )
 
     def __init__(self, *args, students, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["student"].choices = [(s.pk, f"{s.name} <{s.email}>") for s in students]
+
+
+class CohortDueForm(forms.Form):
+    cohort = forms.TypedChoiceField(label=_("Cohort"), coerce=int, widget=forms.Select(attrs={"class": "input mt-1"}))
+    due_at = forms.DateTimeField(
+        label=_("Due"),
+        help_text=_("In your time zone."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "input mt-1"}, format="%Y-%m-%dT%H:%M"),
+    )
+    cut_off_at = forms.DateTimeField(
+        label=_("No submissions after"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "input mt-1"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def __init__(self, *args, cohorts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].choices = [(c.pk, c.name) for c in cohorts]
 
 
 class RegradeForm(forms.Form):

@@ -12,7 +12,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import CoursePage, Enrollment, QuizAttempt
-from coursework.models import AssignmentPage, Extension, GradeOverride, GradingScheme, Submission, default_letters
+from coursework.models import (
+    AssignmentPage,
+    CohortDueDate,
+    Extension,
+    GradeOverride,
+    GradingScheme,
+    Submission,
+    default_letters,
+)
 from live.models import Participant
 
 HUNDRED = Decimal(100)
@@ -94,16 +102,15 @@ def scheme_for(course: CoursePage) -> GradingScheme:
 
 
 def gradebook(*, course: CoursePage, students=None, released_only: bool = False) -> Gradebook:
-    """The gradebook of `course` for its active students (or `students`). `released_only`: a
-    student's own view, where an assignment counts once its grade is released."""
+    """The gradebook of `course` for its active students (or those of `students` enrolled).
+    `released_only`: a student's own view, where an assignment counts once its grade is released."""
     scheme = scheme_for(course)
-    if students is None:
-        students = [
-            enrollment.student
-            for enrollment in Enrollment.objects.filter(course=course, status=Enrollment.Status.ACTIVE)
-            .select_related("student")
-            .order_by("student__display_name", "student__email")
-        ]
+    enrollments = Enrollment.objects.filter(course=course, status=Enrollment.Status.ACTIVE)
+    if students is not None:
+        enrollments = enrollments.filter(student__in=students)
+    enrollments = list(enrollments.select_related("student").order_by("student__display_name", "student__email"))
+    students = [enrollment.student for enrollment in enrollments]
+    cohort_of = {enrollment.student_id: enrollment.cohort_id for enrollment in enrollments}
     student_ids = [s.pk for s in students]
     assignments = list(
         AssignmentPage.objects.descendant_of(course)
@@ -125,6 +132,12 @@ def gradebook(*, course: CoursePage, students=None, released_only: bool = False)
     extensions = {
         (e.student_id, e.assignment_id): e
         for e in Extension.objects.filter(assignment__in=assignments, student_id__in=student_ids)
+    }
+    cohort_dates = {
+        (d.cohort_id, d.assignment_id): d
+        for d in CohortDueDate.objects.filter(
+            assignment__in=assignments, cohort_id__in=set(cohort_of.values()) - {None}
+        )
     }
     order = {pk: position for position, pk in enumerate(lessons)}
     quiz_lessons = sorted({lesson_id for _student, lesson_id in best}, key=lambda pk: order.get(pk, len(order)))
@@ -161,6 +174,7 @@ def gradebook(*, course: CoursePage, students=None, released_only: bool = False)
                 submissions.get((student.pk, assignment.pk)),
                 assignment,
                 extensions.get((student.pk, assignment.pk)),
+                cohort_dates.get((cohort_of.get(student.pk), assignment.pk)),
                 now=now,
                 released_only=released_only,
             )
@@ -190,14 +204,20 @@ def gradebook(*, course: CoursePage, students=None, released_only: bool = False)
 
 
 def _assignment_cell(
-    submission: Submission | None, assignment: AssignmentPage, extension: Extension | None, *, now, released_only: bool
+    submission: Submission | None,
+    assignment: AssignmentPage,
+    extension: Extension | None,
+    cohort_date: CohortDueDate | None,
+    *,
+    now,
+    released_only: bool,
 ) -> Cell:
     graded = submission is not None and submission.graded_at is not None
     if graded and (submission.released_at or not released_only):
         note = "" if submission.released_at else "not released"
         return Cell(HUNDRED * submission.final_score / assignment.points, note=note)
     handed_in = submission is not None and submission.submitted_at is not None
-    closes = assignment.cut_off_for(extension) or assignment.due_for(extension)
+    closes = assignment.cut_off_for(extension, cohort_date) or assignment.due_for(extension, cohort_date)
     if not handed_in and closes is not None and now > closes:
         return Cell(Decimal(0), note="missing")  # nothing handed in and no longer possible
     return Cell(None)
@@ -219,5 +239,5 @@ def grade_requirement_met(*, student, course: CoursePage) -> bool:
     scheme = GradingScheme.objects.filter(course=course).only("completion_min_percent").first()
     if scheme is None or scheme.completion_min_percent is None:
         return True
-    grade = gradebook(course=course, students=[student], released_only=True).rows[0].grade
-    return grade is not None and grade >= scheme.completion_min_percent
+    rows = gradebook(course=course, students=[student], released_only=True).rows
+    return bool(rows) and rows[0].grade is not None and rows[0].grade >= scheme.completion_min_percent

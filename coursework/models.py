@@ -188,14 +188,18 @@ class AssignmentPage(LessonPage):
 
     # --- The late policy (times in UTC) ---
 
-    def due_for(self, extension: "Extension | None") -> datetime | None:
-        return extension.due_at if extension else self.due_at
+    def due_for(self, extension: "Extension | None" = None, cohort_date: "CohortDueDate | None" = None):
+        """The student's due date: their extension's, else their cohort's, else everyone's."""
+        if extension is not None:
+            return extension.due_at
+        return cohort_date.due_at if cohort_date is not None else self.due_at
 
-    def cut_off_for(self, extension: "Extension | None") -> datetime | None:
+    def cut_off_for(self, extension: "Extension | None" = None, cohort_date: "CohortDueDate | None" = None):
         """No hand-in after this; an extension past the cut-off moves it to the extended date."""
-        if self.cut_off_at is None:
+        cut_off = cohort_date.cut_off_at if cohort_date is not None else self.cut_off_at
+        if cut_off is None:
             return None
-        return max(self.cut_off_at, extension.due_at) if extension else self.cut_off_at
+        return max(cut_off, extension.due_at) if extension else cut_off
 
     def days_late(self, submitted_at: datetime, due: datetime | None) -> int:
         """Whole days or parts of days after the due date (0 when on time)."""
@@ -226,6 +230,36 @@ class Extension(models.Model):
 
     def __str__(self):
         return f"{self.assignment_id} · {self.student_id} · {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class CohortDueDate(models.Model):
+    """An assignment's due date (and cut-off) for one cohort of its course, in place of its own."""
+
+    assignment = models.ForeignKey(
+        AssignmentPage, verbose_name=_("assignment"), on_delete=models.CASCADE, related_name="cohort_dates"
+    )
+    cohort = models.ForeignKey("courses.Cohort", verbose_name=_("cohort"), on_delete=models.CASCADE, related_name="+")
+    due_at = models.DateTimeField(_("due"))
+    cut_off_at = models.DateTimeField(_("no submissions after"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("due date of a cohort")
+        verbose_name_plural = _("due dates of cohorts")
+        constraints = [models.UniqueConstraint(fields=["assignment", "cohort"], name="cohort_due_once")]
+
+    def __str__(self):
+        return f"{self.assignment_id} · {self.cohort_id}"
+
+    @classmethod
+    def for_student(cls, *, assignment, student) -> "CohortDueDate | None":
+        """The due date of the cohort the student is in for the assignment's course (one query)."""
+        return (
+            cls.objects.filter(
+                assignment=assignment, cohort__enrollments__student=student, cohort__enrollments__status="active"
+            )
+            .order_by("pk")
+            .first()
+        )
 
 
 class Submission(models.Model):
@@ -337,13 +371,14 @@ class HandIn:
 
 
 def hand_in_state(*, user, assignment: "AssignmentPage") -> HandIn:
-    """One query for the submission, one for an extension."""
-    submission = extension = None
+    """One query each for the submission, an extension and the cohort's due date."""
+    submission = extension = cohort_date = None
     if getattr(user, "is_authenticated", False):
         submission = Submission.objects.filter(assignment=assignment, student=user).first()
         extension = Extension.objects.filter(assignment=assignment, student=user).first()
+        cohort_date = CohortDueDate.for_student(assignment=assignment, student=user)
     now = timezone.now()
-    due, cut_off = assignment.due_for(extension), assignment.cut_off_for(extension)
+    due, cut_off = assignment.due_for(extension, cohort_date), assignment.cut_off_for(extension, cohort_date)
     closed = cut_off is not None and now > cut_off
     handed_in = submission is not None and submission.submitted_at is not None
     if handed_in:

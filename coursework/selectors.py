@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from courses.models import CoursePage, Enrollment
 from courses.selectors import DASHBOARD_ENROLLMENT_FIELDS
-from coursework.models import AssignmentPage, Extension, Submission
+from coursework.models import AssignmentPage, CohortDueDate, Extension, Submission
 from live.selectors import class_title_for, upcoming_for
 
 
@@ -72,17 +72,16 @@ def open_deadlines(*, user, now: datetime | None = None) -> list[tuple[Assignmen
     """The student's assignments with a due date, not handed in and still open (their own due
     date: an extension counts), soonest first. Three queries."""
     now = now or timezone.now()
-    courses = [
-        e.course
-        for e in Enrollment.objects.filter(student=user, status=Enrollment.Status.ACTIVE)
+    enrollments = list(
+        Enrollment.objects.filter(student=user, status=Enrollment.Status.ACTIVE)
         .select_related("course")
-        .only(*DASHBOARD_ENROLLMENT_FIELDS)
-    ]
-    if not courses:
+        .only(*DASHBOARD_ENROLLMENT_FIELDS, "cohort_id")
+    )
+    if not enrollments:
         return []
     under_courses = Q()
-    for course in courses:
-        under_courses |= Q(path__startswith=course.path)
+    for enrollment in enrollments:
+        under_courses |= Q(path__startswith=enrollment.course.path)
     assignments = list(
         AssignmentPage.objects.live().filter(under_courses).exclude(due_at=None).defer_streamfields().order_by("due_at")
     )
@@ -92,14 +91,20 @@ def open_deadlines(*, user, now: datetime | None = None) -> list[tuple[Assignmen
         )
     )
     extensions = {e.assignment_id: e for e in Extension.objects.filter(student=user, assignment__in=assignments)}
+    cohort_dates = {
+        d.assignment_id: d
+        for d in CohortDueDate.objects.filter(
+            assignment__in=assignments, cohort_id__in=[e.cohort_id for e in enrollments if e.cohort_id]
+        )
+    }
     found = []
     for assignment in assignments:
-        extension = extensions.get(assignment.pk)
-        cut_off = assignment.cut_off_for(extension)
+        extension, cohort_date = extensions.get(assignment.pk), cohort_dates.get(assignment.pk)
+        cut_off = assignment.cut_off_for(extension, cohort_date)
         if assignment.pk in handed_in or (cut_off is not None and now > cut_off):
             continue
-        course = next(c for c in courses if assignment.path.startswith(c.path))
-        found.append((assignment, assignment.due_for(extension), course))
+        course = next(e.course for e in enrollments if assignment.path.startswith(e.course.path))
+        found.append((assignment, assignment.due_for(extension, cohort_date), course))
     return sorted(found, key=lambda pair: pair[1])
 
 

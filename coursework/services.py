@@ -15,7 +15,15 @@ from chat.attachments import AttachmentRejected, check_attachment
 from courses import selectors as course_selectors
 from courses import services as course_services
 from courses.models import CoursePage
-from coursework.models import AssignmentPage, Extension, FileKinds, GradeOverride, GradingScheme, Submission
+from coursework.models import (
+    AssignmentPage,
+    CohortDueDate,
+    Extension,
+    FileKinds,
+    GradeOverride,
+    GradingScheme,
+    Submission,
+)
 from lms.models import User
 from lms.services import audit_record, notify
 
@@ -98,7 +106,8 @@ def submission_save(
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
     now = timezone.now()
     extension = Extension.objects.filter(assignment=assignment, student=student).first()
-    cut_off, due = assignment.cut_off_for(extension), assignment.due_for(extension)
+    cohort_date = CohortDueDate.for_student(assignment=assignment, student=student)
+    cut_off, due = assignment.cut_off_for(extension, cohort_date), assignment.due_for(extension, cohort_date)
     if cut_off is not None and now > cut_off:
         raise CourseworkError(_("Submissions closed on the cut-off date."))
     if submission.submitted_at is not None:
@@ -152,6 +161,22 @@ def extension_grant(*, actor: User, assignment: AssignmentPage, student: User, d
         url=assignment.url,
     )
     return extension
+
+
+@transaction.atomic
+def cohort_due_set(*, actor: User, assignment: AssignmentPage, cohort, due_at, cut_off_at=None) -> CohortDueDate:
+    """The assignment's due date (and cut-off) for one cohort of its course; audited."""
+    course = _course_of(assignment)
+    _may_grade(user=actor, course=course)
+    if cohort.course_id != course.pk:
+        raise CourseworkError(_("That cohort belongs to another course."))
+    if cut_off_at is not None and cut_off_at < due_at:
+        raise CourseworkError(_("The cut-off cannot be before the due date."))
+    dates, _created = CohortDueDate.objects.update_or_create(
+        assignment=assignment, cohort=cohort, defaults={"due_at": due_at, "cut_off_at": cut_off_at}
+    )
+    audit_record(actor=actor, action="coursework.cohort_due", target=dates, changes={"due_at": (None, due_at)})
+    return dates
 
 
 # --- Grading ---------------------------------------------------------------------------------

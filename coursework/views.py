@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from courses.models import CoursePage, Enrollment
 from coursework import selectors, services
 from coursework.forms import (
+    CohortDueForm,
     ExtensionForm,
     GradeForm,
     GradeOverrideForm,
@@ -132,6 +133,12 @@ def _taught(request, course: CoursePage) -> None:
         raise PermissionDenied(_("You do not teach this course."))
 
 
+def _taught_course(request, course_id: int) -> CoursePage:
+    course = get_object_or_404(CoursePage, pk=course_id)
+    _taught(request, course)
+    return course
+
+
 def _queue_filters(request, course: CoursePage) -> tuple[list[AssignmentPage], AssignmentPage | None, str]:
     assignments = selectors.course_assignments(course)
     wanted = parse_id(request.GET.get("assignment"))
@@ -146,8 +153,7 @@ def _query(chosen: AssignmentPage | None, show: str) -> str:
 
 @login_required
 def queue(request, course_id: int):
-    course = get_object_or_404(CoursePage, pk=course_id)
-    _taught(request, course)
+    course = _taught_course(request, course_id)
     assignments, chosen, show = _queue_filters(request, course)
     submissions = selectors.grading_queue(course=course, assignment=chosen, show=show)
     return TemplateResponse(
@@ -249,28 +255,47 @@ def release(request, assignment_id: int):
 
 @login_required
 def extension(request, assignment_id: int):
-    """Give one enrolled student more time (GET: the form; POST: grant it)."""
+    """More time for one enrolled student, or a cohort's own due date (GET: the forms)."""
     assignment, course = _live_assignment(assignment_id)
     _taught(request, course)
     students = User.objects.filter(
         pk__in=Enrollment.objects.filter(course=course, status=Enrollment.Status.ACTIVE).values("student_id")
     ).order_by("display_name", "email")
-    form, status = ExtensionForm(students=students), 200
+    cohorts = list(course.cohorts.all())
+    form, cohort_form, status = ExtensionForm(students=students), CohortDueForm(cohorts=cohorts), 200
     if request.method == "POST":
-        form = ExtensionForm(request.POST, students=students)
-        if form.is_valid():
-            try:
-                services.extension_grant(
-                    actor=request.user,
-                    assignment=assignment,
-                    student=students.get(pk=form.cleaned_data["student"]),
-                    due_at=form.cleaned_data["due_at"],
-                )
-            except services.CourseworkError as exc:
-                form.add_error("due_at", str(exc))
-            else:
-                messages.success(request, _("Extension granted."))
-                return redirect("coursework:extension", assignment_id=assignment.pk)
+        if request.POST.get("action") == "cohort":
+            cohort_form = CohortDueForm(request.POST, cohorts=cohorts)
+            if cohort_form.is_valid():
+                data = cohort_form.cleaned_data
+                try:
+                    services.cohort_due_set(
+                        actor=request.user,
+                        assignment=assignment,
+                        cohort=next(c for c in cohorts if c.pk == data["cohort"]),
+                        due_at=data["due_at"],
+                        cut_off_at=data["cut_off_at"],
+                    )
+                except services.CourseworkError as exc:
+                    cohort_form.add_error("due_at", str(exc))
+                else:
+                    messages.success(request, _("The cohort's due date is set."))
+                    return redirect("coursework:extension", assignment_id=assignment.pk)
+        else:
+            form = ExtensionForm(request.POST, students=students)
+            if form.is_valid():
+                try:
+                    services.extension_grant(
+                        actor=request.user,
+                        assignment=assignment,
+                        student=students.get(pk=form.cleaned_data["student"]),
+                        due_at=form.cleaned_data["due_at"],
+                    )
+                except services.CourseworkError as exc:
+                    form.add_error("due_at", str(exc))
+                else:
+                    messages.success(request, _("Extension granted."))
+                    return redirect("coursework:extension", assignment_id=assignment.pk)
         status = 400
     return TemplateResponse(
         request,
@@ -279,6 +304,9 @@ def extension(request, assignment_id: int):
             "assignment": assignment,
             "course": course,
             "form": form,
+            "cohort_form": cohort_form,
+            "cohorts": cohorts,
+            "cohort_dates": assignment.cohort_dates.select_related("cohort"),
             "extensions": assignment.extensions.select_related("student"),
         },
         status=status,
@@ -310,16 +338,14 @@ def _gradebook_page(request, course: CoursePage, *, status: int = 200, **forms_)
 
 @login_required
 def gradebook(request, course_id: int):
-    course = get_object_or_404(CoursePage, pk=course_id)
-    _taught(request, course)
+    course = _taught_course(request, course_id)
     return _gradebook_page(request, course)
 
 
 @login_required
 @require_POST
 def grade_override(request, course_id: int):
-    course = get_object_or_404(CoursePage, pk=course_id)
-    _taught(request, course)
+    course = _taught_course(request, course_id)
     book = gradebook_read(course=course)
     form = GradeOverrideForm(request.POST, students=[row.student for row in book.rows], items=book.items)
     if form.is_valid():
@@ -343,8 +369,7 @@ def grade_override(request, course_id: int):
 @login_required
 @require_POST
 def grading_scheme(request, course_id: int):
-    course = get_object_or_404(CoursePage, pk=course_id)
-    _taught(request, course)
+    course = _taught_course(request, course_id)
     form = GradingSchemeForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -370,8 +395,7 @@ def grading_scheme(request, course_id: int):
 
 @login_required
 def gradebook_csv(request, course_id: int):
-    course = get_object_or_404(CoursePage, pk=course_id)
-    _taught(request, course)
+    course = _taught_course(request, course_id)
     book = gradebook_read(course=course)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="gradebook-{slugify(course.title) or course.pk}.csv"'

@@ -84,3 +84,31 @@ def test_teacher_submits_a_course_and_staff_approve_it(new_page, asgi_server, te
     assert course.live
     teacher_page.goto("/notifications/")
     teacher_page.get_by_role("link", name="“Draft Course” was approved").wait_for()
+
+
+def test_a_scheduled_lesson_opens_at_its_time(new_page, asgi_server, student, teacher):
+    import time
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from courses.models import LessonPage
+    from courses.tests.factories import lessons_of
+
+    _site_ensure()
+    course = make_course(teacher, title="Timed Course", modules=1, lessons=2, quiz_in_last=False)
+    services.enrollment_create(student=student, course=course, source="free")
+    lesson = lessons_of(course)[1]
+    lesson.release, lesson.release_at = LessonPage.Release.ON_DATE, timezone.now() + timedelta(seconds=8)
+    lesson.save_revision(user=teacher).publish()
+
+    page = new_page()
+    login(page, student.email)
+    page.goto(lesson.url)
+    page.get_by_text("This lesson opens on").wait_for()
+    assert page.get_by_role("button", name="Mark as complete").count() == 0
+    time.sleep(max(0.0, (lesson.release_at - timezone.now()).total_seconds()) + 0.5)
+    page.reload()
+    page.get_by_role("heading", name="Lesson 2").wait_for()
+    page.get_by_role("button", name="Mark as complete").click()
+    page.get_by_role("status").filter(has_text="Lesson complete").wait_for()

@@ -20,7 +20,7 @@ from board.tests.factories import apply as board_apply
 from board.tests.factories import make_position, make_request
 from chat.tests.factories import post, start_conversation
 from courses.demo import _paragraphs as demo_paragraphs
-from courses.services import course_permissions_ensure, lesson_complete
+from courses.services import cohort_assign, cohort_create, course_permissions_ensure, lesson_complete
 from courses.tests.factories import lessons_of, make_course
 from coursework.services import submission_grade, submission_save
 from coursework.tests.factories import level_ids, make_assignment, make_rubric
@@ -179,12 +179,17 @@ def _seed_world() -> World:
     submission_grade(
         actor=teacher, submission=graded, levels=level_ids(assignment.rubric, pick=1), feedback="Good", release=True
     )
+    spring = cohort_create(
+        actor=teacher, course=course, name="Spring", starts_at=timezone.now(), time_zone="Europe/London"
+    )
+    cohort_assign(actor=teacher, enrollment=enrolled.enrollments.get(course=course), cohort=spring)
     coursework_teacher = [
         assignment.url,
         f"/coursework/teach/{course.pk}/grading/?show=all",
         f"/coursework/teach/submissions/{graded.pk}/",
         f"/coursework/teach/assignments/{assignment.pk}/extensions/",
         f"/coursework/teach/{course.pk}/gradebook/",
+        f"/courses/teach/{course.pk}/cohorts/",
     ]
 
     slug = teacher.teacher_profile.slug
