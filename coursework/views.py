@@ -225,7 +225,7 @@ def grade(request, submission_id: int):
             "course": course,
             "assignment": assignment,
             "submission": submission,
-            "rubric_rows": assignment.rubric.rows() if assignment.rubric_id else [],
+            "rubric_rows": assignment.rubric.rows(submission.levels) if assignment.rubric_id else [],
             "form": form,
             "error": error,
             "previous": previous,

@@ -179,6 +179,9 @@ def test_grading_saves_and_opens_the_next_submission(world):
     assert saved.status_code == 302 and saved["Location"] == f"/coursework/teach/submissions/{second.pk}/?show=todo"
     first.refresh_from_db()
     assert first.score == Decimal("60.00") and first.feedback == "Good work" and first.released_at is None
+    # Opened again, the page shows the levels given.
+    review = client.get(f"/coursework/teach/submissions/{first.pk}/").content.decode()
+    assert all(f'value="{level}" checked' in review for level in first.levels.values())
 
 
 @pytest.mark.parametrize("role", ROLES)
