@@ -24,6 +24,7 @@ from coursework.models import (
     GradingScheme,
     Submission,
 )
+from lms.formats import when
 from lms.models import User
 from lms.services import audit_record, notify
 
@@ -85,11 +86,15 @@ def submission_save(
     """Keep a draft (`hand_in=False`) or hand the work in. Handing in again is allowed until
     the due date when the assignment allows it; nothing is taken after the cut-off."""
     course = _course_of(assignment)
-    if course_selectors.active_enrollment(user=student, course=course) is None:
+    enrollment = course_selectors.active_enrollment(user=student, course=course)
+    if enrollment is None:
         raise CourseworkError(_("Enroll in the course to hand in work."))
     blocking = course_services.lesson_blocked_by(student=student, lesson=assignment, course=course)
     if blocking is not None:
         raise CourseworkError(_("Complete “%(title)s” first.") % {"title": blocking.title})
+    opens_at = assignment.opens_for(enrollment)
+    if opens_at is not None and timezone.now() < opens_at:
+        raise CourseworkError(_("This lesson opens on %(date)s.") % {"date": when(opens_at)})
     text, link = (text or "").strip(), (link or "").strip()
     if text and not assignment.accepts_text:
         raise CourseworkError(_("This assignment does not take text."))
@@ -111,6 +116,8 @@ def submission_save(
     if cut_off is not None and now > cut_off:
         raise CourseworkError(_("Submissions closed on the cut-off date."))
     if submission.submitted_at is not None:
+        if not hand_in:
+            raise CourseworkError(_("You have handed this in: hand it in again to change it."))
         if not assignment.resubmission_allowed:
             raise CourseworkError(_("You have handed this in; it cannot be changed."))
         if due is not None and now > due:
@@ -136,7 +143,10 @@ def submission_save(
         submission.late_penalty = penalty.quantize(Decimal("0.01"))
     submission.save()
     if hand_in:
-        course_services.lesson_complete(student=student, lesson=assignment, course=course)
+        try:
+            course_services.lesson_complete(student=student, lesson=assignment, course=course)
+        except course_services.CourseError as exc:
+            raise CourseworkError(str(exc)) from exc
     return submission
 
 

@@ -198,3 +198,21 @@ def test_a_regrade_request_goes_back_to_the_queue_and_the_teacher_is_told(enroll
     other = make_user(email="someone@example.com")
     with pytest.raises(PermissionDenied):
         services.regrade_request(student=other, submission=submission, reason="x")
+
+
+def test_nothing_is_handed_in_before_the_assignment_opens_nor_changed_without_handing_in_again(
+    enrolled, assignment, teacher
+):
+    from courses.models import LessonPage
+
+    assignment.release, assignment.release_at = LessonPage.Release.ON_DATE, DUE - timedelta(days=2)
+    assignment.save_revision(user=teacher).publish()
+    assignment.refresh_from_db()
+    with time_machine.travel(DUE - timedelta(days=3)), pytest.raises(services.CourseworkError, match="opens on"):
+        services.submission_save(student=enrolled, assignment=assignment, text="early", hand_in=True)
+    assert not Submission.objects.exists()
+    with time_machine.travel(DUE - timedelta(days=1)):
+        services.submission_save(student=enrolled, assignment=assignment, text="v1", hand_in=True)
+        with pytest.raises(services.CourseworkError, match="hand it in again"):
+            services.submission_save(student=enrolled, assignment=assignment, text="quiet edit")
+    assert Submission.objects.get().text == "v1"
