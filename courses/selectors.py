@@ -72,10 +72,6 @@ def course_lesson_ids(*, course: CoursePage) -> list[int]:
     )
 
 
-def quiz_passed(*, user, lesson: LessonPage) -> bool:
-    return QuizAttempt.objects.filter(student=user, lesson=lesson, passed=True).exists()
-
-
 def catalog_index() -> CourseIndexPage | None:
     return CourseIndexPage.objects.live().first()
 
