@@ -1,8 +1,9 @@
 """Courses benchmark: what many users do, each scenario against the floor in the same run.
 
 Seeds a PostgreSQL database (bench/courses_seed.py: 200×scale courses of 10 lessons, 1,000×scale
-students with enrolments and progress), serves it as in production (DEBUG off, gunicorn sync
-workers, Redis cache and sessions) and drives it with wrk at 32 connections:
+students with enrolments and progress, and one course being graded), serves it as in production
+(DEBUG off, gunicorn sync workers, Redis cache and sessions) and drives it with wrk at 32
+connections:
 
 - floor: a fixed 20 KB page through all of the project's middleware (bench/courses_urls.py);
 - lesson: signed-in students opening lessons of their own courses, no (student, lesson) twice;
@@ -11,7 +12,10 @@ workers, Redis cache and sessions) and drives it with wrk at 32 connections:
   filters; 70 % htmx partials);
 - anon: visitors' catalog and course pages, as often as they are popular (a Zipf spread;
   the visitors' page cache serves them, warmed with every page once before the rounds);
-- write: marking lessons complete and submitting quizzes (htmx), enrolling in free courses.
+- write: marking lessons complete and submitting quizzes (htmx), enrolling in free courses;
+- grading: the teachers of a course of 500 students × 40 graded items (30 assignments, 10
+  quizzes; courses_seed.grading_seed): grading-queue pages (filters, page numbers), gradebook
+  pages (page numbers, cohorts) and grading pages, each of a different submission.
 
 Scenarios take turns in rounds of a few seconds, the floor once per round, so a slow spell of
 a shared machine falls on all of them alike; the share of the floor is the figure to compare.
@@ -44,7 +48,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-SCENARIOS = ["floor", "lesson", "dashboard", "search", "anon", "write"]
+SCENARIOS = ["floor", "lesson", "dashboard", "search", "anon", "write", "grading"]
 LABELS = {
     "floor": "floor (fixed 20 KB page)",
     "lesson": "lesson (student, own courses)",
@@ -52,6 +56,7 @@ LABELS = {
     "search": "catalog search (distinct)",
     "anon": "catalog and course pages (visitor)",
     "write": "writes (complete, quiz, enroll)",
+    "grading": "grading: queue, gradebook, grading pages (teacher, 500 × 40)",
 }
 # share of the floor, p99 ceiling in ms
 TARGETS = {
@@ -60,6 +65,7 @@ TARGETS = {
     "search": (0.20, 100),
     "anon": (0.50, None),
     "write": (0.10, None),
+    "grading": (0.20, 100),
 }
 SAMPLE = 40  # requests per scenario whose SQL queries are counted (kept out of the wrk runs)
 
@@ -288,7 +294,9 @@ def main() -> None:
         f"{args.workers} sync workers, DEBUG off; wrk {args.connections} connections, {args.rounds} rounds × "
         f"{args.seconds:g} s per scenario after a warm-up (every visitor's page once, then 2 s of each "
         f"scenario); {os.cpu_count()} CPUs. Lesson visits, searches and writes are each planned once; "
-        "dashboards one per student; visitors' pages by popularity.",
+        "dashboards one per student; visitors' pages by popularity. Grading: one course of 500 students in 4 "
+        "cohorts × 30 assignments and 10 quizzes, its teachers' queue and gradebook pages and every grading "
+        "page once.",
     ]
     Path(args.out).write_text("\n".join(lines) + "\n")
     print(f"Wrote {args.out}")

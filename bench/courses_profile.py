@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ("floor", "lesson", "dashboard", "search")
+SCENARIOS = ("floor", "lesson", "dashboard", "search", "grading")
 
 
 def _configure(args) -> None:

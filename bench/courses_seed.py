@@ -3,7 +3,9 @@
 `seed(scale)`: 200×scale courses of 10 lessons (2 modules × 5, the last lesson with a quiz),
 built with Wagtail's tree API (each course published), and 1,000×scale students enrolled in four
 free courses each with some lessons done. Idempotent: a database already seeded at this scale
-is kept.
+is kept. `grading_seed()`: one more course for teachers, "bench-grading": 500 students of its
+own in 4 cohorts × 40 graded items (30 assignments, 10 quizzes), most work handed in, a share
+graded, released or sent back for a regrade (rows by bulk_create: it is a seed).
 
 `plan(path)`: for every scenario of bench/courses_bench.py, the requests its users make, as
 JSON lines of [method, path, headers, body] — each signed-in student with a fresh session
@@ -20,6 +22,8 @@ import secrets
 import sys
 import time
 import urllib.parse
+import uuid
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -34,12 +38,14 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.contrib.sessions.models import Session  # noqa: E402
 from django.db import transaction  # noqa: E402
+from django.db.models import Count, Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from courses import services  # noqa: E402
 from courses.demo import _lesson_body  # noqa: E402
 from courses.models import (  # noqa: E402
     Category,
+    Cohort,
     CoursePage,
     Enrollment,
     LessonPage,
@@ -47,6 +53,8 @@ from courses.models import (  # noqa: E402
     ModulePage,
     QuizAttempt,
 )
+from coursework.models import AssignmentPage, Rubric, Submission  # noqa: E402
+from coursework.views import GRADEBOOK_PER_PAGE, QUEUE_PER_PAGE  # noqa: E402
 from lms.models import Role, User  # noqa: E402
 from lms.services import role_groups_sync, teacher_profile_ensure  # noqa: E402
 
@@ -146,6 +154,7 @@ def seed(scale: int) -> None:
         if c % 50 == 49:
             print(f"  {c + 1} courses ({time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
     _students_create(n_students)
+    grading_seed()
     # A database seeded before the catalog search existed gets its documents now.
     for course in CoursePage.objects.filter(slug__startswith="bench-course-", search_document__isnull=True):
         course.search_document_update()
@@ -227,6 +236,198 @@ def _lessons_by_course() -> dict[int, list[tuple[int, str, bool]]]:
     return found
 
 
+# --- A course being graded ---------------------------------------------------------------------
+
+GRADING_STUDENTS, GRADING_ASSIGNMENTS, GRADING_QUIZZES, GRADING_COHORTS, GRADERS = 500, 30, 10, 4, 3
+
+
+def _rubric_criteria() -> str:
+    def criterion(name: str) -> dict:
+        levels = [
+            {"type": "item", "id": str(uuid.uuid4()), "value": {"label": label, "points": points, "description": ""}}
+            for label, points in (("Excellent", "10"), ("Good", "6"), ("Weak", "2"))
+        ]
+        value = {"title": name, "description": "", "levels": levels}
+        return {"type": "criterion", "id": str(uuid.uuid4()), "value": value}
+
+    return json.dumps([criterion("Argument"), criterion("Evidence"), criterion("Style")])
+
+
+def grading_seed() -> None:
+    """The course its teachers grade: 4 modules of 10 items (an assignment every item, a quiz
+    lesson every fourth), 500 students in 4 cohorts, their work and quiz attempts."""
+    if CoursePage.objects.filter(slug="bench-grading").exists():
+        return
+    rng = random.Random(23)
+    index = services.catalog_page_ensure()
+    graders = []
+    for i in range(GRADERS):
+        user, created = User.objects.get_or_create(
+            email=f"bench-grader{i}@lyceum.test", defaults={"display_name": f"Grader {i}", "role": Role.TEACHER}
+        )
+        if created:
+            role_groups_sync(user=user)
+            teacher_profile_ensure(user=user)
+        graders.append(user)
+    now = timezone.now()
+    with transaction.atomic():
+        course = CoursePage(
+            title="Academic Writing (graded)",
+            slug="bench-grading",
+            summary="Essays, reports and quizzes, graded by the course's teachers.",
+            description="<p>A writing course with weekly assignments.</p>",
+            level="intermediate",
+            price=Decimal("0"),
+            owner=graders[0],
+        )
+        course.teachers = graders
+        index.add_child(instance=course)
+        course.save_revision(user=graders[0]).publish()
+        rubric = Rubric.objects.create(title="Essay rubric (bench)", owner=graders[0], criteria=_rubric_criteria())
+        assignments, quizzes, n = [], [], 0
+        per_module = (GRADING_ASSIGNMENTS + GRADING_QUIZZES) // 4
+        for m in range(4):
+            module = ModulePage(title=f"Week block {m + 1}", owner=graders[0], first_published_at=now)
+            course.add_child(instance=module)
+            for _ in range(per_module):
+                n += 1
+                if n % 4 == 0:  # every fourth item a quiz lesson
+                    title = f"Check your understanding {len(quizzes) + 1}"
+                    lesson = LessonPage(
+                        title=title,
+                        owner=graders[0],
+                        body=_lesson_body(course.title, module.title, title, n, True),
+                        first_published_at=now,
+                    )
+                    module.add_child(instance=lesson)
+                    quizzes.append(lesson)
+                    continue
+                k = len(assignments)
+                body = [{"type": "paragraph", "id": str(uuid.uuid4()), "value": f"<p>Write assignment {k + 1}.</p>"}]
+                assignment = AssignmentPage(
+                    title=f"Assignment {k + 1}",
+                    owner=graders[0],
+                    body=json.dumps(body),
+                    first_published_at=now,
+                    points=Decimal(100 if k % 3 else 20),
+                    # the first 20 were due in the past weeks, the rest are due in the coming ones
+                    due_at=now + timedelta(days=7 * (k - 19)),
+                    rubric=rubric if k % 2 else None,
+                )
+                module.add_child(instance=assignment)
+                assignments.append(assignment)
+        cohorts = Cohort.objects.bulk_create(
+            Cohort(course=course, name=f"Cohort {c + 1}", starts_at=now - timedelta(days=150 - 14 * c))
+            for c in range(GRADING_COHORTS)
+        )
+        students = User.objects.bulk_create(
+            User(email=f"bench-pupil{i}@lyceum.test", display_name=f"Pupil {i:03}", role=Role.STUDENT)
+            for i in range(GRADING_STUDENTS)
+        )
+        Enrollment.objects.bulk_create(
+            Enrollment(student=s, course=course, source=Enrollment.Source.FREE, cohort=cohorts[i % len(cohorts)])
+            for i, s in enumerate(students)
+        )
+        submissions = []
+        for k, assignment in enumerate(assignments):
+            for student in students:
+                roll = rng.random()
+                if roll < 0.05:
+                    continue  # not started
+                row = Submission(assignment=assignment, student=student, text="My work. " * 40)
+                if roll >= 0.10:  # handed in (else a draft)
+                    row.submitted_at = assignment.due_at - timedelta(hours=rng.uniform(-12, 24 * 6))
+                    if row.submitted_at > now:  # not due yet: some handed in already
+                        if rng.random() > 0.3:
+                            submissions.append(row)
+                            continue
+                        row.submitted_at = now - timedelta(hours=rng.uniform(1, 72))
+                    row.times_submitted = 1
+                    # the older the assignment, the more of it graded
+                    if row.submitted_at < now and rng.random() < (0.9 if k < 15 else 0.4):
+                        row.score = Decimal(rng.randrange(30, 101)) * assignment.points / 100
+                        row.graded_by = graders[k % len(graders)]
+                        row.graded_at = row.submitted_at + timedelta(days=2)
+                        row.feedback = "Clear argument; cite your sources."
+                        if rng.random() < 0.7:
+                            row.released_at = row.graded_at
+                            if rng.random() < 0.05:
+                                row.regrade_requested_at = row.released_at + timedelta(days=1)
+                                row.regrade_reason = "Please look at the second part again."
+                submissions.append(row)
+        Submission.objects.bulk_create(submissions, batch_size=5000)
+        attempts = []
+        for lesson in quizzes:
+            quiz_id = lesson.quiz.id
+            for student in students:
+                if rng.random() < 0.8:
+                    score = rng.randrange(20, 101)
+                    attempts.append(
+                        QuizAttempt(
+                            student=student,
+                            course=course,
+                            lesson=lesson,
+                            quiz_id=quiz_id,
+                            score=score,
+                            passed=score >= 60,
+                        )
+                    )
+        QuizAttempt.objects.bulk_create(attempts, batch_size=5000)
+
+
+def _grading_requests(rng: random.Random, headers: dict[int, dict]) -> list[list]:
+    """The grading course's teachers at work: a quarter queue pages (filters and pages as a
+    teacher uses them: mostly the first pages), a fifth gradebook pages, the rest grading pages,
+    each of a different handed-in submission, opened from the queue it is in."""
+    course = CoursePage.objects.get(slug="bench-grading")
+    graders = list(course.teachers.order_by("pk"))
+    cohorts = list(course.cohorts.values_list("pk", flat=True))
+    assignments = list(AssignmentPage.objects.descendant_of(course).order_by("path").values_list("pk", flat=True))
+    handed_in = list(
+        Submission.objects.filter(assignment__in=assignments, submitted_at__isnull=False).values_list(
+            "pk", "assignment_id", "graded_at", "regrade_requested_at"
+        )
+    )
+    todo = Q(graded_at__isnull=True) | Q(regrade_requested_at__isnull=False)
+    lengths = {}  # (assignment or None, show) → submissions in that queue
+    for show, where in (("todo", todo), ("graded", ~todo), ("all", Q())):
+        rows = Submission.objects.filter(where, assignment__in=assignments, submitted_at__isnull=False)
+        lengths[(None, show)] = rows.count()
+        for assignment_id, count in rows.order_by().values_list("assignment_id").annotate(n=Count("pk")):
+            lengths[(assignment_id, show)] = count
+    students = Enrollment.objects.filter(course=course, status=Enrollment.Status.ACTIVE)
+    book_lengths = {None: students.count()}
+    book_lengths |= dict(students.order_by().values_list("cohort_id").annotate(n=Count("pk")))
+
+    def page(count: int, per_page: int) -> int:
+        pages = max(1, -(-count // per_page))
+        return min(pages, 1 + int(rng.expovariate(0.6)))  # the first pages mostly, now and then deep
+
+    def cookie() -> dict:
+        return {"Cookie": headers[rng.choice(graders).pk]["Cookie"]}
+
+    requests = []
+    rng.shuffle(handed_in)
+    for pk, assignment_id, graded_at, regrade_at in handed_in:
+        show = "todo" if graded_at is None or regrade_at is not None else rng.choice(["graded", "all"])
+        query = f"?show={show}" + (f"&assignment={assignment_id}" if rng.random() < 0.7 else "")
+        requests.append(["GET", f"/coursework/teach/submissions/{pk}/{query}", cookie(), ""])
+        roll = rng.random()
+        if roll < 0.5:
+            assignment_id = rng.choice([None, None, *assignments])
+            show = rng.choices(["todo", "graded", "all"], [6, 2, 2])[0]
+            number = page(lengths.get((assignment_id, show), 0), QUEUE_PER_PAGE)
+            query = f"?show={show}" + (f"&assignment={assignment_id}" if assignment_id else "") + f"&page={number}"
+            requests.append(["GET", f"/coursework/teach/{course.pk}/grading/{query}", cookie(), ""])
+        elif roll < 0.9:
+            cohort = rng.choice([None, None, *cohorts])
+            number = page(book_lengths.get(cohort, 0), GRADEBOOK_PER_PAGE)
+            query = (f"?cohort={cohort}&" if cohort else "?") + f"page={number}"
+            requests.append(["GET", f"/coursework/teach/{course.pk}/gradebook/{query}", cookie(), ""])
+    rng.shuffle(requests)
+    return requests
+
+
 # --- What the users do -------------------------------------------------------------------------
 
 QUIZ_ANSWERS = "q-0=1&q-1=true&q-2=practice"
@@ -305,7 +506,8 @@ def plan(directory: Path) -> dict:
     """Write one file of requests per scenario into `directory`; returns the counts."""
     rng = random.Random(11)
     students = list(User.objects.filter(email__startswith="bench-student").order_by("pk"))
-    signed_in = _signed_in(students)
+    graders = list(User.objects.filter(email__startswith="bench-grader").order_by("pk"))
+    signed_in = _signed_in(students + graders)
     lessons = _lessons_by_course()
     enrolled: dict[int, list[int]] = {}
     for student_id, course_id in Enrollment.objects.filter(
@@ -323,6 +525,7 @@ def plan(directory: Path) -> dict:
     categories = list(Category.objects.filter(slug__startswith="bench-").values_list("slug", flat=True))
 
     scenarios: dict[str, list] = {name: [] for name in ("floor", "lesson", "dashboard", "search", "anon", "write")}
+    scenarios["grading"] = _grading_requests(rng, signed_in)[:MAX_PLANNED]
     scenarios["floor"].append(["GET", "/bench/floor/", {}, ""])
     for student in students:
         headers = signed_in[student.pk]

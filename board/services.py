@@ -20,8 +20,6 @@ from django_q.tasks import async_task
 
 from board.models import Application, ApplicationStatus, MatchNotice, Post, PostKind, PostStatus
 from chat import services as chat_services
-from chat.models import ChatSettings, ContactAction
-from chat.moderation import find_contact_details, mask
 from lms.models import Role, User
 from lms.services import audit_record, notify
 from tutors.models import LESSON_LENGTHS, Level, Subject, Tutor
@@ -44,22 +42,6 @@ def post_days() -> int:
 
 def match_notify_count() -> int:
     return getattr(settings, "BOARD_MATCH_NOTIFY", 5)
-
-
-# --- The contact-information blocker, as the chat applies it --------------------------------
-
-
-def _moderate(*texts: str) -> tuple[list[str], bool, list[str]]:
-    """(texts to store, held for review, flags) according to the staff's chat settings."""
-    chat_settings = ChatSettings.get_solo()
-    stored, flags = [], set()
-    for text in texts:
-        findings = find_contact_details(text, allowed_domains=chat_settings.allowed_link_domains)
-        flags |= {f.kind for f in findings}
-        masking = findings and chat_settings.contact_action == ContactAction.MASK
-        stored.append(mask(text, findings) if masking else text)
-    held = bool(flags) and chat_settings.contact_action == ContactAction.HOLD
-    return stored, held, sorted(flags)
 
 
 # --- Posts --------------------------------------------------------------------------------
@@ -109,7 +91,9 @@ def post_create(
         raise BoardError(_("A lesson lasts 30, 45 or 60 minutes."))
     if budget is not None and budget <= 0:
         raise BoardError(_("The amount must be more than zero."))
-    (title, description, learner_name, hours), held, flags = _moderate(title, description, learner_name, hours)
+    (title, description, learner_name, hours), held, flags = chat_services.contact_screen(
+        title, description, learner_name, hours
+    )
     now = timezone.now()
     post = Post.objects.create(
         kind=kind,
@@ -297,7 +281,7 @@ def application_submit(*, applicant: User, post_id: int, message: str, rate: int
         raise BoardError(_("Write a message to the author."))
     if not isinstance(rate, int) or rate <= 0:
         raise BoardError(_("The rate must be more than zero."))
-    (message,), held, flags = _moderate(message)
+    (message,), held, flags = chat_services.contact_screen(message)
     now = timezone.now()
     application = Application.objects.select_for_update().filter(post=post, applicant=applicant).first()
     if application is not None and application.status not in (ApplicationStatus.PENDING, ApplicationStatus.WITHDRAWN):

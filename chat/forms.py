@@ -29,10 +29,17 @@ class AnnouncementForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Every actively enrolled student gets it live, as a notification, and by email if they chose to."),
     )
+    cohort = forms.TypedChoiceField(label=_("To"), coerce=int, required=False, empty_value=None)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, cohorts=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["body"].max_length = max_length()
+        if cohorts:
+            choices = [("", _("Every student of the course"))]
+            choices += [(c.pk, _("The “%(name)s” cohort") % {"name": c.name}) for c in cohorts]
+            self.fields["cohort"].choices = choices
+        else:
+            del self.fields["cohort"]
 
 
 class ReportForm(forms.Form):

@@ -10,6 +10,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from solo.models import SingletonModel
 
+from lms.models import ModerationReport
+
 
 class Conversation(models.Model):
     """A one-to-one conversation. The pair is stored in id order, so each pair has one."""
@@ -136,7 +138,7 @@ class ReadState(models.Model):
 
 
 class Announcement(models.Model):
-    """A teacher's message to every actively enrolled student of a course."""
+    """A teacher's message to every actively enrolled student of a course, or of one of its cohorts."""
 
     # A Wagtail page (the course page); courses are pages, so this needs no courses migration.
     course = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+", verbose_name=_("course"))
@@ -146,6 +148,10 @@ class Announcement(models.Model):
     body = models.TextField(_("announcement"))
     created_at = models.DateTimeField(_("sent"), default=timezone.now, db_index=True)
     recipient_count = models.PositiveIntegerField(_("recipients"), default=0)
+    # For one cohort of the course only (empty: every student of the course).
+    cohort = models.ForeignKey(
+        "courses.Cohort", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("cohort")
+    )
 
     class Meta:
         verbose_name = _("announcement")
@@ -156,30 +162,14 @@ class Announcement(models.Model):
         return f"{self.course.title}: {self.body[:40]}"
 
 
-class Report(models.Model):
+class Report(ModerationReport):
     """A participant's report of a message, for staff to work in the admin."""
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports", verbose_name=_("message"))
-    reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("reporter")
-    )
-    reason = models.CharField(_("reason"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("reported"), default=timezone.now)
-    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("resolved by"),
-    )
-    resolution = models.CharField(_("resolution"), max_length=20, blank=True)
 
-    class Meta:
+    class Meta(ModerationReport.Meta):
         verbose_name = _("report")
         verbose_name_plural = _("reports")
-        ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["message", "reporter"], name="chat_report_once")]
 
     def __str__(self):

@@ -195,13 +195,17 @@ def teaches(*, user: User, course) -> bool:
     return user.is_teacher and any(t.pk == user.pk for t in course_teachers(course=course))
 
 
-def course_students(*, course) -> QuerySet[User]:
-    """The actively enrolled students of a course (none until the courses app exists)."""
+def course_students(*, course, cohort=None) -> QuerySet[User]:
+    """The actively enrolled students of a course, or of one of its cohorts (none until the
+    courses app exists)."""
     try:
         from courses.models import Enrollment
     except ImportError:
         return User.objects.none()
-    student_ids = Enrollment.objects.filter(course_id=course.pk, status="active").values("student_id")
+    enrollments = Enrollment.objects.filter(course_id=course.pk, status="active")
+    if cohort is not None:
+        enrollments = enrollments.filter(cohort=cohort)
+    student_ids = enrollments.values("student_id")
     return User.objects.filter(pk__in=student_ids, is_active=True)
 
 

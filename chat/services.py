@@ -132,16 +132,25 @@ def _message_checked(
     return body, client_id, checked
 
 
+def contact_screen(*texts: str) -> tuple[list[str], bool, list[str]]:
+    """The contact-information blocker, for the chat's messages and the other apps' texts (the
+    tutoring board, discussions): (texts to store, held for review, flags) by the staff's chat
+    settings — contact details masked, or the text held (left as written) for review."""
+    chat_settings = ChatSettings.get_solo()
+    stored, flags = [], set()
+    for text in texts:
+        findings = find_contact_details(text, allowed_domains=chat_settings.allowed_link_domains)
+        flags |= {f.kind for f in findings}
+        masking = findings and chat_settings.contact_action == ContactAction.MASK
+        stored.append(mask(text, findings) if masking else text)
+    held = bool(flags) and chat_settings.contact_action == ContactAction.HOLD
+    return stored, held, sorted(flags)
+
+
 def _moderate(body: str) -> tuple[str, str, list[str]]:
     """(body to store, status, flags) according to the staff's settings."""
-    chat_settings = ChatSettings.get_solo()
-    findings = find_contact_details(body, allowed_domains=chat_settings.allowed_link_domains)
-    flags = sorted({f.kind for f in findings})
-    if not findings or chat_settings.contact_action == ContactAction.ALLOW:
-        return body, MessageStatus.VISIBLE, flags
-    if chat_settings.contact_action == ContactAction.HOLD:
-        return body, MessageStatus.HELD, flags
-    return mask(body, findings), MessageStatus.VISIBLE, flags
+    (stored,), held, flags = contact_screen(body)
+    return stored, MessageStatus.HELD if held else MessageStatus.VISIBLE, flags
 
 
 def _rate_limited() -> RateLimited:
@@ -394,12 +403,13 @@ def user_chat_suspend(*, actor: User, user: User, suspended: bool = True) -> Use
 # --- Announcements -----------------------------------------------------------------------
 
 
-def announcement_post(*, teacher: User, course, body: str) -> Announcement:
-    """A teacher tells every actively enrolled student of their course.
+def announcement_post(*, teacher: User, course, body: str, cohort=None) -> Announcement:
+    """A teacher tells every actively enrolled student of their course (or of one `cohort`).
 
-    Stored, then after commit delivered live with one send to the course's group (every
-    enrolled student's open chat sockets joined it), and the worker notifies each student
-    (in-app and, by their preference, email) so a large course never slows the request.
+    Stored, then after commit delivered live — to the whole course with one send to the
+    course's group (every enrolled student's open chat sockets joined it); to a cohort, to
+    each of its students' pages — and the worker notifies each student (in-app and, by their
+    preference, email) so a large course never slows the request.
     """
     body = (body or "").strip()
     if not body:
@@ -416,26 +426,31 @@ def announcement_post(*, teacher: User, course, body: str) -> Announcement:
         raise ChatError(gettext("Only the course's teachers can post announcements to it."))
     if teacher.chat_suspended:
         raise _suspended()
+    if cohort is not None and cohort.course_id != course.pk:
+        raise ChatError(gettext("That cohort belongs to another course."))
     with transaction.atomic():
+        students = selectors.course_students(course=course, cohort=cohort)
         announcement = Announcement.objects.create(
-            course_id=course.pk,
-            teacher=teacher,
-            body=body,
-            recipient_count=selectors.course_students(course=course).count(),
+            course_id=course.pk, teacher=teacher, body=body, cohort=cohort, recipient_count=students.count()
         )
         event = {
             "type": "chat.announcement",
             "announcement": {
                 "id": announcement.pk,
                 "course_id": course.pk,
-                "course_title": course.title,
+                "course_title": f"{course.title} · {cohort.name}" if cohort else course.title,
                 "teacher_name": teacher.name,
                 "body": body,
                 "created_at": announcement.created_at.isoformat(),
                 "url": course.url or "/",
             },
         }
-        transaction.on_commit(lambda: realtime.send((realtime.course_group(course.pk), event)))
+        if cohort is None:
+            transaction.on_commit(lambda: realtime.send((realtime.course_group(course.pk), event)))
+        else:
+            # The course's group reaches students of every cohort: this goes to each student's pages.
+            events = [(realtime.chat_user_group(pk), page_event(event)) for pk in students.values_list("pk", flat=True)]
+            transaction.on_commit(lambda: realtime.send(*events))
         transaction.on_commit(
             lambda: async_task(
                 "chat.tasks.announcement_notify", announcement.pk, task_name=f"chat-announcement-{announcement.pk}"
@@ -445,19 +460,20 @@ def announcement_post(*, teacher: User, course, body: str) -> Announcement:
 
 
 def announcement_notify(*, announcement: Announcement) -> int:
-    """Notify every actively enrolled student once (safe to run again after a failure)."""
+    """Notify every actively enrolled student (of the cohort) once (safe to run again after a failure)."""
     course = announcement.course.specific
     url = course.url or "/"
     # Lazy: each student's title is written in their language (lms.services.notify), so the
     # ones told already are found by what does not vary: the course's page and the body.
-    title = format_lazy(gettext_lazy("Announcement in {course}"), course=course.title)
+    where = f"{course.title} · {announcement.cohort.name}" if announcement.cohort_id else course.title
+    title = format_lazy(gettext_lazy("Announcement in {course}"), course=where)
     already = set(
         Notification.objects.filter(
             kind="announcement", url=url, body=announcement.body, created_at__gte=announcement.created_at
         ).values_list("user_id", flat=True)
     )
     sent = 0
-    for student in selectors.course_students(course=course).exclude(pk__in=already):
+    for student in selectors.course_students(course=course, cohort=announcement.cohort).exclude(pk__in=already):
         with transaction.atomic():
             notify(
                 user=student,

@@ -173,11 +173,13 @@ def announcement_create(request, course_id: int):
     course = page.specific
     if not selectors.teaches(user=request.user, course=course) or not hasattr(course, "teacher_users"):
         raise Http404("No such course.")
-    form = AnnouncementForm(request.POST or None)
+    cohorts = list(course.cohorts.all()) if hasattr(course, "cohorts") else []
+    form = AnnouncementForm(request.POST or None, cohorts=cohorts)
     if request.method == "POST" and form.is_valid():
+        cohort = next((c for c in cohorts if c.pk == form.cleaned_data.get("cohort")), None)
         try:
             announcement = services.announcement_post(
-                teacher=request.user, course=course, body=form.cleaned_data["body"]
+                teacher=request.user, course=course, body=form.cleaned_data["body"], cohort=cohort
             )
         except services.ChatError as exc:
             form.add_error(None, str(exc))
@@ -194,7 +196,7 @@ def announcement_create(request, course_id: int):
         {
             "course": course,
             "form": form,
-            "announcements": Announcement.objects.filter(course_id=course.pk).select_related("teacher")[:20],
+            "announcements": Announcement.objects.filter(course_id=course.pk).select_related("teacher", "cohort")[:20],
             "student_count": selectors.course_students(course=course).count(),
         },
     )

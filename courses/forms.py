@@ -125,3 +125,19 @@ class CohortMoveForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["enrollment"].choices = [(e.pk, e.student.name) for e in enrollments]
         self.fields["cohort"].choices = [("", _("No cohort"))] + [(c.pk, c.name) for c in cohorts]
+
+
+class CohortTeachersForm(forms.Form):
+    cohort = forms.TypedChoiceField(label=_("Cohort"), coerce=int, widget=forms.Select(attrs={"class": "input mt-1"}))
+    teachers = forms.TypedMultipleChoiceField(
+        label=_("Its teachers"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Its students' questions go to them. None chosen: to all of the course's teachers."),
+    )
+
+    def __init__(self, *args, cohorts, teachers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].choices = [(c.pk, c.name) for c in cohorts]
+        self.fields["teachers"].choices = [(t.pk, t.name) for t in teachers]

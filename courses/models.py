@@ -859,6 +859,11 @@ class Cohort(models.Model):
     name = models.CharField(_("name"), max_length=100)
     starts_at = models.DateTimeField(_("starts"))
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC", validators=[validate_time_zone])
+    # Of the course's teachers, those who look after this cohort (its students' questions go
+    # to them); none: all of the course's teachers.
+    teachers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="taught_cohorts", verbose_name=_("teachers")
+    )
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -1013,6 +1018,17 @@ class QuizAttempt(models.Model):
     score = models.PositiveSmallIntegerField(_("score"), help_text=_("Percent."))
     passed = models.BooleanField(_("passed"))
     created_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    # A short answer marked wrong by the machine waits for a teacher's check.
+    to_check = models.BooleanField(_("to check"), default=False)
+    checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("checked by"),
+    )
 
     objects = QuizAttemptQuerySet.as_manager()
 
@@ -1020,7 +1036,10 @@ class QuizAttempt(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("quiz attempt")
         verbose_name_plural = _("quiz attempts")
-        indexes = [models.Index(fields=["student", "lesson"], name="attempt_student_lesson_idx")]
+        indexes = [
+            models.Index(fields=["student", "lesson"], name="attempt_student_lesson_idx"),
+            models.Index(fields=["course", "created_at"], condition=Q(to_check=True), name="attempt_to_check_idx"),
+        ]
 
     def __str__(self):
         return f"{self.student_id} {self.lesson_id} {self.score}%"

@@ -122,6 +122,36 @@ def cohort_create(*, actor: User, course: CoursePage, name: str, starts_at, time
 
 
 @transaction.atomic
+def cohort_teachers_set(*, actor: User, cohort: Cohort, teachers: list[User]) -> Cohort:
+    """Choose which of the course's teachers look after the cohort (none: all of them); audited."""
+    course = cohort.course
+    if not (actor.is_platform_staff or course.taught_by(actor)):
+        raise PermissionDenied(_("You do not teach this course."))
+    course_teachers = {teacher.pk for teacher in course.teacher_users()}
+    if any(teacher.pk not in course_teachers for teacher in teachers):
+        raise CourseError(_("A cohort's teachers are chosen among the course's teachers."))
+    before = sorted(cohort.teachers.values_list("pk", flat=True))
+    cohort.teachers.set(teachers)
+    audit_record(
+        actor=actor,
+        action="cohort.teachers",
+        target=cohort,
+        changes={"teachers": (before, sorted(t.pk for t in teachers))},
+    )
+    return cohort
+
+
+def student_teachers(*, student: User, course: CoursePage) -> list[User]:
+    """Who teaches `student` in `course`: their cohort's teachers, else all of the course's."""
+    enrollment = Enrollment.objects.active_for(user=student, course=course)
+    if enrollment is not None and enrollment.cohort_id is not None:
+        chosen = list(enrollment.cohort.teachers.all())
+        if chosen:
+            return chosen
+    return course.teacher_users()
+
+
+@transaction.atomic
 def cohort_assign(*, actor: User, enrollment: Enrollment, cohort: Cohort | None) -> Enrollment:
     """Move a student to another cohort of their course (or none); audited."""
     course = enrollment.course
@@ -281,7 +311,10 @@ def quiz_grade(*, quiz: dict, answers: dict[str, list[str]]) -> tuple[int, list[
             accepted = [_normalise(a) for a in question["accepted_answers"].split("|") if a.strip()]
             correct = _normalise(submitted[0]) in accepted
             answer_text = question["accepted_answers"].split("|")[0].strip()
-        results.append({"question": index, "correct": correct, "feedback": question["feedback"], "answer": answer_text})
+        result = {"question": index, "correct": correct, "feedback": question["feedback"], "answer": answer_text}
+        if kind == QuestionBlock.SHORT:
+            result["short"] = True  # a teacher may mark it by hand (coursework's grading queue)
+        results.append(result)
     n = len(results)
     score = round(100 * sum(r["correct"] for r in results) / n) if n else 0
     return score, results
@@ -325,14 +358,23 @@ def quiz_submit(*, student: User, lesson: LessonPage, answers: dict[str, list[st
         results=results,
         score=score,
         passed=passed,
+        # A short answer the machine did not accept may still be right: a teacher checks it.
+        to_check=any(r.get("short") and not r["correct"] for r in results),
     )
-    if passed and quiz.value["required"]:
+    if passed:
+        quiz_passed(attempt=attempt, quiz=quiz.value)
+    return attempt
+
+
+def quiz_passed(*, attempt: QuizAttempt, quiz: dict) -> None:
+    """A passed attempt (when submitted, or once a teacher marked its short answers): a
+    required quiz completes its lesson."""
+    if quiz["required"]:
         _progress, created = LessonProgress.objects.get_or_create(
-            student=student, lesson=lesson, defaults={"course": course}
+            student=attempt.student, lesson=attempt.lesson, defaults={"course": attempt.course}
         )
         if created:
-            course_completion_check(student=student, course=course)
-    return attempt
+            course_completion_check(student=attempt.student, course=attempt.course)
 
 
 # --- Completion and certificates --------------------------------------------------------------

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from courses import selectors, services
 from courses.certificates import certificate_pdf
-from courses.forms import CohortForm, CohortMoveForm
+from courses.forms import CohortForm, CohortMoveForm, CohortTeachersForm
 from courses.models import Certificate, CoursePage, Enrollment, LessonPage
 from lms.decorators import role_required
 from lms.infra.files import csv_safe
@@ -194,14 +194,24 @@ def cohorts(request, course_id: int):
         .select_related("student", "cohort")
         .order_by("student__display_name", "student__email")
     )
-    course_cohorts = list(course.cohorts.all())
+    course_cohorts = list(course.cohorts.prefetch_related("teachers"))
+    course_teachers = course.teacher_users()
     zone = request.user.time_zone or "UTC"
     create_form = CohortForm(initial={"time_zone": zone})
     move_form = CohortMoveForm(enrollments=enrollments, cohorts=course_cohorts)
+    teachers_form = CohortTeachersForm(cohorts=course_cohorts, teachers=course_teachers)
     status = 200
     if request.method == "POST":
         try:
-            if request.POST.get("action") == "move":
+            if request.POST.get("action") == "teachers":
+                teachers_form = CohortTeachersForm(request.POST, cohorts=course_cohorts, teachers=course_teachers)
+                if not teachers_form.is_valid():
+                    raise services.CourseError(_("Choose a cohort and its teachers."))
+                cohort = next(c for c in course_cohorts if c.pk == teachers_form.cleaned_data["cohort"])
+                chosen = [t for t in course_teachers if t.pk in teachers_form.cleaned_data["teachers"]]
+                services.cohort_teachers_set(actor=request.user, cohort=cohort, teachers=chosen)
+                messages.success(request, _("The teachers of %(name)s are saved.") % {"name": cohort.name})
+            elif request.POST.get("action") == "move":
                 move_form = CohortMoveForm(request.POST, enrollments=enrollments, cohorts=course_cohorts)
                 if not move_form.is_valid():
                     raise services.CourseError(_("Choose a student and a cohort."))
@@ -236,6 +246,7 @@ def cohorts(request, course_id: int):
             "enrollments": enrollments,
             "create_form": create_form,
             "move_form": move_form,
+            "teachers_form": teachers_form,
             "error": error,
         },
         status=status,

@@ -101,14 +101,28 @@ def scheme_for(course: CoursePage) -> GradingScheme:
     return GradingScheme.objects.filter(course=course).first() or GradingScheme(course=course)
 
 
+STUDENT_ORDER = ("student__display_name", "student__email", "student_id")
+
+
+def gradebook_student_ids(*, course: CoursePage, cohort=None):
+    """The ids of the course's active students (of `cohort`, if given) in the gradebook's order:
+    a queryset to page through."""
+    enrollments = Enrollment.objects.filter(course=course, status=Enrollment.Status.ACTIVE)
+    if cohort is not None:
+        enrollments = enrollments.filter(cohort=cohort)
+    return enrollments.order_by(*STUDENT_ORDER).values_list("student_id", flat=True)
+
+
 def gradebook(*, course: CoursePage, students=None, released_only: bool = False) -> Gradebook:
-    """The gradebook of `course` for its active students (or those of `students` enrolled).
-    `released_only`: a student's own view, where an assignment counts once its grade is released."""
+    """The gradebook of `course` for its active students (or those of `students` enrolled: a
+    page of them, one student), its columns the course's either way. `released_only`: a
+    student's own view, where an assignment counts once its grade is released."""
     scheme = scheme_for(course)
     enrollments = Enrollment.objects.filter(course=course, status=Enrollment.Status.ACTIVE)
-    if students is not None:
+    some = students is not None
+    if some:
         enrollments = enrollments.filter(student__in=students)
-    enrollments = list(enrollments.select_related("student").order_by("student__display_name", "student__email"))
+    enrollments = list(enrollments.select_related("student").order_by(*STUDENT_ORDER))
     students = [enrollment.student for enrollment in enrollments]
     cohort_of = {enrollment.student_id: enrollment.cohort_id for enrollment in enrollments}
     student_ids = [s.pk for s in students]
@@ -121,7 +135,9 @@ def gradebook(*, course: CoursePage, students=None, released_only: bool = False)
     lessons = {lesson.pk: lesson for lesson in course.lessons()}
     submissions = {
         (s.student_id, s.assignment_id): s
-        for s in Submission.objects.filter(assignment__in=assignments, student_id__in=student_ids)
+        for s in Submission.objects.filter(assignment__in=assignments, student_id__in=student_ids).only(
+            "student_id", "assignment_id", "submitted_at", "score", "late_penalty", "graded_at", "released_at"
+        )
     }
     best = {
         (row["student_id"], row["lesson_id"]): Decimal(row["best"])
@@ -140,8 +156,15 @@ def gradebook(*, course: CoursePage, students=None, released_only: bool = False)
         )
     }
     order = {pk: position for position, pk in enumerate(lessons)}
-    quiz_lessons = sorted({lesson_id for _student, lesson_id in best}, key=lambda pk: order.get(pk, len(order)))
     attendance = _attendance(course=course, student_ids=student_ids)
+    if some:  # the columns are the course's, whichever students are read (a page, one student)
+        quizzes = set(
+            QuizAttempt.objects.filter(course=course).order_by().values_list("lesson_id", flat=True).distinct()
+        )
+        marked = _attendance_marked(course)
+    else:
+        quizzes, marked = {lesson_id for _student, lesson_id in best}, bool(attendance)
+    quiz_lessons = sorted(quizzes, key=lambda pk: order.get(pk, len(order)))
     overrides = {
         (o.student_id, o.item): o for o in GradeOverride.objects.filter(course=course, student_id__in=student_ids)
     }
@@ -156,7 +179,7 @@ def gradebook(*, course: CoursePage, students=None, released_only: bool = False)
         )
         for pk in quiz_lessons
     ]
-    if attendance:
+    if marked:
         items.append(Item("attendance", "attendance", str(_("Live classes"))))
 
     now = timezone.now()
@@ -181,9 +204,9 @@ def gradebook(*, course: CoursePage, students=None, released_only: bool = False)
         for pk in quiz_lessons:
             found = best.get((student.pk, pk))
             row.cells[f"quiz:{pk}"] = Cell(found)
-        if attendance:
-            attended, marked = attendance.get(student.pk, (0, 0))
-            row.cells["attendance"] = Cell(HUNDRED * attended / marked if marked else None)
+        if marked:
+            attended, of = attendance.get(student.pk, (0, 0))
+            row.cells["attendance"] = Cell(HUNDRED * attended / of if of else None)
         for key, cell in row.cells.items():
             override = overrides.get((student.pk, key))
             if override is not None:
@@ -232,6 +255,11 @@ def _attendance(*, course: CoursePage, student_ids: list[int]) -> dict[int, tupl
         .annotate(attended=Count("pk", filter=Q(attendance=Participant.Attendance.ATTENDED)), marked=Count("pk"))
     )
     return {row["student_id"]: (row["attended"], row["marked"]) for row in rows}
+
+
+def _attendance_marked(course: CoursePage) -> bool:
+    """Whether any class of the course has attendance marked (the attendance column)."""
+    return Participant.objects.filter(live_class__course_id=course.pk).exclude(attendance="").exists()
 
 
 def grade_requirement_met(*, student, course: CoursePage) -> bool:

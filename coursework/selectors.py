@@ -4,10 +4,11 @@ in a constant number of queries. What an assignment's page reads is on its model
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Case, Count, F, Q, QuerySet, RowRange, When, Window
+from django.db.models.functions import FirstValue, Lag, Lead, RowNumber
 from django.utils import timezone
 
-from courses.models import CoursePage, Enrollment
+from courses.models import CoursePage, Enrollment, QuizAttempt
 from courses.selectors import DASHBOARD_ENROLLMENT_FIELDS
 from coursework.models import AssignmentPage, CohortDueDate, Extension, Submission
 from live.selectors import class_title_for, upcoming_for
@@ -32,16 +33,24 @@ def course_assignments(course: CoursePage) -> list[AssignmentPage]:
     return list(AssignmentPage.objects.descendant_of(course).live().order_by("path").select_related("rubric"))
 
 
-def grading_queue(
-    *, course: CoursePage, assignment: AssignmentPage | None = None, show: str = "todo"
-) -> list[Submission]:
+# What a row of the queue shows (its assignment: from `course_assignments`, see `with_assignments`).
+QUEUE_FIELDS = (
+    *("assignment_id", "submitted_at", "late_penalty", "score", "graded_at", "released_at", "regrade_requested_at"),
+    *("student__display_name", "student__first_name", "student__last_name", "student__email"),
+)
+
+
+def grading_queue(*, course: CoursePage, assignment: AssignmentPage | None = None, show: str = "todo") -> QuerySet:
     """Handed-in submissions of the course's assignments, in the order to grade them: regrade
-    requests first, then the oldest hand-in. `show`: "todo" (ungraded or regrade asked),
-    "graded", or "all". One query."""
+    requests first, then the oldest hand-in, ordered in SQL so that a page of it is one query.
+    `show`: "todo" (ungraded or regrade asked), "graded", or "all"."""
+    of_course = AssignmentPage.objects.filter(path__startswith=course.path).values("pk")
     submissions = (
-        Submission.objects.filter(submitted_at__isnull=False, assignment__path__startswith=course.path)
-        .select_related("student", "assignment")
-        .order_by("submitted_at", "id")
+        Submission.objects.filter(submitted_at__isnull=False, assignment__in=of_course)
+        .select_related("student")
+        .only(*QUEUE_FIELDS)
+        .annotate(queue_rank=Case(When(regrade_requested_at__isnull=False, then=0), default=1))
+        .order_by("queue_rank", "submitted_at", "id")
     )
     if assignment is not None:
         submissions = submissions.filter(assignment=assignment)
@@ -50,7 +59,59 @@ def grading_queue(
         submissions = submissions.filter(todo)
     elif show == "graded":
         submissions = submissions.exclude(todo)
-    return sorted(submissions, key=lambda s: s.regrade_requested_at is None)  # stable: oldest first within
+    return submissions
+
+
+def with_assignments(submissions, assignments: list[AssignmentPage]) -> list[Submission]:
+    """`submissions` (a page of the queue) with their assignments set from the course's list,
+    read once for the page's filter, rather than joined to every row the queue sorts."""
+    by_id = {assignment.pk: assignment for assignment in assignments}
+    found = list(submissions)
+    missing = {s.assignment_id for s in found} - by_id.keys()  # unpublished since: one query
+    if missing:
+        by_id |= AssignmentPage.objects.in_bulk(missing)
+    for submission in found:
+        submission.assignment = by_id[submission.assignment_id]
+    return found
+
+
+@dataclass(frozen=True)
+class QueuePlace:
+    """Where a submission stands in a grading queue: its neighbours' ids (for J and K), its
+    position (None: not in this queue) and the queue's length."""
+
+    previous_id: int | None
+    next_id: int | None
+    position: int | None
+    total: int
+
+
+def queue_place(*, queue: QuerySet, submission: Submission) -> QueuePlace:
+    """`submission`'s place in `queue` (a `grading_queue`) and its neighbours, asked of the DB
+    by the queue's order, never by loading the queue: one query (window functions over the
+    queue, the submission's row picked after them), two more when it is not in the queue:
+    then no previous, and the next is the queue's first."""
+    order = [F("queue_rank").asc(), F("submitted_at").asc(), F("id").asc()]
+    rows = (
+        queue.order_by()
+        .values("pk")
+        .annotate(
+            previous_id=Window(Lag("id"), order_by=order),
+            next_id=Window(Lead("id"), order_by=order),
+            position=Window(RowNumber(), order_by=order),
+            total=Window(Count("id")),
+            # The row's own id as a window: filtering on it picks the row after the windows
+            # are computed over the whole queue (a filter on `id` would narrow the queue first).
+            this_id=Window(FirstValue("id"), order_by=order, frame=RowRange(0, 0)),
+        )
+        .filter(this_id=submission.pk)
+        .values("previous_id", "next_id", "position", "total")[:1]  # not first(): it would sort again
+    )
+    row = next(iter(rows), None)
+    if row is None:
+        ids = queue.values_list("pk", flat=True)
+        return QueuePlace(None, ids.exclude(pk=submission.pk).first(), None, queue.count())
+    return QueuePlace(row["previous_id"], row["next_id"], row["position"], row["total"])
 
 
 # --- "Up next" and deadlines -------------------------------------------------------------------
@@ -121,3 +182,16 @@ def up_next(*, user, now: datetime | None = None, limit: int = 8) -> list[UpNext
         for c in upcoming_for(user=user, now=now)[:5]
     ]
     return sorted(timed, key=lambda item: item.when)[:limit]
+
+
+# --- Short answers to check by hand -------------------------------------------------------------
+
+
+def answers_to_check(*, course: CoursePage) -> QuerySet[QuizAttempt]:
+    """The course's quiz attempts with a short answer the machine did not accept and no
+    teacher has checked yet, oldest first (one indexed query)."""
+    return (
+        QuizAttempt.objects.filter(course=course, to_check=True)
+        .select_related("student", "lesson")
+        .order_by("created_at", "id")
+    )

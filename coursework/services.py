@@ -8,13 +8,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_q.tasks import async_task
 
 from chat.attachments import AttachmentRejected, check_attachment
 from courses import selectors as course_selectors
 from courses import services as course_services
-from courses.models import CoursePage
+from courses.models import CoursePage, Enrollment, QuizAttempt
 from coursework.models import (
     AssignmentPage,
     CohortDueDate,
@@ -363,7 +365,26 @@ def grading_scheme_set(
         target=scheme,
         changes={f: (before[f], getattr(scheme, f)) for f in before if before[f] != getattr(scheme, f)},
     )
+    was, now = before["completion_min_percent"], scheme.completion_min_percent
+    if was is not None and (now is None or now < was):
+        # Easier than before: students who finished every lesson but fell short may be done now.
+        transaction.on_commit(
+            lambda: async_task("coursework.services.completions_recheck", course.pk, task_name=f"recheck-{course.pk}")
+        )
     return scheme
+
+
+def completions_recheck(course_id: int) -> int:
+    """Complete every active enrolment of the course whose student now meets its requirements
+    (the worker runs it after the minimum grade was lowered); returns the certificates issued."""
+    course = CoursePage.objects.get(pk=course_id)
+    issued = 0
+    waiting = Enrollment.objects.filter(course=course, status=Enrollment.Status.ACTIVE, completed_at__isnull=True)
+    for enrollment in waiting.select_related("student"):
+        with transaction.atomic():
+            if course_services.course_completion_check(student=enrollment.student, course=course) is not None:
+                issued += 1
+    return issued
 
 
 def parse_letters(text: str) -> list:
@@ -450,3 +471,51 @@ def grade_override_set(
     )
     course_services.course_completion_check(student=student, course=course)
     return override
+
+
+# --- Short answers checked by hand ------------------------------------------------------------
+
+
+@transaction.atomic
+def quiz_answers_check(*, actor: User, attempt: QuizAttempt, verdicts: dict[int, bool]) -> QuizAttempt:
+    """A teacher marks the short answers of a quiz attempt right or wrong (`verdicts`: question
+    index → right?). The score and pass are worked out again (a pass completes a required
+    quiz's lesson), the attempt leaves the queue, and the student is told if the score changed."""
+    attempt = QuizAttempt.objects.select_for_update().select_related("course", "lesson", "student").get(pk=attempt.pk)
+    course = attempt.course
+    _may_grade(user=actor, course=course)
+    results = attempt.results
+    short = {result["question"] for result in results if result.get("short")}
+    if not set(verdicts) <= short:
+        raise CourseworkError(_("Only short answers are marked by hand."))
+    before = attempt.score
+    for result in results:
+        if result["question"] in verdicts:
+            result["correct"] = bool(verdicts[result["question"]])
+            result["by_teacher"] = True
+    quiz = attempt.lesson.specific.quiz
+    pass_mark = quiz.value["pass_mark"] if quiz is not None else 100
+    attempt.score = round(100 * sum(bool(r["correct"]) for r in results) / len(results)) if results else 0
+    attempt.passed = attempt.score >= pass_mark
+    attempt.to_check, attempt.checked_at, attempt.checked_by = False, timezone.now(), actor
+    attempt.save(update_fields=["results", "score", "passed", "to_check", "checked_at", "checked_by"])
+    audit_record(
+        actor=actor,
+        action="coursework.quiz.check",
+        target=attempt,
+        changes={"score": (before, attempt.score)},
+    )
+    if attempt.passed and quiz is not None:
+        course_services.quiz_passed(attempt=attempt, quiz=quiz.value)
+    if attempt.score != before:
+        notify(
+            user=attempt.student,
+            kind="course",
+            title=format_lazy(
+                gettext_lazy("Your teacher checked your answers to “{lesson}”: {score} %"),
+                lesson=attempt.lesson.title,
+                score=attempt.score,
+            ),
+            url=attempt.lesson.url or "",
+        )
+    return attempt

@@ -19,4 +19,5 @@ urlpatterns = [
     path("coursework/grades/<int:course_id>/", views.my_grades, name="my_grades"),
     path("coursework/teach/assignments/<int:assignment_id>/release/", views.release, name="release"),
     path("coursework/teach/assignments/<int:assignment_id>/extensions/", views.extension, name="extension"),
+    path("coursework/teach/quiz-attempts/<int:attempt_id>/", views.check_answers, name="check_answers"),
 ]

@@ -7,6 +7,7 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from courses.models import CoursePage, Enrollment
+from courses.models import Cohort, CoursePage, Enrollment, QuizAttempt
 from coursework import selectors, services
 from coursework.forms import (
     CohortDueForm,
@@ -28,6 +29,7 @@ from coursework.forms import (
     RegradeForm,
 )
 from coursework.gradebook import gradebook as gradebook_read
+from coursework.gradebook import gradebook_student_ids
 from coursework.models import AssignmentPage, Submission
 from lms.infra.files import csv_safe, private_file_response
 from lms.infra.validators import parse_id
@@ -147,6 +149,11 @@ def _queue_filters(request, course: CoursePage) -> tuple[list[AssignmentPage], A
     return assignments, chosen, show
 
 
+QUEUE_PER_PAGE = 50
+ANSWERS_LISTED = 20  # quiz attempts to check, listed on the queue (saving one opens the next)
+GRADEBOOK_PER_PAGE = 50
+
+
 def _query(chosen: AssignmentPage | None, show: str) -> str:
     return f"?show={show}" + (f"&assignment={chosen.pk}" if chosen else "")
 
@@ -155,7 +162,9 @@ def _query(chosen: AssignmentPage | None, show: str) -> str:
 def queue(request, course_id: int):
     course = _taught_course(request, course_id)
     assignments, chosen, show = _queue_filters(request, course)
-    submissions = selectors.grading_queue(course=course, assignment=chosen, show=show)
+    page = Paginator(selectors.grading_queue(course=course, assignment=chosen, show=show), QUEUE_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return TemplateResponse(
         request,
         "coursework/queue.html",
@@ -164,8 +173,10 @@ def queue(request, course_id: int):
             "assignments": assignments,
             "chosen": chosen,
             "show": show,
-            "submissions": submissions,
+            "page": page,
+            "submissions": selectors.with_assignments(page.object_list, assignments),
             "query": _query(chosen, show),
+            "to_check": selectors.answers_to_check(course=course)[:ANSWERS_LISTED],
         },
     )
 
@@ -181,13 +192,7 @@ def grade(request, submission_id: int):
     _taught(request, course)
     _assignments, chosen, show = _queue_filters(request, course)
     queue_ = selectors.grading_queue(course=course, assignment=chosen, show=show)
-    position = next((i for i, s in enumerate(queue_) if s.pk == submission.pk), None)
-    others = [s for s in queue_ if s.pk != submission.pk]
-    if position is None:
-        previous, following = None, (others[0] if others else None)
-    else:
-        previous = queue_[position - 1] if position > 0 else None
-        following = queue_[position + 1] if position + 1 < len(queue_) else None
+    place = selectors.queue_place(queue=queue_, submission=submission)
     form, error = GradeForm(initial={"score": submission.score, "feedback": submission.feedback}), None
     if request.method == "POST":
         form = GradeForm(request.POST, request.FILES)
@@ -208,11 +213,10 @@ def grade(request, submission_id: int):
                 error = str(exc)
             else:
                 messages.success(request, _("Saved the grade of %(name)s.") % {"name": submission.student.name})
-                # The queue without this one (if it left it): what to grade next.
-                after = selectors.grading_queue(course=course, assignment=chosen, show=show)
-                nxt = following or next((s for s in after if s.pk != submission.pk), None)
+                # The next in the queue, else the first still in it (if this one left it).
+                nxt = place.next_id or queue_.exclude(pk=submission.pk).values_list("pk", flat=True).first()
                 target = (
-                    reverse("coursework:grade", args=[nxt.pk]) if nxt else reverse("coursework:queue", args=[course.pk])
+                    reverse("coursework:grade", args=[nxt]) if nxt else reverse("coursework:queue", args=[course.pk])
                 )
                 return redirect(target + _query(chosen, show))
         else:
@@ -228,11 +232,12 @@ def grade(request, submission_id: int):
             "rubric_rows": assignment.rubric.rows(submission.levels) if assignment.rubric_id else [],
             "form": form,
             "error": error,
-            "previous": previous,
-            "next": following,
-            "position": (position + 1) if position is not None else None,
-            "total": len(queue_),
+            "previous_id": place.previous_id,
+            "next_id": place.next_id,
+            "position": place.position,
+            "total": place.total,
             "query": _query(chosen, show),
+            "queue_page": (place.position - 1) // QUEUE_PER_PAGE + 1 if place.position else None,
         },
         status=400 if error else 200,
     )
@@ -316,8 +321,21 @@ def extension(request, assignment_id: int):
 # --- The gradebook -----------------------------------------------------------------------------
 
 
+def _gradebook_query(request, course: CoursePage) -> tuple[list[Cohort], Cohort | None, str]:
+    """The course's cohorts, the one chosen (`?cohort=`) and the query string keeping it."""
+    cohorts = list(course.cohorts.all())
+    wanted = parse_id(request.GET.get("cohort"))
+    cohort = next((c for c in cohorts if c.pk == wanted), None)
+    return cohorts, cohort, f"?cohort={cohort.pk}" if cohort else ""
+
+
 def _gradebook_page(request, course: CoursePage, *, status: int = 200, **forms_):
-    book = gradebook_read(course=course)
+    """A page of the gradebook: `GRADEBOOK_PER_PAGE` students (of a cohort, if one is chosen),
+    their grades read for them alone, in a constant number of queries."""
+    cohorts, cohort, query = _gradebook_query(request, course)
+    ordered = gradebook_student_ids(course=course, cohort=cohort)
+    page = Paginator(ordered, GRADEBOOK_PER_PAGE).get_page(request.GET.get("page"))
+    book = gradebook_read(course=course, students=list(page.object_list))
     students = [row.student for row in book.rows]
     override_form = forms_.get("override_form") or GradeOverrideForm(students=students, items=book.items)
     scheme = book.scheme
@@ -332,7 +350,17 @@ def _gradebook_page(request, course: CoursePage, *, status: int = 200, **forms_)
             "completion_min_percent": scheme.completion_min_percent,
         }
     )
-    context = {"course": course, "book": book, "override_form": override_form, "scheme_form": scheme_form}
+    context = {
+        "course": course,
+        "book": book,
+        "page": page,
+        "cohorts": cohorts,
+        "cohort": cohort,
+        "query": query,
+        "here": f"{query}{'&' if query else '?'}page={page.number}",
+        "override_form": override_form,
+        "scheme_form": scheme_form,
+    }
     return TemplateResponse(request, "coursework/gradebook.html", context, status=status)
 
 
@@ -342,12 +370,24 @@ def gradebook(request, course_id: int):
     return _gradebook_page(request, course)
 
 
+def _back_to_gradebook(request, course: CoursePage):
+    """To the gradebook's page (and cohort) the form was sent from."""
+    _cohorts, _cohort, query = _gradebook_query(request, course)
+    page = parse_id(request.GET.get("page"))
+    if page:
+        query += f"{'&' if query else '?'}page={page}"
+    return redirect(reverse("coursework:gradebook", args=[course.pk]) + query)
+
+
 @login_required
 @require_POST
 def grade_override(request, course_id: int):
     course = _taught_course(request, course_id)
-    book = gradebook_read(course=course)
-    form = GradeOverrideForm(request.POST, students=[row.student for row in book.rows], items=book.items)
+    items = gradebook_read(course=course, students=[]).items  # the course's columns, no student's grades
+    students = User.objects.filter(
+        pk__in=Enrollment.objects.filter(course=course, status=Enrollment.Status.ACTIVE).values("student_id")
+    )
+    form = GradeOverrideForm(request.POST, students=students, items=items)
     if form.is_valid():
         try:
             services.grade_override_set(
@@ -362,7 +402,7 @@ def grade_override(request, course_id: int):
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("The grade is changed."))
-            return redirect("coursework:gradebook", course_id=course.pk)
+            return _back_to_gradebook(request, course)
     return _gradebook_page(request, course, status=400, override_form=form)
 
 
@@ -389,7 +429,7 @@ def grading_scheme(request, course_id: int):
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("The grading scheme is saved."))
-            return redirect("coursework:gradebook", course_id=course.pk)
+            return _back_to_gradebook(request, course)
     return _gradebook_page(request, course, status=400, scheme_form=form)
 
 
@@ -437,3 +477,50 @@ def my_grades(request, course_id: int):
 def _submission_of(item, submissions: dict):
     kind, _sep, pk = item.key.partition(":")
     return submissions.get(int(pk)) if kind == "assignment" else None
+
+
+# --- Short answers checked by hand ---------------------------------------------------------------
+
+
+@login_required
+def check_answers(request, attempt_id: int):
+    """A quiz attempt's short answers beside the accepted ones: the teacher marks each right or
+    wrong; saving opens the next attempt waiting to be checked."""
+    attempt = get_object_or_404(QuizAttempt.objects.select_related("student", "lesson", "course"), pk=attempt_id)
+    course = attempt.course
+    _taught(request, course)
+    quiz = attempt.lesson.specific.quiz
+    questions = quiz.value["questions"] if quiz is not None and quiz.id == attempt.quiz_id else []
+    answers = [
+        {
+            "index": result["question"],
+            "prompt": questions[result["question"]]["prompt"] if result["question"] < len(questions) else "",
+            "given": " ".join(attempt.answers.get(str(result["question"]), [])),
+            "accepted": result["answer"],
+            "correct": result["correct"],
+        }
+        for result in attempt.results
+        if result.get("short")
+    ]
+    error = None
+    if request.method == "POST":
+        verdicts = {}
+        for answer in answers:
+            value = request.POST.get(f"q{answer['index']}")
+            if value not in ("right", "wrong"):
+                error = _("Mark every answer right or wrong.")
+                break
+            verdicts[answer["index"]] = value == "right"
+        if error is None:
+            services.quiz_answers_check(actor=request.user, attempt=attempt, verdicts=verdicts)
+            messages.success(request, _("Answers checked."))
+            following = selectors.answers_to_check(course=course).first()
+            if following is not None:
+                return redirect("coursework:check_answers", following.pk)
+            return redirect("coursework:queue", course.pk)
+    return TemplateResponse(
+        request,
+        "coursework/check_answers.html",
+        {"course": course, "attempt": attempt, "answers": answers, "error": error},
+        status=400 if error else 200,
+    )

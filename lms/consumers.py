@@ -1,3 +1,5 @@
+from urllib.parse import parse_qs
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -11,17 +13,22 @@ def user_group(user_id: int) -> str:
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
     """The one socket every page of a signed-in user keeps open: the bell's unread
-    count, and the apps' per-user events registered in `lms.infra.realtime`."""
+    count, the apps' per-user events and the page's topics, registered in
+    `lms.infra.realtime`."""
 
     async def connect(self):
         user = self.scope["user"]
         if not user.is_authenticated:
             await self.close(code=4401)
             return
-        self.groups_joined = realtime.user_groups(user.pk)
+        topics = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("topic", [])
+        topic_groups, refused = await database_sync_to_async(realtime.topic_groups)(user, topics)
+        self.groups_joined = realtime.user_groups(user.pk) + topic_groups
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        if refused:
+            await self.send_json({"type": "error", "error": "Not allowed to follow these topics.", "topics": refused})
         count = await database_sync_to_async(unread_notification_count)(user_id=user.pk)
         await self.send_json({"type": "notifications.unread", "count": count})
 

@@ -199,6 +199,31 @@ class NotificationPreference(models.Model):
         return f"{self.user_id}:{self.kind}={'email' if self.email else 'in-app'}"
 
 
+class ModerationReport(models.Model):
+    """A reader's report of something they saw (a chat message, a discussion post), for staff's
+    moderation queue in the admin: subclasses add what is reported and its uniqueness."""
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("reporter")
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("reported"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolution = models.CharField(_("resolution"), max_length=20, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+
 class AuditLogQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionDenied(_("The audit log cannot be edited."))

@@ -17,8 +17,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from chat.models import ChatSettings, ContactAction
-from chat.moderation import find_contact_details, mask
+from chat.services import contact_screen
 from courses.models import CoursePage
 from lms.models import User
 from lms.services import audit_record, notify, notify_staff
@@ -56,18 +55,15 @@ def _moderated(text, *, empty_message) -> str:
         raise ReviewError(empty_message)
     if len(text) > TEXT_MAX:
         raise ReviewError(_("Keep it under %(max)s characters.") % {"max": TEXT_MAX})
-    settings = ChatSettings.get_solo()
-    findings = find_contact_details(text, allowed_domains=settings.allowed_link_domains)
-    if not findings or settings.contact_action == ContactAction.ALLOW:
-        return text
-    if settings.contact_action == ContactAction.HOLD:
+    (stored,), held, _flags = contact_screen(text)
+    if held:
         raise ReviewError(
             _(
                 "Reviews and replies cannot contain phone numbers, email addresses or outside links: "
                 "lessons are arranged on Lyceum. Remove them and try again."
             )
         )
-    return mask(text, findings)
+    return stored
 
 
 def edit_deadline(review: Review) -> datetime:

@@ -7,7 +7,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from courses.services import enrollment_create, quiz_submit
@@ -255,3 +257,100 @@ def test_the_certificate_waits_for_the_minimum_grade(course, teacher):
         actor=teacher, course=course, student=ann, item=f"assignment:{essay.pk}", percent="75", reason="Resubmitted"
     )
     assert Certificate.objects.filter(student=ann, course=course).exists()
+
+
+# --- The gradebook in pages --------------------------------------------------------------------
+
+
+@pytest.fixture
+def paged(course, teacher, monkeypatch):
+    """Five students by name, two to a page; Ben, Dan and Eve in the "Autumn" cohort."""
+    from courses.models import Enrollment
+    from courses.services import cohort_assign, cohort_create
+    from coursework import views
+
+    monkeypatch.setattr(views, "GRADEBOOK_PER_PAGE", 2)
+    essay = make_assignment(course, teacher, title="Essay")
+    autumn = cohort_create(actor=teacher, course=course, name="Autumn", starts_at=timezone.now(), time_zone="UTC")
+    students = {}
+    for i, name in enumerate(["Eve", "Ann", "Dan", "Cat", "Ben"]):
+        students[name] = _student(course, f"{name.lower()}@example.com", name)
+        _graded(essay, students[name], teacher, score=str(50 + i))
+        enrollment = Enrollment.objects.get(student=students[name], course=course)
+        cohort_assign(actor=teacher, enrollment=enrollment, cohort=autumn if name in ("Ben", "Dan", "Eve") else None)
+    client = Client()
+    client.force_login(teacher)
+    url = f"/coursework/teach/{course.pk}/gradebook/"
+    return {"client": client, "url": url, "students": students, "essay": essay, "autumn": autumn, "course": course}
+
+
+def _rows(html: str) -> list[str]:
+    return [name for name in ("Ann", "Ben", "Cat", "Dan", "Eve") if f'font-medium">{name}</th>' in html]
+
+
+def test_the_gradebook_pages_by_student_and_keeps_the_cohort(paged):
+    client, url, autumn = paged["client"], paged["url"], paged["autumn"]
+    second = client.get(url, {"page": 2}).content.decode()
+    assert _rows(second) == ["Cat", "Dan"] and "5 students" in second and "Page 2 of 3" in second
+    assert 'rel="prev" href="?page=1"' in second and 'rel="next" href="?page=3"' in second
+    assert "52 %" in second and "53 %" in second  # Dan 52, Cat 53: their own grades
+    cohort = client.get(url, {"cohort": autumn.pk, "page": 2}).content.decode()
+    assert _rows(cohort) == ["Eve"] and "3 students" in cohort and "Page 2 of 2" in cohort
+    assert f'rel="prev" href="?cohort={autumn.pk}&amp;page=1"' in cohort
+    assert f'{url}override/?cohort={autumn.pk}&amp;page=2"' in cohort  # the forms come back here
+    # The CSV is still the whole course.
+    exported = client.get(f"/coursework/teach/{paged['course'].pk}/gradebook.csv").content.decode()
+    rows = list(csv.reader(io.StringIO(exported)))
+    assert [row[0] for row in rows[1:]] == ["Ann", "Ben", "Cat", "Dan", "Eve"]
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-3", "999", ""])
+def test_a_gradebook_page_out_of_range_or_garbage_is_still_a_page(paged, page):
+    response = paged["client"].get(paged["url"], {"page": page, "cohort": "nonsense"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert ("Page 3 of 3" in html) if page in ("0", "-3", "999") else ("Page 1 of 3" in html)
+
+
+def test_changing_a_grade_from_a_page_returns_to_it_for_any_student_of_the_course(paged):
+    client, url, students = paged["client"], paged["url"], paged["students"]
+    item = f"assignment:{paged['essay'].pk}"
+    data = {"student": students["Ann"].pk, "item": item, "percent": "91", "reason": "Re-marked"}  # Ann: page 1
+    response = client.post(url + f"override/?cohort={paged['autumn'].pk}&page=2", data)
+    assert response.status_code == 302 and response["Location"] == f"{url}?cohort={paged['autumn'].pk}&page=2"
+    assert GradeOverride.objects.get(student=students["Ann"]).percent == 91
+    bad = client.post(url + "override/?page=2", {**data, "percent": "x"})
+    assert bad.status_code == 400 and _rows(bad.content.decode()) == ["Cat", "Dan"]
+
+
+def test_a_gradebook_page_reads_in_as_many_queries_with_ten_times_the_students(course, teacher, monkeypatch):
+    from coursework import views
+
+    monkeypatch.setattr(views, "GRADEBOOK_PER_PAGE", 3)
+    assignments = [make_assignment(course, teacher, title="A0"), make_assignment(course, teacher, title="A1")]
+
+    def grow(n):
+        for i in range(n):
+            student = _student(course, f"g{n}-{i}@example.com", f"G{n}-{i:02}")
+            for assignment in assignments:
+                _graded(assignment, student, teacher, score="50")
+            quiz_submit(student=student, lesson=lessons_of(course)[-1], answers=QUIZ_ANSWERS_RIGHT)
+
+    grow(3)
+    client = Client()
+    client.force_login(teacher)
+    url = f"/coursework/teach/{course.pk}/gradebook/?page=2"
+    client.get(url)  # the outline read once, as on a running site
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    grow(30)
+    assignments.append(make_assignment(course, teacher, title="A2"))
+    client.get(url)
+    with CaptureQueriesContext(connection) as large:
+        html = client.get(url).content.decode()
+    assert 0 < len(large.captured_queries) <= len(small.captured_queries)
+    assert "Page 2 of 11" in html and len(_rows_of(html)) == 3
+
+
+def _rows_of(html: str) -> list[str]:
+    return [part.split("<")[0] for part in html.split('scope="row" class="py-2 pe-4 font-medium">')[1:]]

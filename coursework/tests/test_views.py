@@ -6,7 +6,9 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from courses.services import enrollment_create
 from courses.tests.factories import make_course
@@ -249,3 +251,109 @@ def test_asking_for_a_regrade_by_role(world, role):
     submission.refresh_from_db()
     assert response.status_code == {"anonymous": 302, "enrolled": 302}.get(role, 404)
     assert (submission.regrade_requested_at is not None) == (role == "enrolled")
+
+
+# --- The queue in pages --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def queue_world(world, monkeypatch):
+    """Five students' work on the essay handed in one after another, a second assignment's too,
+    Eve's essay graded and sent back for a regrade (first in the queue); two to a page."""
+    from coursework import views
+
+    monkeypatch.setattr(views, "QUEUE_PER_PAGE", 2)
+    course, teacher = world["course"], world["teacher"]
+    essay = make_assignment(course, teacher, title="Plain essay")  # scored without a rubric
+    report = make_assignment(course, teacher, title="Report")
+    works = {}
+    for name in ("Ann", "Ben", "Cat", "Dan", "Eve"):
+        student = make_user(email=f"{name.lower()}@example.com", display_name=f"{name} Student")
+        enrollment_create(student=student, course=course, source="free")
+        works[name] = services.submission_save(student=student, assignment=essay, text="Essay", hand_in=True)
+        works[f"{name} report"] = services.submission_save(
+            student=student, assignment=report, text="Report", hand_in=True
+        )
+    services.submission_grade(actor=teacher, submission=works["Eve"], score="40", release=True)
+    services.regrade_request(student=works["Eve"].student, submission=works["Eve"], reason="Look again")
+    return {**world, "essay": essay, "report": report, "works": works}
+
+
+def _names(html: str) -> list[str]:
+    return [name for name in ("Ann", "Ben", "Cat", "Dan", "Eve") if f"{name} Student</td>" in html]
+
+
+def test_the_queue_pages_keep_the_order_and_the_filters(queue_world):
+    client = client_as(queue_world, "teacher")
+    url = f"/coursework/teach/{queue_world['course'].pk}/grading/"
+    essay = queue_world["essay"].pk
+    # Regrade requests first, then the oldest hand-in: Eve, Ann | Ben, Cat | Dan.
+    first = client.get(url, {"show": "todo", "assignment": essay}).content.decode()
+    assert _names(first) == ["Ann", "Eve"] and "5 submissions" in first and "Page 1 of 3" in first
+    assert first.index("Eve Student") < first.index("Ann Student")
+    second = client.get(url, {"show": "todo", "assignment": essay, "page": 2}).content.decode()
+    assert _names(second) == ["Ben", "Cat"] and "Page 2 of 3" in second
+    assert f'rel="prev" href="?show=todo&amp;assignment={essay}&amp;page=1"' in second
+    assert f'rel="next" href="?show=todo&amp;assignment={essay}&amp;page=3"' in second
+    assert "Report" not in second.split('id="queue-title"')[1]  # the filter holds on page 2
+    # Every essay and report handed in: ten, five pages; the graded ones only: Eve's.
+    everything = client.get(url, {"show": "all", "page": 5}).content.decode()
+    assert "10 submissions" in everything and "Page 5 of 5" in everything and 'rel="next"' not in everything
+    graded = client.get(url, {"show": "graded"}).content.decode()
+    assert "0 submissions" in graded and "Nothing to grade here." in graded
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "999", "2.5", "", "9" * 30])
+def test_a_page_out_of_range_or_garbage_is_still_a_page(queue_world, page):
+    response = client_as(queue_world, "teacher").get(
+        f"/coursework/teach/{queue_world['course'].pk}/grading/", {"assignment": queue_world["essay"].pk, "page": page}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    # Django's Paginator.get_page: a number out of range is the last page, anything else the first.
+    assert ("Page 3 of 3" in html) if page in ("0", "-1", "999", "9" * 30) else ("Page 1 of 3" in html)
+
+
+def test_j_and_k_cross_the_page_boundary_and_read_no_whole_queue(queue_world):
+    client = client_as(queue_world, "teacher")
+    works, essay = queue_world["works"], queue_world["essay"].pk
+    query = f"?show=todo&assignment={essay}"
+
+    def page(name):
+        return client.get(f"/coursework/teach/submissions/{works[name].pk}/{query}").content.decode()
+
+    def link(name):
+        return f"/coursework/teach/submissions/{works[name].pk}/{query.replace('&', '&amp;')}"
+
+    # Ann ends page 1 (Eve, Ann), Ben starts page 2 (Ben, Cat).
+    ann = page("Ann")
+    assert f'href="{link("Eve")}" rel="prev"' in ann and f'href="{link("Ben")}" rel="next"' in ann
+    assert "2 of 5 in the queue" in ann and f"grading/{query.replace('&', '&amp;')}&amp;page=1" in ann
+    ben = page("Ben")
+    assert f'href="{link("Ann")}" rel="prev"' in ben and f'href="{link("Cat")}" rel="next"' in ben
+    assert "3 of 5 in the queue" in ben and "&amp;page=2" in ben
+    eve, dan = page("Eve"), page("Dan")
+    assert 'rel="prev"' not in eve and f'href="{link("Ann")}" rel="next"' in eve
+    assert f'href="{link("Cat")}" rel="prev"' in dan and 'rel="next"' not in dan
+    # Not in this queue (the report's filter): no previous, the queue's first next.
+    reports = f"?show=todo&amp;assignment={queue_world['report'].pk}"
+    other = client.get(f"/coursework/teach/submissions/{works['Ben'].pk}/{reports.replace('&amp;', '&')}")
+    html = other.content.decode()
+    assert 'rel="prev"' not in html and f'submissions/{works["Ann report"].pk}/{reports}" rel="next"' in html
+    # Saving Ben's grade opens Cat's; saving the last (Dan) goes back to the first left.
+    saved = client.post(f"/coursework/teach/submissions/{works['Ben'].pk}/{query}", {"score": "70"})
+    assert saved["Location"] == f"/coursework/teach/submissions/{works['Cat'].pk}/{query}"
+    saved = client.post(f"/coursework/teach/submissions/{works['Dan'].pk}/{query}", {"score": "70"})
+    assert saved["Location"] == f"/coursework/teach/submissions/{works['Eve'].pk}/{query}"
+    # The grading page asks the DB for its neighbours: as many queries with twice the queue.
+    url = f"/coursework/teach/submissions/{works['Cat'].pk}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    for i in range(5):
+        student = make_user(email=f"more{i}@example.com", display_name=f"More {i}")
+        enrollment_create(student=student, course=queue_world["course"], source="free")
+        services.submission_save(student=student, assignment=queue_world["report"], text="R", hand_in=True)
+    with CaptureQueriesContext(connection) as large:
+        assert "5 of 13 in the queue" in client.get(url).content.decode()
+    assert 0 < len(large.captured_queries) <= len(small.captured_queries)

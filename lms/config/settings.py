@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "lms.apps.LmsConfig",
     "courses",
     "coursework",
+    "discussions",
     "live",
     "billing",
     "chat",

@@ -33,6 +33,7 @@ urlpatterns = [
     path("tutors/", include("tutors.urls")),
     path("", include("courses.urls")),
     path("", include("coursework.urls")),
+    path("", include("discussions.urls")),
     path("live/", include("live.urls")),
     path("billing/", include("billing.urls")),
     path("chat/", include("chat.urls")),

@@ -11,7 +11,8 @@ None hides its panel (e.g. nothing to show for this user).
 
 Slots: student_dashboard, teacher_dashboard, staff_dashboard (context(request)),
 teacher_profile (context(request, teacher=User)), course_page (context(request,
-course=CoursePage)), nav (context(request); small links/badges in the main navigation),
+course=CoursePage)), lesson_page (context(request, lesson=LessonPage,
+course=CoursePage, has_access=bool); below a lesson), nav (context(request); small links/badges in the main navigation),
 and the home page's sections (lms/blocks.py): home_courses (context(request, courses=[pages
 or ids], heading=str, hero=bool); course cards), home_classes (context(request, count=int,
 heading=str); the next group classes).
@@ -30,6 +31,7 @@ SLOTS = {
     "staff_dashboard",
     "teacher_profile",
     "course_page",
+    "lesson_page",
     "nav",
     "home_courses",
     "home_classes",

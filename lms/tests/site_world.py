@@ -20,10 +20,12 @@ from board.tests.factories import apply as board_apply
 from board.tests.factories import make_position, make_request
 from chat.tests.factories import post, start_conversation
 from courses.demo import _paragraphs as demo_paragraphs
-from courses.services import cohort_assign, cohort_create, course_permissions_ensure, lesson_complete
+from courses.models import QuizAttempt
+from courses.services import cohort_assign, cohort_create, course_permissions_ensure, lesson_complete, quiz_grade
 from courses.tests.factories import lessons_of, make_course
 from coursework.services import submission_grade, submission_save
 from coursework.tests.factories import level_ids, make_assignment, make_rubric
+from discussions.services import answer_mark, reply_post, thread_start
 from live import selectors as live_selectors
 from live import services as live_services
 from live.tests.factories import availability_set
@@ -183,7 +185,30 @@ def _seed_world() -> World:
         actor=teacher, course=course, name="Spring", starts_at=timezone.now(), time_zone="Europe/London"
     )
     cohort_assign(actor=teacher, enrollment=enrolled.enrollments.get(course=course), cohort=spring)
+    # Discussions: a question on a lesson answered by the teacher, a course-wide thread.
+    question = thread_start(
+        author=enrolled, course=course, lesson=plain, title="Why this step?", body="I do not follow **step 2**."
+    )
+    answer = reply_post(author=teacher, thread=question, body="Because of `x`; see the example.")
+    answer_mark(actor=teacher, thread=question, post=answer)
+    thread_start(author=teacher, course=course, title="Introduce yourself", body="Say hello!")
+    discussions = [f"/discussions/course/{course.pk}/", f"/discussions/threads/{question.pk}/"]
+    # A quiz attempt whose short answer waits for the teacher's check.
+    answers = {"0": ["1"], "1": ["0", "2"], "2": ["true"], "3": ["Lutetia"]}
+    score, results = quiz_grade(quiz=quiz.quiz.value, answers=answers)
+    attempt = QuizAttempt.objects.create(
+        student=enrolled,
+        course=course,
+        lesson=quiz,
+        quiz_id=quiz.quiz.id,
+        answers=answers,
+        results=results,
+        score=score,
+        passed=False,
+        to_check=True,
+    )
     coursework_teacher = [
+        f"/coursework/teach/quiz-attempts/{attempt.pk}/",
         assignment.url,
         f"/coursework/teach/{course.pk}/grading/?show=all",
         f"/coursework/teach/submissions/{graded.pk}/",
@@ -233,6 +258,7 @@ def _seed_world() -> World:
                 quiz.url,
                 assignment.url,
                 f"/coursework/grades/{course.pk}/",
+                *discussions,
                 f"/teachers/{slug}/",
                 *signed_in,
                 world.conversation_url,
@@ -253,6 +279,7 @@ def _seed_world() -> World:
                 course.url,
                 f"/courses/teach/{course.pk}/",
                 *coursework_teacher,
+                *discussions,
                 f"/teachers/{slug}/",
                 *signed_in,
                 world.conversation_url,

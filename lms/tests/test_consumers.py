@@ -76,3 +76,29 @@ async def test_the_page_socket_also_carries_the_unread_messages_count(transactio
     await get_channel_layer().group_send(f"chat-user-{student.pk}", event)
     assert await communicator.receive_json_from(timeout=3) == {"type": "chat.unread", "count": 3}
     await communicator.disconnect()
+
+
+async def test_a_page_follows_a_topic_only_when_its_app_lets_the_user_read_it(transactional_db, student, teacher):
+    from channels.layers import get_channel_layer
+
+    realtime.register_topic("test-topic", may_join=lambda user, key: user.pk == int(key))
+    allowed = WebsocketCommunicator(NotificationConsumer.as_asgi(), f"/ws/notifications/?topic=test-topic:{student.pk}")
+    allowed.scope["user"] = student
+    assert (await allowed.connect())[0]
+    assert (await allowed.receive_json_from())["type"] == "notifications.unread"
+
+    refused = WebsocketCommunicator(
+        NotificationConsumer.as_asgi(), f"/ws/notifications/?topic=test-topic:{student.pk}&topic=unknown:1"
+    )
+    refused.scope["user"] = teacher
+    assert (await refused.connect())[0]  # the bell still works; the topics are refused
+    error = await refused.receive_json_from()
+    assert error["type"] == "error" and error["topics"] == [f"test-topic:{student.pk}", "unknown:1"]
+    assert (await refused.receive_json_from())["type"] == "notifications.unread"
+
+    event = realtime.page_event({"type": "test.thing", "n": 1})
+    await get_channel_layer().group_send(realtime.topic_group("test-topic", student.pk), event)
+    assert await allowed.receive_json_from(timeout=3) == {"type": "test.thing", "n": 1}
+    assert await refused.receive_nothing(timeout=0.5)
+    await allowed.disconnect()
+    await refused.disconnect()

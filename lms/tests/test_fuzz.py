@@ -42,7 +42,7 @@ HOSTILE = [
 HOSTILE_INT_SEGMENTS = ["0", str(10**30)]
 HOSTILE_STR_SEGMENTS = ["AB%00CD", "x" * 300, quote("日本語²")]
 
-OUR_APPS = ("lms.", "courses.", "live.", "billing.", "chat.", "allauth.account.", "allauth.mfa.")
+OUR_APPS = ("lms.", "courses.", "live.", "billing.", "chat.", "discussions.", "allauth.account.", "allauth.mfa.")
 # Fields allauth's forms read (the scan below reads our views' source).
 ALLAUTH_FIELDS = ["login", "email", "password", "password1", "code", "display_name"]
 WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b(?!.*\"django_session\")", re.IGNORECASE)
@@ -186,6 +186,7 @@ def world(db, django_capture_on_commit_callbacks):
     from courses.tests.factories import lessons_of, make_course
     from coursework.services import submission_save
     from coursework.tests.factories import make_assignment, make_rubric
+    from discussions.services import reply_post, thread_start
     from live import selectors as live_selectors
     from live import services as live_services
     from live.models import LivePreferences
@@ -212,6 +213,8 @@ def world(db, django_capture_on_commit_callbacks):
         payment, _ = checkout_start(user=student, course=course, base_url="http://testserver")
         assignment = make_assignment(course, teacher, rubric=make_rubric(teacher))
         submission = submission_save(student=enrolled, assignment=assignment, text="Essay", hand_in=True)
+        thread = thread_start(author=enrolled, course=course, lesson=lesson, title="Question", body="Why?")
+        post = reply_post(author=teacher, thread=thread, body="Because.")
     notification = Notification.objects.order_by("pk").first()  # the teacher's, of the booking
     preferences, _ = LivePreferences.objects.get_or_create(user=enrolled)
     hours = teacher.weekly_hours.first()
@@ -228,6 +231,8 @@ def world(db, django_capture_on_commit_callbacks):
             "lesson_id": lesson.pk,
             "assignment_id": assignment.pk,
             "submission_id": submission.pk,
+            "thread_id": thread.pk,
+            "post_id": post.pk,
             "class_id": booked.pk,
             "payment_id": payment.pk,
             "session_id": payment.checkout_session_id or "unknown",

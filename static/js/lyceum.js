@@ -210,10 +210,20 @@
   var socketPath = document.body && document.body.dataset.userSocket;
   if (!socketPath || !("WebSocket" in window)) return;
   var delay = 1000;
+  // What this page is about, for its live updates (lms/infra/realtime.py: topics).
+  var topics = Array.prototype.map.call(document.querySelectorAll("[data-socket-topic]"), function (el) {
+    return "topic=" + encodeURIComponent(el.dataset.socketTopic);
+  });
+  var topicQuery = topics.length ? "?" + topics.join("&") : "";
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + location.host + socketPath);
-    socket.addEventListener("open", function () { delay = 1000; setReconnecting(false); });
+    var socket = new WebSocket(scheme + location.host + socketPath + topicQuery);
+    socket.addEventListener("open", function () {
+      delay = 1000;
+      setReconnecting(false);
+      // Pages that show live data catch up on what they missed while the socket was down.
+      document.dispatchEvent(new CustomEvent("lyceum:socket-open"));
+    });
     socket.addEventListener("message", function (event) {
       var data = JSON.parse(event.data);
       if (data.type === "notifications.unread") setUnread(data.count);

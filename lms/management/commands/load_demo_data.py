@@ -24,7 +24,7 @@ DEMO_USERS = [
 ]
 ADMIN_EMAIL = "admin@lyceum.test"
 # Apps add their own demo content in `<app>/demo.py`: `load(*, stdout) -> None`.
-DEMO_APPS = ["courses", "coursework", "live", "tutors", "billing", "chat", "board", "reviews"]
+DEMO_APPS = ["courses", "coursework", "discussions", "live", "tutors", "billing", "chat", "board", "reviews"]
 # Wagtail's action log tells "Page created", "Page edited" and "Published" at INFO for each
 # of the hundred-odd pages the loader makes: quiet while it runs; the summary says what it made.
 CHATTY_LOGGERS = ["wagtail"]
