@@ -5,6 +5,8 @@ A post keeps what its author wrote (Markdown) and the HTML made from it once, sa
 the server when it is stored (discussions.markdown); pages show the stored HTML.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -60,6 +62,9 @@ class Thread(models.Model):
         return self.lesson_id is not None
 
 
+EDIT_WINDOW = timedelta(hours=24)  # how long an author may change what they posted
+
+
 class PostStatus(models.TextChoices):
     VISIBLE = "visible", _("Visible")
     HELD = "held", _("Held for review")
@@ -79,6 +84,7 @@ class Post(models.Model):
     hidden_reason = models.CharField(_("reason hidden"), max_length=300, blank=True)
     upvote_count = models.PositiveIntegerField(_("upvotes"), default=0)
     created_at = models.DateTimeField(_("posted"), default=timezone.now)
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("discussion post")
@@ -91,6 +97,11 @@ class Post(models.Model):
 
     def __str__(self):
         return gettext("Post #%(id)s in “%(thread)s”") % {"id": self.pk, "thread": self.thread.title}
+
+    @property
+    def editable(self) -> bool:
+        """Its author may still change it: visible or held, within EDIT_WINDOW of posting."""
+        return self.status != PostStatus.HIDDEN and timezone.now() < self.created_at + EDIT_WINDOW
 
 
 class Upvote(models.Model):

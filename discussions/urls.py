@@ -14,5 +14,6 @@ urlpatterns = [
     path("discussions/posts/<int:post_id>/upvote/", views.upvote, name="upvote"),
     path("discussions/posts/<int:post_id>/answer/", views.answer, name="answer"),
     path("discussions/posts/<int:post_id>/hide/", views.hide, name="hide"),
+    path("discussions/posts/<int:post_id>/edit/", views.edit, name="edit"),
     path("discussions/posts/<int:post_id>/report/", views.report, name="report"),
 ]

@@ -232,6 +232,19 @@ def hide(request, post_id: int):
 
 @login_required
 @require_POST
+def edit(request, post_id: int):
+    post = _post(request, post_id)
+    try:
+        services.post_edit(author=request.user, post=post, body=request.POST.get("body", ""))
+    except services.DiscussionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Your post is changed."))
+    return redirect(services.thread_url(post.thread, post))
+
+
+@login_required
+@require_POST
 def report(request, post_id: int):
     post = _post(request, post_id)
     return _done(

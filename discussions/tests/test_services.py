@@ -266,3 +266,33 @@ def test_hiding_a_held_post_never_publishes_it_and_only_staff_let_one_through(wo
     held.refresh_from_db()
     assert held.status == PostStatus.HIDDEN and thread.reply_count == 0
     assert notes(world["enrolled"]) == []  # nobody was told of it
+
+
+def test_an_author_changes_their_post_within_a_day_and_nobody_else_can(world):
+    thread = ask(world)
+    reply = services.reply_post(author=world["classmate"], thread=thread, body="Try **this**")
+    changed = services.post_edit(author=world["classmate"], post=reply, body="Try *that*")
+    assert changed.body == "Try *that*" and "<em>that</em>" in changed.html and changed.edited_at is not None
+    with pytest.raises(services.DiscussionError, match="your own"):
+        services.post_edit(author=world["teacher"], post=reply, body="Hijacked")
+    with pytest.raises(services.DiscussionError, match="Write something"):
+        services.post_edit(author=world["classmate"], post=reply, body=" ")
+    late = time_machine.travel(reply.created_at + timezone.timedelta(hours=25))
+    with late, pytest.raises(services.DiscussionError, match="no longer"):
+        services.post_edit(author=world["classmate"], post=reply, body="Too late")
+    services.post_hide(actor=world["teacher"], post=reply, reason="Spam")
+    with pytest.raises(services.DiscussionError, match="no longer"):
+        services.post_edit(author=world["classmate"], post=reply, body="Sneaky")
+    reply.refresh_from_db()
+    assert reply.body == "Try *that*"
+
+
+def test_an_edit_cannot_slip_contact_details_into_a_published_post(world):
+    thread = ask(world)
+    ChatSettings.objects.update_or_create(pk=1, defaults={"contact_action": ContactAction.HOLD})
+    opening = thread.posts.get()
+    with pytest.raises(services.DiscussionError, match="phone numbers"):
+        services.post_edit(author=world["enrolled"], post=opening, body="Call +44 20 7946 0958")
+    ChatSettings.objects.update_or_create(pk=1, defaults={"contact_action": ContactAction.MASK})
+    masked = services.post_edit(author=world["enrolled"], post=opening, body="Call +44 20 7946 0958")
+    assert "7946" not in masked.body and masked.status == PostStatus.VISIBLE

@@ -284,3 +284,19 @@ def test_pages_run_as_many_queries_with_ten_times_the_posts_and_threads(world, d
         client.get(f"/discussions/threads/{large.pk}/")
     with django_assert_max_num_queries(len(list_page)):
         client.get(list_url)
+
+
+@pytest.mark.parametrize("role", [*ROLES, "classmate"])
+def test_editing_a_post_by_role(world, thread, role):
+    reply = thread.posts.get(is_opening=False)  # the classmate's
+    response = client_as(world, role).post(f"/discussions/posts/{reply.pk}/edit/", {"body": f"Changed by {role}"})
+    reply.refresh_from_db()
+    assert (reply.body == f"Changed by {role}") == (role == "classmate")
+    if role == "classmate":
+        assert said(response) == ["Your post is changed."]
+        html = client_as(world, role).get(f"/discussions/threads/{thread.pk}/").content.decode()
+        assert "Changed by classmate" in html and "edited" in html
+    elif role in READERS:
+        assert said(response) == ["You can only change your own posts."]
+    else:
+        assert response.status_code == expected_read(role)
