@@ -46,6 +46,11 @@ def is_course_teacher(*, user, course: CoursePage) -> bool:
     return course.taught_by(user)
 
 
+def may_teach(*, user, course: CoursePage) -> bool:
+    """May `user` act as the course's teacher (grade, moderate, run its cohorts)? Its teachers and staff."""
+    return getattr(user, "is_authenticated", False) and (user.is_platform_staff or course.taught_by(user))
+
+
 def course_access(*, user, course: CoursePage) -> bool:
     """May `user` see every lesson of `course`? (active enrollment, one of its teachers, or staff)"""
     return course.open_to(user)

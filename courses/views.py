@@ -127,7 +127,7 @@ def certificate_download(request, code: str):
 
 def _taught_course(request, course_id: int) -> CoursePage:
     course = get_object_or_404(CoursePage, pk=course_id)
-    if not (request.user.is_platform_staff or selectors.is_course_teacher(user=request.user, course=course)):
+    if not selectors.may_teach(user=request.user, course=course):
         raise PermissionDenied(_("You do not teach this course."))
     return course
 

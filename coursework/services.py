@@ -50,7 +50,7 @@ def _course_of(assignment: AssignmentPage) -> CoursePage:
 
 
 def _may_grade(*, user: User, course: CoursePage) -> None:
-    if not (getattr(user, "is_platform_staff", False) or course.taught_by(user)):
+    if not course_selectors.may_teach(user=user, course=course):
         raise PermissionDenied(_("Only the course's teachers can do this."))
 
 

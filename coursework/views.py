@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from courses import selectors as course_selectors
 from courses.models import Cohort, CoursePage, Enrollment, QuizAttempt
 from coursework import selectors, services
 from coursework.forms import (
@@ -129,9 +130,7 @@ def feedback_file(request, submission_id: int):
 
 
 def _taught(request, course: CoursePage) -> None:
-    if not request.user.is_authenticated:
-        raise PermissionDenied
-    if not (request.user.is_platform_staff or course.taught_by(request.user)):
+    if not course_selectors.may_teach(user=request.user, course=course):
         raise PermissionDenied(_("You do not teach this course."))
 
 

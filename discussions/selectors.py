@@ -3,6 +3,7 @@
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from courses.models import CoursePage
+from courses.selectors import may_teach
 from discussions.models import Follow, Post, PostStatus, Thread, Upvote
 
 THREAD_TOPIC = "discussion-thread"  # the page socket's topic of an open thread (lms/infra/realtime.py)
@@ -15,7 +16,7 @@ def may_take_part(*, user, course: CoursePage) -> bool:
 
 def may_moderate(*, user, course: CoursePage) -> bool:
     """Pin, lock, hide and mark answers: the course's teachers and staff."""
-    return getattr(user, "is_authenticated", False) and (user.is_platform_staff or course.taught_by(user))
+    return may_teach(user=user, course=course)
 
 
 def may_read_thread(*, user, thread: Thread) -> bool:
