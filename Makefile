@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: help install run serve test test-fast lint format css migrations messages check-deploy audit bench clean
+.PHONY: help install run serve test test-fast lint format css migrations messages api-schema check-deploy audit bench clean
 
 help:
 	@echo "make run      set everything up and serve the site with demo data on http://127.0.0.1:8000"
@@ -12,6 +12,7 @@ help:
 	@echo "make lint     ruff check + format check"
 	@echo "make css      rebuild the Tailwind CSS (needs Node/npm; the built file is committed)"
 	@echo "make messages update the translation catalogs (locale/*/LC_MESSAGES/*.po) from the code"
+	@echo "make api-schema  write the API's OpenAPI schema (docs/api/openapi-v1.yaml) after changing the API"
 	@echo "make audit    check the installed packages against known vulnerabilities (pip-audit)"
 
 $(BIN)/python:
@@ -67,6 +68,10 @@ css: install
 
 migrations: install
 	DJANGO_SETTINGS_MODULE=lms.config.settings_test $(MANAGE) makemigrations
+
+# The committed schema is what integrators read; a test fails when the code and it differ.
+api-schema: install
+	$(MANAGE) spectacular --file docs/api/openapi-v1.yaml --validate --fail-on-warn
 
 check-deploy: install
 	DEBUG=0 SECRET_KEY=check-deploy-$$(date +%s)-long-random-enough-0123456789abcdef ALLOWED_HOSTS=lyceum.example.com \

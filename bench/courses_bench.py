@@ -15,7 +15,10 @@ connections:
 - write: marking lessons complete and submitting quizzes (htmx), enrolling in free courses;
 - grading: the teachers of a course of 500 students × 40 graded items (30 assignments, 10
   quizzes; courses_seed.grading_seed): grading-queue pages (filters, page numbers), gradebook
-  pages (page numbers, cohorts) and grading pages, each of a different submission.
+  pages (page numbers, cohorts) and grading pages, each of a different submission;
+- api: students' apps on /api/v1/ with personal access tokens: their enrolments and
+  notifications, course outlines, lessons (no student × lesson twice) and distinct catalog
+  searches with filters and page sizes (docs/api.md).
 
 Scenarios take turns in rounds of a few seconds, the floor once per round, so a slow spell of
 a shared machine falls on all of them alike; the share of the floor is the figure to compare.
@@ -48,7 +51,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-SCENARIOS = ["floor", "lesson", "dashboard", "search", "anon", "write", "grading"]
+SCENARIOS = ["floor", "lesson", "dashboard", "search", "anon", "write", "grading", "api"]
 LABELS = {
     "floor": "floor (fixed 20 KB page)",
     "lesson": "lesson (student, own courses)",
@@ -57,6 +60,7 @@ LABELS = {
     "anon": "catalog and course pages (visitor)",
     "write": "writes (complete, quiz, enroll)",
     "grading": "grading: queue, gradebook, grading pages (teacher, 500 × 40)",
+    "api": "API v1 lists and details (students' tokens)",
 }
 # share of the floor, p99 ceiling in ms
 TARGETS = {
@@ -66,6 +70,7 @@ TARGETS = {
     "anon": (0.50, None),
     "write": (0.10, None),
     "grading": (0.20, 100),
+    "api": (0.20, 100),
 }
 SAMPLE = 40  # requests per scenario whose SQL queries are counted (kept out of the wrk runs)
 

@@ -41,6 +41,8 @@ from django.db import transaction  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from api.models import PersonalAccessToken  # noqa: E402
+from api.services import personal_token_create  # noqa: E402
 from courses import services  # noqa: E402
 from courses.demo import _lesson_body  # noqa: E402
 from courses.models import (  # noqa: E402
@@ -457,6 +459,38 @@ def _signed_in(students: list[User]) -> dict[int, dict]:
     return headers
 
 
+def _api_tokens(students: list[User]) -> dict[int, dict]:
+    """A read-and-write personal access token per student, as an app or integration holds one."""
+    PersonalAccessToken.objects.filter(name="bench").delete()
+    return {
+        student.pk: {"Authorization": f"Bearer {personal_token_create(user=student, name='bench', scope='write')[1]}"}
+        for student in students
+    }
+
+
+def _api_requests(rng, students, tokens, enrolled, lessons, searches) -> list[list]:
+    """Students' apps through /api/v1/: their courses and progress, course outlines, lessons
+    (no student × lesson twice), catalog pages and searches (each distinct), notifications."""
+    requests = []
+    for student in students:
+        auth = tokens[student.pk]
+        requests.append(["GET", "/api/v1/enrolments/", auth, ""])
+        requests.append(["GET", "/api/v1/notifications/", auth, ""])
+        for course_id in enrolled.get(student.pk, []):
+            requests.append(["GET", f"/api/v1/courses/{course_id}/", auth, ""])
+            for lesson_id, _url, _quiz in lessons[course_id]:
+                requests.append(["GET", f"/api/v1/lessons/{lesson_id}/", auth, ""])
+    for path, _headers in searches:
+        query = dict(urllib.parse.parse_qsl(path.split("?", 1)[1]))
+        query.pop("page", None)
+        query["page_size"] = str(rng.choice([10, 20, 50]))
+        requests.append(
+            ["GET", "/api/v1/courses/?" + urllib.parse.urlencode(query), rng.choice(list(tokens.values())), ""]
+        )
+    rng.shuffle(requests)
+    return requests[:MAX_PLANNED]
+
+
 def _searches(rng: random.Random, n: int) -> list[tuple[str, dict]]:
     """n distinct catalog searches: words, two-word queries, prefixes typed so far, typos, words
     found nowhere, some with filters, sorting or a second page; 70 % are htmx's partial requests."""
@@ -545,8 +579,11 @@ def plan(directory: Path) -> dict:
             if course_id not in mine:
                 form = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
                 scenarios["write"].append(["POST", f"/courses/enroll/{course_id}/", form, ""])
-    for path, headers in _searches(rng, min(len(scenarios["lesson"]) // 2, MAX_PLANNED)):
+    searches = _searches(rng, min(len(scenarios["lesson"]) // 2, MAX_PLANNED))
+    for path, headers in searches:
         scenarios["search"].append(["GET", path, headers, ""])
+    tokens = _api_tokens(students)
+    scenarios["api"] = _api_requests(rng, students, tokens, enrolled, lessons, searches[: len(searches) // 4])
     catalog = ["/courses/", *(f"/courses/?page={p}" for p in range(2, 8))]
     catalog += [f"/courses/?category={slug}" for slug in categories]
     catalog += [f"/courses/?level={level}" for level in LEVELS] + ["/courses/?price=free", "/courses/?sort=popular"]

@@ -268,6 +268,22 @@ def release_time(
 
 
 @dataclass(frozen=True)
+class LessonAccess:
+    """What LessonPage.access_for decided for one person and one lesson."""
+
+    enrollment: "Enrollment | None"
+    completed: set[int]  # the person's completed lessons of the course
+    has_access: bool  # enrolled, teaching or staff
+    free_preview: bool
+    blocked_by: OutlineLesson | None  # the earlier lesson to finish first (enforced order)
+    opens_at: datetime | None  # not released to them until then
+
+    @property
+    def can_view(self) -> bool:
+        return (self.has_access or self.free_preview) and self.blocked_by is None and self.opens_at is None
+
+
+@dataclass(frozen=True)
 class OutlineModule:
     pk: int
     title: str
@@ -753,6 +769,23 @@ class LessonPage(CoursePermissionMixin, Page):
             for text in body.stream_block.child_blocks[block.block_type].get_searchable_content(block.value)
         )
 
+    def access_for(self, user, *, course: CoursePage) -> "LessonAccess":
+        """May `user` open this lesson now, and if not, why: the one rule the lesson's page and
+        the API (api/views.py) both follow. Two indexed queries for a student."""
+        enrollment = Enrollment.objects.active_for(user=user, course=course)
+        completed = LessonProgress.objects.completed_ids(user=user, course=course) if enrollment else set()
+        blocked_by = course.blocking_lesson(self, completed) if enrollment and not self.free_preview else None
+        # Scheduled release applies to students (teachers and staff have no enrollment here).
+        opens_at = self.opens_for(enrollment) if enrollment and not self.free_preview else None
+        return LessonAccess(
+            enrollment=enrollment,
+            completed=completed,
+            has_access=course.open_to(user, enrollment=enrollment),
+            free_preview=self.free_preview,
+            blocked_by=blocked_by,
+            opens_at=opens_at if opens_at is not None and timezone.now() < opens_at else None,
+        )
+
     def get_context(self, request, *args, course: CoursePage | None = None, **kwargs):
         """The lesson for `request.user`: their enrolment and ticks (two indexed queries), where
         they are in the course (its shared outline), the quiz and their attempts."""
@@ -760,24 +793,19 @@ class LessonPage(CoursePermissionMixin, Page):
         course = course or self.course
         user = request.user
         lessons = course.lessons()
-        enrollment = Enrollment.objects.active_for(user=user, course=course)
-        completed = LessonProgress.objects.completed_ids(user=user, course=course) if enrollment else set()
-        has_access = course.open_to(user, enrollment=enrollment)
+        access = self.access_for(user, course=course)
+        enrollment, completed = access.enrollment, access.completed
         index = next((i for i, item in enumerate(lessons) if item.pk == self.pk), None)
-        blocked_by = course.blocking_lesson(self, completed) if enrollment and not self.free_preview else None
         now = timezone.now()
-        # Scheduled release applies to students (teachers and staff have no enrollment here).
-        opens_at = self.opens_for(enrollment) if enrollment and not self.free_preview else None
-        opens_at = opens_at if opens_at is not None and now < opens_at else None
         context.update(
             lesson=self,
             course=course,
             outline=course.outline(),
             enrollment=enrollment,
-            has_access=has_access,
-            can_view=(has_access or self.free_preview) and blocked_by is None and opens_at is None,
-            blocked_by=blocked_by,
-            opens_at=opens_at,
+            has_access=access.has_access,
+            can_view=access.can_view,
+            blocked_by=access.blocked_by,
+            opens_at=access.opens_at,
             not_yet_open={
                 item.pk for item in lessons if enrollment and (when := item.opens_for(enrollment)) and now < when
             },

@@ -5,8 +5,8 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
+from live import selectors as live_selectors
 from live import services
 from live.models import LiveClass
 from live.tests.factories import availability_set
@@ -55,15 +55,21 @@ def test_book_approve_and_see_the_link_live(new_page, student, teacher):
     assert navigations == []  # neither page ever reloaded
 
 
-def _half_hours_from_now(hours: int):
-    now = timezone.now().replace(second=0, microsecond=0)
-    return now + timedelta(hours=hours, minutes=30 - now.minute % 30)
+def _two_requests(student, teacher):
+    """Two requests for the teacher's free slots, two hours apart, whatever the time of day
+    the test runs (the weekly hours leave 23:30-00:00 out, so a fixed offset from now may miss)."""
+    slots = live_selectors.teacher_free_slots(teacher=teacher)
+    first = slots[0]
+    second = next(slot for slot in slots if slot.start >= first.end + timedelta(hours=2))
+    return (
+        services.booking_request(student=student, teacher=teacher, start=first.start),
+        services.booking_request(student=student, teacher=teacher, start=second.start),
+    )
 
 
 def test_a_live_refresh_keeps_what_the_reader_opened_and_typed(new_page, student, teacher):
     availability_set(teacher, zone="Europe/London", hours=EVERY_DAY, min_notice_hours=2, class_minutes=30)
-    first = services.booking_request(student=student, teacher=teacher, start=_half_hours_from_now(3))
-    second = services.booking_request(student=student, teacher=teacher, start=_half_hours_from_now(5))
+    first, second = _two_requests(student, teacher)
 
     student_page = new_page()
     login(student_page, student.email)
@@ -93,8 +99,7 @@ def test_a_live_refresh_keeps_what_the_reader_opened_and_typed(new_page, student
 
 def test_the_answer_to_an_approval_stays_when_the_list_refreshes(new_page, student, teacher):
     availability_set(teacher, zone="Europe/London", hours=EVERY_DAY, min_notice_hours=2, class_minutes=30)
-    services.booking_request(student=student, teacher=teacher, start=_half_hours_from_now(3))
-    services.booking_request(student=student, teacher=teacher, start=_half_hours_from_now(5))
+    _two_requests(student, teacher)
 
     teacher_page = new_page()
     login(teacher_page, teacher.email)

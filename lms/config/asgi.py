@@ -15,13 +15,18 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from api.realtime import TicketOrOrigin  # noqa: E402
 from lms.config.routing import websocket_urlpatterns  # noqa: E402
 from lms.infra.gc_tuning import tune_for_many_sockets  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # Pages: their Origin checked, then their session. Apps: a ticket from the API (api/realtime.py).
+        "websocket": TicketOrOrigin(
+            ticketed=URLRouter(websocket_urlpatterns),
+            browser=AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        ),
     }
 )
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "tutors",
     "board",
     "reviews",
+    "api",
     # Realtime
     "channels",
     # Wagtail
@@ -69,6 +70,12 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.socialaccount",
+    "allauth.headless",  # the app sign-in behind the API's access and refresh tokens (api/)
+    # The public API (api/)
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
     # Front end and jobs
     "csp",
     "django_htmx",
@@ -92,6 +99,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -106,6 +114,7 @@ MIDDLEWARE = [
     # Visitors' shared pages (lms/infra/pagecache.py): keyed by the time zone the middleware above set.
     "lms.infra.pagecache.VisitorPageCacheMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "api.middleware.ApiResponseHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "lms.config.urls"
@@ -287,6 +296,70 @@ if env("OIDC_CLIENT_ID", default="") and env("OIDC_SERVER_URL", default=""):
 # A provider's app (and so its login URLs) exists only when it is configured: unconfigured,
 # /accounts/google/login/ would be a 500 (no app to sign in with), not a 404.
 INSTALLED_APPS += [f"allauth.socialaccount.providers.{provider}" for provider in SOCIALACCOUNT_PROVIDERS]
+
+# --- Public API (api/, docs/api.md) -------------------------------------------------------
+REST_FRAMEWORK = {
+    # Personal access tokens (integrations), the app's access tokens (allauth's headless JWTs),
+    # and the site's own session for its scripts (with CSRF, as every POST on the site).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.PersonalAccessTokenAuthentication",
+        "allauth.headless.contrib.rest_framework.authentication.JWTTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScopes"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "PAGE_SIZE": 20,
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientAddressRate", "api.throttling.TokenRate"],
+    "DEFAULT_THROTTLE_RATES": {
+        # Anonymous requests per client address, and signed-in requests per token (or person), e.g. "100/15m".
+        "anon": env("API_RATE_PER_ADDRESS", default="100/15m"),
+        "token": env("API_RATE_PER_TOKEN", default="1000/15m"),
+    },
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Lyceum API",
+    "DESCRIPTION": "The public API of Lyceum, version 1. See docs/api.md.",
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The docs page's script and styles from this server (drf-spectacular-sidecar), no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "PREPROCESSING_HOOKS": ["api.schema.only_the_api"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.problem_responses"],
+}
+# Apps sign in through allauth's headless API (/_allauth/app/v1/…: password, then the second
+# factor when the person has one) and get a short-lived access token and a refresh token
+# that turns into a new pair once: api/tokens.py.
+HEADLESS_ONLY = False
+HEADLESS_CLIENTS = ("app",)
+HEADLESS_TOKEN_STRATEGY = "api.tokens.RotatingTokenStrategy"
+HEADLESS_JWT_ALGORITHM = "RS256" if env("API_JWT_PRIVATE_KEY", default="") else "HS256"
+HEADLESS_JWT_PRIVATE_KEY = env("API_JWT_PRIVATE_KEY", default="")  # PEM; HS256 with SECRET_KEY without it
+HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN = env.int("API_ACCESS_TOKEN_SECONDS", default=300)
+HEADLESS_JWT_REFRESH_TOKEN_EXPIRES_IN = env.int("API_REFRESH_TOKEN_SECONDS", default=30 * 86400)
+HEADLESS_JWT_ROTATE_REFRESH_TOKEN = True
+# An access token dies with its session (sign-out, password change, deactivation) at once.
+HEADLESS_JWT_STATEFUL_VALIDATION_ENABLED = True
+HEADLESS_FRONTEND_URLS = {}
+# Other sites' scripts may call the API only from origins named here (none by default).
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/(api|_allauth)/.*$"
+CORS_ALLOW_HEADERS = ["authorization", "content-type", "if-none-match", "idempotency-key", "x-session-token"]
+CORS_EXPOSE_HEADERS = ["etag", "deprecation", "sunset", "link", "retry-after", "idempotent-replayed"]
+# Where errors the middleware answers itself (a NUL in the query, an impossible id) come as
+# RFC 9457 problem JSON rather than the site's error page.
+PROBLEM_JSON_PATHS = ["/api/"]
+# Set when v2 ships: v1 responses then say so (RFC 9745 Deprecation, RFC 8594 Sunset).
+API_V1_DEPRECATED_AT = env("API_V1_DEPRECATED_AT", default="")  # e.g. 2027-06-01
+API_V1_SUNSET_AT = env("API_V1_SUNSET_AT", default="")
 
 # --- Email ------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

@@ -34,7 +34,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Keys of this test run only, so tests never clear anyone else's (see conftest.py). A
 # browser test's server process inherits the variable, so with Redis both share one
 # cache, as production processes do (a publish in the test invalidates the server's pages).
-_prefix = os.environ.setdefault("TEST_CACHE_KEY_PREFIX", f"test{os.getpid()}")
+# Under pytest-xdist the workers inherit the controller's variable: each adds its own name, or
+# one worker's per-test clearing would empty the other's cache mid-test.
+_prefix = os.environ.setdefault("TEST_CACHE_KEY_PREFIX", f"test{os.getpid()}") + os.environ.get(
+    "PYTEST_XDIST_WORKER", ""
+)
 if not REDIS_URL:
     # Without Redis, a file cache is what the test process and the server share.
     import tempfile

@@ -5,6 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from api import pages as api_pages
 from lms import views
 from tutors.urls import public_urlpatterns
 
@@ -16,6 +17,9 @@ urlpatterns = [
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
+    # The app's sign-in (allauth's headless API) and the public API (docs/api.md).
+    path("_allauth/", include("allauth.headless.urls")),
+    path("api/", include("api.urls")),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/student/", views.dashboard_student, name="dashboard_student"),
     path("dashboard/teacher/", views.dashboard_teacher, name="dashboard_teacher"),
@@ -25,6 +29,8 @@ urlpatterns = [
     path("notifications/<int:notification_id>/read/", views.notification_read, name="notification_read"),
     path("notifications/settings/", views.notification_settings, name="notification_settings"),
     path("profile/", views.profile_edit, name="profile_edit"),
+    path("profile/api-tokens/", api_pages.personal_tokens, name="personal_tokens"),
+    path("profile/api-tokens/<int:token_id>/revoke/", api_pages.personal_token_revoke, name="personal_token_revoke"),
     path("language/", views.language_set, name="language_set"),
     path("jsi18n/", views.javascript_catalog, name="javascript_catalog"),
     path("profile/time-zone/", views.time_zone_switch, name="time_zone_switch"),

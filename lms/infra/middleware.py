@@ -1,10 +1,11 @@
 import zoneinfo
+from http import HTTPStatus
 from urllib.parse import unquote
 
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -103,12 +104,23 @@ class MalformedInputMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
+        problem = request.path.startswith(tuple(settings.PROBLEM_JSON_PATHS))
         if any(isinstance(value, int) and not -(2**63) <= value < 2**63 for value in view_kwargs.values()):
+            if problem:
+                return _problem(404, _("Not found."))
             raise Http404
         if _carries_nul(request, form_data=not getattr(view_func, "csrf_exempt", False)):
             message = _("The request contained a character that is not allowed (NUL).")
+            if problem:
+                return _problem(400, message)
             return render(request, "400.html", {"exception": message}, status=400)
         return None
+
+
+def _problem(status: int, detail: str) -> JsonResponse:
+    """The error in the form an API caller reads (RFC 9457), for paths in PROBLEM_JSON_PATHS."""
+    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": str(detail)}
+    return JsonResponse(body, status=status, content_type="application/problem+json")
 
 
 def _carries_nul(request, *, form_data: bool) -> bool:

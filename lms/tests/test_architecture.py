@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-APPS = ("lms", "courses", "coursework", "live", "billing", "chat", "board")
+APPS = ("lms", "courses", "coursework", "live", "billing", "chat", "board", "api")
 # Project wiring joins the apps; it is the one place allowed to import them all.
 WIRING = ("lms.config",)
 

@@ -2,6 +2,7 @@
 verification hold whichever login URL a password is posted to (issue 16.1)."""
 
 import itertools
+import json
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -43,13 +44,26 @@ def login_urls() -> list[str]:
 
 
 def test_the_login_urls_are_all_found():
-    expected = {"/accounts/login/", "/cms/login/", "/admin/login/", "/_util/login/", "/accounts/2fa/authenticate/"}
+    expected = {
+        "/accounts/login/",
+        "/cms/login/",
+        "/admin/login/",
+        "/_util/login/",
+        "/accounts/2fa/authenticate/",
+        "/_allauth/app/v1/auth/login",
+    }
     assert expected <= set(login_urls())
+
+
+# allauth's headless API, where the mobile app signs in for its API tokens (api/tokens.py): JSON.
+HEADLESS = "/_allauth/"
 
 
 def post_password(url: str, email: str, password: str, client: Client):
     # Each form's own field names: allauth's `login`, Django's and Wagtail's `username`.
     data = {"login": email, "username": email, "email": email, "password": password, "remember": "on"}
+    if url.startswith(HEADLESS):
+        return client.post(url, json.dumps(data), content_type="application/json")
     return client.post(url, data)
 
 
@@ -73,8 +87,9 @@ def staff_with_totp(db):
 @pytest.mark.parametrize("url", login_urls())
 def test_a_password_alone_never_signs_in_a_two_factor_account(url, staff_with_totp):
     client = Client(REMOTE_ADDR=next(_addresses))
-    post_password(url, staff_with_totp.email, PASSWORD, client)
+    response = post_password(url, staff_with_totp.email, PASSWORD, client)
     assert_signed_out(client, url)
+    assert b"access_token" not in response.content
 
 
 def test_allauth_asks_the_two_factor_account_for_its_code(staff_with_totp):
@@ -89,13 +104,16 @@ def test_wrong_passwords_are_throttled_or_never_checked(url, staff_user):
     client = Client(REMOTE_ADDR=next(_addresses))
     for n in range(40):
         response = post_password(url, staff_user.email, f"wrong-password-{n}", client)
-        if url != "/accounts/login/":
+        if url.startswith(HEADLESS):
+            assert response.status_code in (400, 401, 403, 409, 429), url  # refused, in JSON
+        elif url != "/accounts/login/":
             # A form that takes no password: it sends the visitor on to allauth.
             assert response.status_code == 302 and response["Location"].startswith("/accounts/"), url
     # After 40 wrong guesses the right password through this URL signs nobody in: allauth
     # holds the account's failures (5 per 5 minutes) and the address's attempts (30 a minute).
-    post_password(url, staff_user.email, PASSWORD, client)
+    response = post_password(url, staff_user.email, PASSWORD, client)
     assert_signed_out(client, url)
+    assert b"access_token" not in response.content
 
 
 def test_allauth_login_throttles_a_guesser(staff_user):
@@ -114,8 +132,9 @@ def test_an_unverified_account_cannot_sign_in_anywhere(url, db):
     user = make_user(Role.STAFF, email="unverified.staff@example.com", is_superuser=True)
     EmailAddress.objects.filter(user=user).update(verified=False)
     client = Client(REMOTE_ADDR=next(_addresses))
-    post_password(url, user.email, PASSWORD, client)
+    response = post_password(url, user.email, PASSWORD, client)
     assert_signed_out(client, url)
+    assert b"access_token" not in response.content
 
 
 def test_the_old_login_urls_send_visitors_to_allauth(db):

@@ -1,0 +1,519 @@
+"""The public API, v1 (docs/api.md). Thin views: each asks the same domain functions as the
+site's own pages (courses.selectors/services, lms.services, api.services) — the API has no
+permission rules of its own."""
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotAuthenticated, NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from wagtail.models import Locale
+
+from api import realtime
+from api import serializers as out
+from api import services as token_services
+from api.idempotency import HEADER, idempotent
+from api.models import PersonalAccessToken
+from api.permissions import NotWithAPersonalToken, SignedIn, TokenScopes
+from api.problems import Refused
+from billing import lessons
+from billing.exceptions import BillingError
+from courses import selectors as course_selectors
+from courses import services as course_services
+from courses.models import CoursePage, LessonPage
+from live import selectors as live_selectors
+from live import services as live_services
+from live.models import LiveClass
+from live.services import BookingError
+from lms import selectors as lms_selectors
+from lms import services as lms_services
+from lms.formats import when
+from lms.models import Notification, Role, TeacherProfile
+
+# --- You -------------------------------------------------------------------------------------
+
+
+class MeView(generics.GenericAPIView):
+    permission_classes = [SignedIn, TokenScopes]
+    serializer_class = out.MeSerializer
+
+    def get(self, request):
+        return Response(out.MeSerializer(request.user).data)
+
+    def patch(self, request):
+        """Change your name, time zone or language (the profile page's rules)."""
+        serializer = out.MeSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        user = request.user
+        current = {"display_name": user.display_name, "time_zone": user.time_zone, "language": user.language}
+        try:
+            lms_services.profile_update(user=user, profile_data={**current, **serializer.validated_data})
+        except ValidationError as exc:  # the model's own rules, named as the API names its fields
+            raise serializers.ValidationError(
+                {("name" if field == "display_name" else field): errors for field, errors in exc.message_dict.items()}
+            ) from exc
+        return Response(out.MeSerializer(user).data)
+
+
+# --- Catalog and courses ----------------------------------------------------------------------
+
+CATALOG_ORDERINGS = {
+    "newest": ("-first_published_at", "-id"),
+    "title": ("title", "id"),
+    "popular": ("-n_students", "-first_published_at", "-id"),
+}
+
+
+@extend_schema(parameters=[out.CatalogQuery])
+class CourseList(generics.ListAPIView):
+    """The catalog: published courses, as /courses/ shows them to the caller."""
+
+    permission_classes = [AllowAny, TokenScopes]
+    serializer_class = out.CourseSerializer
+
+    @cached_property
+    def filters(self) -> dict:
+        query = out.CatalogQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return {"q": "", "category": "", "level": "", "price": "", "language": "", **query.validated_data}
+
+    def cursor_ordering(self, request):
+        return CATALOG_ORDERINGS[self.filters["sort"]]
+
+    def get_queryset(self):
+        return CoursePage.objects.catalog(**self.filters, viewer=Locale.get_active()).select_related("locale")
+
+
+def _published_course(course_id: int) -> CoursePage:
+    return get_object_or_404(CoursePage.objects.live().select_related("category", "owner", "locale"), pk=course_id)
+
+
+class CourseDetail(APIView):
+    permission_classes = [AllowAny, TokenScopes]
+
+    @extend_schema(responses=out.CourseDetailSerializer)
+    def get(self, request, course_id: int):
+        """A course with its outline: for a student, which lessons they finished and which
+        open later."""
+        course = _published_course(course_id)
+        enrollment = course_selectors.active_enrollment(user=request.user, course=course)
+        completed = course_selectors.completed_lesson_ids(user=request.user, course=course) if enrollment else set()
+        now = timezone.now()
+        not_yet_open = {
+            lesson.pk: when
+            for lesson in course.lessons()
+            if enrollment and (when := lesson.opens_for(enrollment)) and now < when
+        }
+        context = {"request": request, "enrollment": enrollment, "completed": completed, "not_yet_open": not_yet_open}
+        return Response(out.CourseDetailSerializer(course, context=context).data)
+
+
+class Enrolment(APIView):
+    permission_classes = [SignedIn, TokenScopes]
+
+    @extend_schema(request=None, responses={200: out.EnrolmentSerializer, 201: out.EnrolmentSerializer})
+    def post(self, request, course_id: int):
+        """Enrol in a free course. Enrolling again answers 200 with the same enrolment. A paid
+        course answers 409: buy it on the site first."""
+        course = _published_course(course_id)
+        existing = course_selectors.active_enrollment(user=request.user, course=course)
+        if existing:
+            return Response(out.EnrolmentSerializer(existing).data)
+        try:
+            enrollment = course_services.course_enroll(student=request.user, course=course)
+        except course_services.CourseError as exc:
+            raise Refused(str(exc)) from exc
+        return Response(out.EnrolmentSerializer(enrollment).data, status=status.HTTP_201_CREATED)
+
+
+class EnrolmentList(APIView):
+    permission_classes = [SignedIn, TokenScopes]
+
+    @extend_schema(responses=out.ProgressSerializer(many=True))
+    def get(self, request):
+        """Your courses, with how far you are in each."""
+        return Response(out.ProgressSerializer(course_selectors.student_progress(user=request.user), many=True).data)
+
+
+# --- Lessons ---------------------------------------------------------------------------------
+
+
+def _lesson_and_course(lesson_id: int) -> tuple[LessonPage, CoursePage]:
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+    course = lesson.course
+    if course is None or not course.live:
+        raise Http404
+    return lesson, course
+
+
+def _quiz(lesson: LessonPage) -> dict | None:
+    """The quiz without its answers."""
+    quiz = lesson.quiz
+    if quiz is None:
+        return None
+    value = quiz.value
+    return {
+        "title": value["title"],
+        "pass_mark": value["pass_mark"],
+        "max_attempts": value["max_attempts"],
+        "required": value["required"],
+        "questions": [
+            {
+                "number": i,
+                "kind": question["kind"],
+                "prompt": question["prompt"],
+                "choices": [choice["text"] for choice in question["choices"]],
+            }
+            for i, question in enumerate(value["questions"])
+        ],
+    }
+
+
+class LessonDetail(APIView):
+    permission_classes = [AllowAny, TokenScopes]
+
+    @extend_schema(responses=out.LessonSerializer)
+    def get(self, request, lesson_id: int):
+        """A lesson's content, on the lesson page's own terms: enrolled, teaching, staff or a
+        free preview; not before an earlier lesson when the course keeps order; not before it
+        is released to you."""
+        lesson, course = _lesson_and_course(lesson_id)
+        access = lesson.access_for(request.user, course=course)
+        if not access.can_view:
+            raise NotAuthenticated() if not request.user.is_authenticated else _closed(access, course)
+        lessons = course.lessons()
+        index = next(i for i, item in enumerate(lessons) if item.pk == lesson.pk)
+        if access.enrollment is not None:
+            access.enrollment.bookmark(lesson)
+        body = lesson._meta.get_field("body")
+        data = {
+            "id": lesson.pk,
+            "title": lesson.title,
+            "course": course.pk,
+            "url": request.build_absolute_uri(lesson.url),
+            "duration_minutes": lesson.duration_minutes,
+            "body_html": "".join(
+                str(body.stream_block.child_blocks[block.block_type].render(block.value))
+                for block in lesson.body
+                if block.block_type != "quiz"
+            ),
+            "quiz": _quiz(lesson),
+            "completed": lesson.pk in access.completed,
+            "previous_lesson": lessons[index - 1].pk if index else None,
+            "next_lesson": lessons[index + 1].pk if index + 1 < len(lessons) else None,
+        }
+        return Response(out.LessonSerializer(data).data)
+
+
+def _closed(access, course) -> Refused:
+    """Why the lesson is closed to them, in the lesson page's own words."""
+    forbidden = status.HTTP_403_FORBIDDEN
+    if access.blocked_by is not None:
+        detail = _("Complete “%(title)s” first.") % {"title": access.blocked_by.title}
+        return Refused(detail, code="lesson_blocked", status_code=forbidden)
+    if access.opens_at is not None:
+        detail = _("This lesson opens on %(date)s.") % {"date": when(access.opens_at)}
+        return Refused(detail, code="lesson_not_released", status_code=forbidden)
+    detail = _("Enrol in “%(title)s” to open this lesson.") % {"title": course.title}
+    return Refused(detail, code="not_enrolled", status_code=forbidden)
+
+
+class LessonCompletion(APIView):
+    permission_classes = [SignedIn, TokenScopes]
+
+    @extend_schema(
+        request=None,
+        responses=inline_serializer(
+            "Completion", {"lesson": serializers.IntegerField(), "completed_at": serializers.DateTimeField()}
+        ),
+    )
+    def post(self, request, lesson_id: int):
+        """Mark a lesson done (the same rules as the lesson page's button). Twice is fine."""
+        lesson, course = _lesson_and_course(lesson_id)
+        try:
+            progress = course_services.lesson_complete(student=request.user, lesson=lesson, course=course)
+        except course_services.CourseError as exc:
+            raise Refused(str(exc)) from exc
+        return Response({"lesson": lesson.pk, "completed_at": progress.completed_at})
+
+
+class QuizAttemptCreate(APIView):
+    permission_classes = [SignedIn, TokenScopes]
+
+    @extend_schema(
+        request=out.QuizAnswersSerializer,
+        responses={201: out.QuizAttemptSerializer},
+    )
+    def post(self, request, lesson_id: int):
+        """Hand in answers to the lesson's quiz: graded at once (short answers the machine
+        cannot accept wait for the teacher)."""
+        lesson, _course = _lesson_and_course(lesson_id)
+        form = out.QuizAnswersSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            attempt = course_services.quiz_submit(
+                student=request.user, lesson=lesson, answers=form.validated_data["answers"]
+            )
+        except course_services.CourseError as exc:
+            raise Refused(str(exc)) from exc
+        return Response(out.QuizAttemptSerializer(attempt).data, status=status.HTTP_201_CREATED)
+
+
+# --- Live classes ------------------------------------------------------------------------------
+
+
+def _teacher(slug: str):
+    profile = get_object_or_404(TeacherProfile.objects.select_related("user"), slug=slug, user__role=Role.TEACHER)
+    if not profile.user.is_active:
+        raise Http404
+    return profile.user
+
+
+class TeacherSlots(APIView):
+    permission_classes = [AllowAny, TokenScopes]
+
+    @extend_schema(parameters=[out.SlotQuery], responses=out.SlotSerializer(many=True))
+    def get(self, request, slug: str):
+        """The teacher's free times (UTC) in the coming days, as their booking page offers them."""
+        teacher = _teacher(slug)
+        query = out.SlotQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        now = timezone.now()
+        slots = live_selectors.teacher_free_slots(
+            teacher=teacher,
+            now=now,
+            start=now,
+            end=now + timedelta(days=query.validated_data["days"]),
+            minutes=query.validated_data.get("minutes"),
+        )
+        return Response(out.SlotSerializer(slots, many=True).data)
+
+
+class Bookings(APIView):
+    permission_classes = [SignedIn, TokenScopes]
+
+    @extend_schema(
+        request=out.BookingRequestSerializer,
+        responses={201: out.BookingSerializer},
+        parameters=[OpenApiParameter(HEADER, str, OpenApiParameter.HEADER, description="Retries answer the same.")],
+    )
+    @idempotent
+    def post(self, request):
+        """Ask a teacher for a one-to-one class at one of their free times. A paid lesson answers
+        with `checkout_url`; the teacher is asked once the price is authorised there."""
+        form = out.BookingRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        try:
+            live_class = live_services.booking_request(
+                student=request.user,
+                teacher=_teacher(data["teacher"]),
+                start=data["start"],
+                note=data.get("note", ""),
+                minutes=data.get("minutes"),
+                use_credit=data["use_credit"],
+            )
+            payment = lessons.lesson_payment(live_class)
+            checkout_url = (
+                lessons.lesson_checkout_start(payment=payment, base_url=request.build_absolute_uri("/").rstrip("/"))
+                if payment is not None and payment.status == payment.Status.PENDING
+                else None
+            )
+        except (BookingError, BillingError) as exc:
+            raise Refused(str(exc)) from exc
+        body = {"live_class": out.LiveClassSerializer(live_class, context={"request": request}).data}
+        return Response({**body, "checkout_url": checkout_url}, status=status.HTTP_201_CREATED)
+
+
+class ClassList(generics.ListAPIView):
+    """Your classes to come (taught, booked or requested), soonest first."""
+
+    permission_classes = [SignedIn, TokenScopes]
+    serializer_class = out.LiveClassSerializer
+
+    def cursor_ordering(self, request):
+        return ("start", "id")
+
+    def get_queryset(self):
+        return live_selectors.upcoming_for(user=self.request.user)
+
+
+def _class_action(request, live_class_id: int, action) -> Response:
+    """Run one of the live services on a class the caller takes part in, answering with it."""
+    live_class = get_object_or_404(LiveClass.objects.select_related("teacher"), pk=live_class_id)
+    if not live_selectors.can_view_class(user=request.user, live_class=live_class):
+        raise NotFound()
+    try:
+        live_class = action(live_class)
+    except BookingError as exc:
+        raise Refused(str(exc)) from exc
+    return Response(out.LiveClassSerializer(live_class, context={"request": request}).data)
+
+
+class ClassCancel(APIView):
+    permission_classes = [SignedIn, TokenScopes]
+
+    @extend_schema(request=out.ReasonSerializer, responses=out.LiveClassSerializer)
+    def post(self, request, class_id: int):
+        """Cancel a class or a request (the cancellation policy applies, as on the site)."""
+        form = out.ReasonSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        reason = form.validated_data.get("reason", "")
+        return _class_action(
+            request,
+            class_id,
+            lambda c: live_services.class_cancel(actor=request.user, live_class_id=c.pk, reason=reason),
+        )
+
+
+class ClassReschedule(APIView):
+    permission_classes = [SignedIn, TokenScopes]
+
+    @extend_schema(request=out.RescheduleSerializer, responses=out.LiveClassSerializer)
+    def post(self, request, class_id: int):
+        """Move a class to another of the teacher's free times."""
+        form = out.RescheduleSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        start = form.validated_data["start"]
+        return _class_action(
+            request,
+            class_id,
+            lambda c: live_services.class_reschedule(actor=request.user, live_class_id=c.pk, start=start),
+        )
+
+
+class ClassApprove(APIView):
+    permission_classes = [SignedIn, TokenScopes]
+
+    @extend_schema(request=None, responses=out.LiveClassSerializer)
+    def post(self, request, class_id: int):
+        """The teacher confirms a request; the student gets the meeting link."""
+        return _class_action(
+            request, class_id, lambda c: live_services.booking_approve(actor=request.user, live_class_id=c.pk)
+        )
+
+
+class ClassDecline(APIView):
+    permission_classes = [SignedIn, TokenScopes]
+
+    @extend_schema(request=out.ReasonSerializer, responses=out.LiveClassSerializer)
+    def post(self, request, class_id: int):
+        """The teacher declines a request, saying why."""
+        form = out.ReasonSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        reason = form.validated_data.get("reason", "")
+        return _class_action(
+            request,
+            class_id,
+            lambda c: live_services.booking_reject(actor=request.user, live_class_id=c.pk, reason=reason),
+        )
+
+
+# --- Certificates and notifications -----------------------------------------------------------
+
+
+class CertificateList(generics.ListAPIView):
+    permission_classes = [SignedIn, TokenScopes]
+    serializer_class = out.CertificateSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return course_selectors.student_certificates(user=self.request.user)
+
+
+@extend_schema(parameters=[out.NotificationQuery])
+class NotificationList(generics.ListAPIView):
+    """Your notifications, newest first."""
+
+    permission_classes = [SignedIn, TokenScopes]
+    serializer_class = out.NotificationSerializer
+
+    def get_queryset(self):
+        query = out.NotificationQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        notifications = lms_selectors.notifications_for(user=self.request.user)
+        return notifications.filter(read_at__isnull=True) if query.validated_data["unread"] else notifications
+
+
+class NotificationRead(APIView):
+    permission_classes = [SignedIn, TokenScopes]
+
+    @extend_schema(request=None, responses=out.NotificationSerializer)
+    def post(self, request, notification_id: int):
+        try:
+            notification = lms_services.notification_mark_read(user=request.user, notification_id=notification_id)
+        except Notification.DoesNotExist as exc:
+            raise NotFound() from exc
+        return Response(out.NotificationSerializer(notification, context={"request": request}).data)
+
+
+# --- Personal access tokens -------------------------------------------------------------------
+
+
+class TokenList(generics.ListCreateAPIView):
+    permission_classes = [SignedIn, NotWithAPersonalToken]
+    serializer_class = out.PersonalAccessTokenSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return PersonalAccessToken.objects.filter(user=self.request.user, revoked_at__isnull=True)
+
+    @extend_schema(
+        request=out.PersonalAccessTokenCreateSerializer, responses={201: out.NewPersonalAccessTokenSerializer}
+    )
+    def post(self, request):
+        form = out.PersonalAccessTokenCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        token, raw = token_services.personal_token_create(user=request.user, **form.validated_data)
+        token.token = raw
+        return Response(out.NewPersonalAccessTokenSerializer(token).data, status=status.HTTP_201_CREATED)
+
+
+class TokenRevoke(APIView):
+    permission_classes = [SignedIn, NotWithAPersonalToken]
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, token_id: int):
+        token = get_object_or_404(PersonalAccessToken, pk=token_id, user=request.user)
+        token_services.personal_token_revoke(actor=request.user, token=token)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RealtimeTicket(APIView):
+    permission_classes = [SignedIn]
+
+    @extend_schema(
+        request=None,
+        responses={
+            201: inline_serializer(
+                "RealtimeTicket",
+                {"ticket": serializers.CharField(), "expires_in": serializers.IntegerField(help_text="Seconds.")},
+            )
+        },
+    )
+    def post(self, request):
+        """A ticket to open one WebSocket (`/ws/notifications/?ticket=…`, `/ws/chat/<id>/?ticket=…`)
+        within a minute, as you: how an app gets live chat and notifications."""
+        ticket = realtime.ticket_issue(user=request.user)
+        return Response({"ticket": ticket, "expires_in": realtime.TICKET_SECONDS}, status=status.HTTP_201_CREATED)
+
+
+class NoSuchEndpoint(APIView):
+    """Anything else under /api/: a problem, not the site's HTML 404 page."""
+
+    permission_classes = [AllowAny]
+    schema = None
+
+    def get(self, request, *args, **kwargs):
+        raise NotFound(_("No such endpoint: see /api/v1/docs/."))
+
+    post = put = patch = delete = get
