@@ -290,7 +290,7 @@ class BookingSerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
 
 
 class RescheduleSerializer(serializers.Serializer):

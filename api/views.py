@@ -109,9 +109,9 @@ class CourseDetail(APIView):
         completed = course_selectors.completed_lesson_ids(user=request.user, course=course) if enrollment else set()
         now = timezone.now()
         not_yet_open = {
-            lesson.pk: when
+            lesson.pk: opens
             for lesson in course.lessons()
-            if enrollment and (when := lesson.opens_for(enrollment)) and now < when
+            if enrollment and (opens := lesson.opens_for(enrollment)) and now < opens
         }
         context = {"request": request, "enrollment": enrollment, "completed": completed, "not_yet_open": not_yet_open}
         return Response(out.CourseDetailSerializer(course, context=context).data)
@@ -322,14 +322,11 @@ class Bookings(APIView):
                 minutes=data.get("minutes"),
                 use_credit=data["use_credit"],
             )
-            payment = lessons.lesson_payment(live_class)
-            checkout_url = (
-                lessons.lesson_checkout_start(payment=payment, base_url=request.build_absolute_uri("/").rstrip("/"))
-                if payment is not None and payment.status == payment.Status.PENDING
-                else None
-            )
+            checkout_url = lessons.lesson_checkout_url(live_class, base_url=request.build_absolute_uri("/").rstrip("/"))
         except (BookingError, BillingError) as exc:
             raise Refused(str(exc)) from exc
+        if checkout_url:  # the built-in test provider's page is on this site: a full address for apps
+            checkout_url = request.build_absolute_uri(checkout_url)
         body = {"live_class": out.LiveClassSerializer(live_class, context={"request": request}).data}
         return Response({**body, "checkout_url": checkout_url}, status=status.HTTP_201_CREATED)
 
@@ -347,13 +344,19 @@ class ClassList(generics.ListAPIView):
         return live_selectors.upcoming_for(user=self.request.user)
 
 
-def _class_action(request, live_class_id: int, action) -> Response:
-    """Run one of the live services on a class the caller takes part in, answering with it."""
+def _class_action(request, live_class_id: int, action, form_class=None) -> Response:
+    """Run one of the live services on a class the caller may see (as its page allows), with
+    the fields of `form_class`, answering with the class."""
     live_class = get_object_or_404(LiveClass.objects.select_related("teacher"), pk=live_class_id)
     if not live_selectors.can_view_class(user=request.user, live_class=live_class):
         raise NotFound()
+    fields = {}
+    if form_class is not None:
+        form = form_class(data=request.data)
+        form.is_valid(raise_exception=True)
+        fields = form.validated_data
     try:
-        live_class = action(live_class)
+        live_class = action(actor=request.user, live_class_id=live_class.pk, **fields)
     except BookingError as exc:
         raise Refused(str(exc)) from exc
     return Response(out.LiveClassSerializer(live_class, context={"request": request}).data)
@@ -365,14 +368,7 @@ class ClassCancel(APIView):
     @extend_schema(request=out.ReasonSerializer, responses=out.LiveClassSerializer)
     def post(self, request, class_id: int):
         """Cancel a class or a request (the cancellation policy applies, as on the site)."""
-        form = out.ReasonSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        reason = form.validated_data.get("reason", "")
-        return _class_action(
-            request,
-            class_id,
-            lambda c: live_services.class_cancel(actor=request.user, live_class_id=c.pk, reason=reason),
-        )
+        return _class_action(request, class_id, live_services.class_cancel, out.ReasonSerializer)
 
 
 class ClassReschedule(APIView):
@@ -381,14 +377,7 @@ class ClassReschedule(APIView):
     @extend_schema(request=out.RescheduleSerializer, responses=out.LiveClassSerializer)
     def post(self, request, class_id: int):
         """Move a class to another of the teacher's free times."""
-        form = out.RescheduleSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        start = form.validated_data["start"]
-        return _class_action(
-            request,
-            class_id,
-            lambda c: live_services.class_reschedule(actor=request.user, live_class_id=c.pk, start=start),
-        )
+        return _class_action(request, class_id, live_services.class_reschedule, out.RescheduleSerializer)
 
 
 class ClassApprove(APIView):
@@ -397,9 +386,7 @@ class ClassApprove(APIView):
     @extend_schema(request=None, responses=out.LiveClassSerializer)
     def post(self, request, class_id: int):
         """The teacher confirms a request; the student gets the meeting link."""
-        return _class_action(
-            request, class_id, lambda c: live_services.booking_approve(actor=request.user, live_class_id=c.pk)
-        )
+        return _class_action(request, class_id, live_services.booking_approve)
 
 
 class ClassDecline(APIView):
@@ -408,14 +395,7 @@ class ClassDecline(APIView):
     @extend_schema(request=out.ReasonSerializer, responses=out.LiveClassSerializer)
     def post(self, request, class_id: int):
         """The teacher declines a request, saying why."""
-        form = out.ReasonSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        reason = form.validated_data.get("reason", "")
-        return _class_action(
-            request,
-            class_id,
-            lambda c: live_services.booking_reject(actor=request.user, live_class_id=c.pk, reason=reason),
-        )
+        return _class_action(request, class_id, live_services.booking_reject, out.ReasonSerializer)
 
 
 # --- Certificates and notifications -----------------------------------------------------------

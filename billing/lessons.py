@@ -345,6 +345,15 @@ def _class_payment_create(*, live_class: LiveClass, student: User, amount: int, 
     )
 
 
+def lesson_checkout_url(live_class: LiveClass, *, base_url: str) -> str | None:
+    """Where the student of a paid request authorises its price (Checkout), or None when the
+    request has nothing left to pay (a free lesson, a lesson credit)."""
+    payment = lesson_payment(live_class)
+    if payment is None or payment.status != Payment.Status.PENDING:
+        return None
+    return lesson_checkout_start(payment=payment, base_url=base_url)
+
+
 def lesson_checkout_start(*, payment: Payment, base_url: str) -> str:
     """Open Stripe Checkout that only authorises the lesson's price (captured on confirm)."""
     customer = customer_ensure(user=payment.user)

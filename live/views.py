@@ -83,12 +83,7 @@ def booking_request(request, slug: str):
             use_credit=request.POST.get("pay") == "credit",
         )
         # A paid request: on to Checkout, which only authorises the price.
-        payment = lessons.lesson_payment(live_class)
-        checkout_url = (
-            lessons.lesson_checkout_start(payment=payment, base_url=request.build_absolute_uri("/").rstrip("/"))
-            if payment is not None and payment.status == payment.Status.PENDING
-            else None
-        )
+        checkout_url = lessons.lesson_checkout_url(live_class, base_url=request.build_absolute_uri("/").rstrip("/"))
     except (BookingError, BillingError) as exc:
         if not request.htmx:
             messages.error(request, str(exc))

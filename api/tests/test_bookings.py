@@ -140,3 +140,22 @@ def test_a_request_moves_to_another_free_time(tutor, student):
     )
     assert moved.status_code == 200
     assert moved.json()["start"] == slots[8]["start"]
+
+
+def test_a_paid_lesson_answers_with_the_checkout_that_authorises_its_price(student, teacher, settings, time_machine):
+    from billing.models import Payment
+    from billing.tests.lesson_helpers import NOW, SLOT, tutor_make
+
+    settings.STRIPE_SECRET_KEY = ""  # the built-in test provider: a local checkout page
+    time_machine.move_to(NOW, tick=False)
+    tutor_make(teacher)
+    auth = token_of(student)
+    body = {"teacher": teacher.teacher_profile.slug, "start": SLOT.isoformat(), "minutes": 60}
+    response = Client().post("/api/v1/bookings/", body, content_type="application/json", **auth)
+    assert response.status_code == 201
+    assert response.json()["checkout_url"].startswith("http://testserver/")
+    payment = Payment.objects.get()
+    assert payment.status == Payment.Status.PENDING and payment.amount == 2500
+    # A length the teacher does not price is refused, with the booking page's words.
+    wrong = Client().post("/api/v1/bookings/", {**body, "minutes": 45}, content_type="application/json", **auth)
+    assert wrong.status_code == 409 and "lesson lengths" in wrong.json()["detail"]
