@@ -1,6 +1,8 @@
 """Personal access tokens: what an integration (a script, a school's other system) signs in
 with. Apps sign in with allauth's access and refresh tokens instead (api/tokens.py)."""
 
+import secrets
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -63,3 +65,63 @@ class IdempotentRequest(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class WebhookEndpoint(models.Model):
+    """Where staff asked Lyceum to send events (outgoing webhooks, api/webhooks.py)."""
+
+    url = models.URLField(_("URL"), max_length=500, help_text=_("An HTTPS address that accepts POSTed JSON."))
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    events = models.JSONField(_("events"), default=list, help_text=_("The events to send here."))
+    secret = models.CharField(
+        _("signing secret"), max_length=80, editable=False, help_text=_("Verifies the Lyceum-Signature header.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    failures_in_a_row = models.PositiveIntegerField(_("failed deliveries in a row"), default=0)
+    disabled_reason = models.CharField(_("why it was turned off"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+
+    def __str__(self):
+        return self.url
+
+    def save(self, *args, **kwargs):
+        if not self.secret:  # made once, when the endpoint is created; shown to staff to verify signatures
+            self.secret = "whsec_" + secrets.token_urlsafe(32)
+        super().save(*args, **kwargs)
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: tried until it is answered 2xx, a few times, with backoff."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SUCCEEDED = "succeeded", _("Delivered")
+        FAILED = "failed", _("Gave up")
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("endpoint")
+    )
+    event_id = models.UUIDField(_("event ID"))
+    event = models.CharField(_("event"), max_length=40)
+    payload = models.JSONField(_("payload"), encoder=DjangoJSONEncoder)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True, db_index=True)
+    last_status_code = models.PositiveSmallIntegerField(_("last response code"), null=True, blank=True)
+    last_response = models.CharField(_("last response"), max_length=500, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        # One delivery per event per endpoint, however often the event is handed over.
+        constraints = [models.UniqueConstraint(fields=["endpoint", "event_id"], name="one_delivery_per_event")]
+
+    def __str__(self):
+        return f"{self.event} → {self.endpoint}"

@@ -39,6 +39,7 @@ from courses.models import (
     QuizAttempt,
 )
 from lms.formats import when
+from lms.infra import events
 from lms.models import HomePage, Role, User
 from lms.services import audit_record, notify
 
@@ -83,6 +84,10 @@ def enrollment_create(
             target=enrollment,
             changes={"status": (None, enrollment.status), "source": (None, source)},
         )
+    events.publish(
+        "enrolment.created",
+        {"enrolment": enrollment.pk, "course": course.pk, "student": student.pk, "source": source},
+    )
     notify(
         user=student,
         kind="course",
@@ -405,6 +410,7 @@ def course_completion_check(*, student: User, course: CoursePage) -> Certificate
         return None
     enrollment.completed_at = timezone.now()
     enrollment.save(update_fields=["completed_at"])
+    events.publish("course.completed", {"course": course.pk, "student": student.pk})
     return certificate_issue(student=student, course=course)
 
 
@@ -419,6 +425,7 @@ def certificate_issue(*, student: User, course: CoursePage) -> Certificate:
         },
     )
     if created:
+        events.publish("certificate.issued", {"code": certificate.code, "course": course.pk, "student": student.pk})
         notify(
             user=student,
             kind="course",

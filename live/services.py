@@ -38,7 +38,7 @@ from live.models import (
     WeeklyHours,
 )
 from lms.formats import when
-from lms.infra import realtime
+from lms.infra import events, realtime
 from lms.models import Role, User
 from lms.services import notify, notify_staff
 
@@ -371,6 +371,10 @@ def booking_request(
     _save_holding(live_class)
     Participant.objects.create(live_class=live_class, student=student, note=note, created_at=now)
     _marketplace_changed(teacher.pk)
+    events.publish(
+        "class.requested",
+        {"class": live_class.pk, "teacher": teacher.pk, "student": student.pk, "start": live_class.start.isoformat()},
+    )
     try:
         if use_credit:
             lessons.credit_consume(student=student, teacher=teacher, minutes=minutes, live_class=live_class)
@@ -448,6 +452,10 @@ def booking_approve(*, actor: User, live_class_id: int, now: datetime | None = N
         )
     _send_invitations(live_class, "REQUEST", [live_class.teacher_id, *student_ids])
     _marketplace_changed(live_class.teacher_id)
+    events.publish(
+        "class.confirmed",
+        {"class": live_class.pk, "teacher": live_class.teacher_id, "start": live_class.start.isoformat()},
+    )
     _announce(live_class, [live_class.teacher_id, *student_ids])
     return live_class
 
@@ -631,6 +639,15 @@ def class_cancel(
     if was_confirmed:
         _send_invitations(live_class, "CANCEL", everyone)
     _marketplace_changed(live_class.teacher_id)
+    events.publish(
+        "class.cancelled",
+        {
+            "class": live_class.pk,
+            "teacher": live_class.teacher_id,
+            "start": live_class.start.isoformat(),
+            "cancelled_by": actor.pk,
+        },
+    )
     _announce(live_class, everyone)
     return live_class
 

@@ -37,6 +37,9 @@ KINDS: dict[str, NotificationKind] = {
         NotificationKind("announcement", _("Announcements"), _("Announcements from your teachers.")),
         NotificationKind("review", _("Reviews"), _("New reviews of your teaching, and replies to your reviews.")),
         NotificationKind(
+            "integrations", _("Integrations"), _("Staff: webhook endpoints that stopped accepting deliveries.")
+        ),
+        NotificationKind(
             "discussion",
             _("Discussions"),
             _("Replies in threads you follow, answers to your questions, mentions, and new questions in your courses."),

@@ -16,6 +16,7 @@ STAFF_APPS = [
     "tutors",
     "board",
     "reviews",
+    "api",  # webhook endpoints and deliveries, personal access tokens (to revoke a leaked one)
     "account",
     "socialaccount",
     "django_q",
