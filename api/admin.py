@@ -14,7 +14,7 @@ from lms.infra.events import EVENTS
 class WebhookEndpointForm(forms.ModelForm):
     events = forms.MultipleChoiceField(
         label=_("Events"),
-        choices=[(name, f"{name} — {description}") for name, description in EVENTS.items()],
+        choices=lambda: [(name, f"{name} — {description}") for name, description in EVENTS.items()],
         widget=forms.CheckboxSelectMultiple,
     )
 

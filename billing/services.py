@@ -36,6 +36,7 @@ from courses import selectors as course_selectors
 from courses import services as course_services
 from courses.models import CoursePage, Enrollment
 from lms.formats import when
+from lms.infra import events
 from lms.models import User
 from lms.services import audit_record, notify, notify_staff
 
@@ -250,6 +251,18 @@ def receipt_issue(*, payment: Payment) -> Receipt:
     transaction.on_commit(
         lambda: async_task("billing.tasks.receipt_email_send", receipt.pk, task_name=f"receipt-email-{receipt.pk}")
     )
+    # Every successful payment gets its receipt here, once: the one place to say it was paid.
+    events.publish(
+        "payment.succeeded",
+        {
+            "payment": payment.pk,
+            "kind": payment.kind,
+            "user": payment.user_id,
+            "amount": payment.amount,
+            "currency": payment.currency,
+            "receipt": receipt.number,
+        },
+    )
     return receipt
 
 
@@ -330,6 +343,16 @@ def refund_record(
     _record_reversal(payment=payment, amount=amount, key=f"refund:{refund.pk}", kind=LedgerTransaction.Kind.REFUND)
     if full:
         _access_end_for_payment(payment=payment, reason="Payment refunded", actor=actor)
+    events.publish(
+        "payment.refunded",
+        {
+            "payment": payment.pk,
+            "refund": refund.pk,
+            "amount": refund.amount,
+            "currency": refund.currency,
+            "fully_refunded": full,
+        },
+    )
     notify(
         user=payment.user,
         kind="billing",

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from chat.services import contact_screen
 from courses.models import CoursePage
+from lms.infra import events
 from lms.models import User
 from lms.services import audit_record, notify, notify_staff
 from reviews import selectors
@@ -131,6 +132,10 @@ def review_submit(
             else:
                 _ratings_refresh(review)
                 transaction.on_commit(lambda: _tell_teachers(review), robust=True)
+                events.publish(
+                    "review.posted",
+                    {"review": review.pk, "teacher": review.teacher_id, "course": review.course_id, "stars": stars},
+                )
                 return review, True
         return _edit(existing, stars=stars, text=text, now=now), False
 

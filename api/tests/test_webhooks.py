@@ -184,3 +184,26 @@ def test_a_class_sends_requested_confirmed_and_cancelled(receiver, student, teac
     assert [event["type"] for event in sent] == ["class.requested", "class.confirmed", "class.cancelled"]
     assert {event["data"]["class"] for event in sent} == {live_class.pk}
     assert sent[2]["data"]["cancelled_by"] == student.pk
+
+
+def test_payments_refunds_and_reviews_are_sent(receiver, student, teacher, settings, time_machine):
+    from billing.tests.lesson_helpers import NOW, paid_request, tutor_make
+    from live import services as live_services
+    from reviews import services as review_services
+    from reviews.tests.factories import completed_course
+
+    settings.STRIPE_SECRET_KEY = ""  # the built-in test provider
+    time_machine.move_to(NOW, tick=False)
+    WebhookEndpoint.objects.create(url=receiver.url, events=["payment.succeeded", "payment.refunded", "review.posted"])
+    tutor_make(teacher)
+    live_class, payment = paid_request(student, teacher)
+    live_services.booking_approve(actor=teacher, live_class_id=live_class.pk)  # captures the payment
+    live_services.class_cancel(actor=teacher, live_class_id=live_class.pk, reason="Ill")  # refunds in full
+    course = completed_course(teacher, student)
+    review_services.review_submit(student=student, course=course, stars=5, text="Clear and patient.")
+
+    sent = [json.loads(request["body"]) for request in receiver.received]
+    assert [event["type"] for event in sent] == ["payment.succeeded", "payment.refunded", "review.posted"]
+    assert sent[0]["data"]["payment"] == payment.pk and sent[0]["data"]["amount"] == 2500
+    assert sent[1]["data"]["fully_refunded"] is True and sent[1]["data"]["amount"] == 2500
+    assert sent[2]["data"]["course"] == course.pk and sent[2]["data"]["stars"] == 5

@@ -10,15 +10,19 @@ from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 # Every event there is, and what its data holds (docs/api.md lists them for integrators).
 EVENTS = {
-    "enrolment.created": "A student enrolled in a course: enrolment, course, student, source.",
-    "course.completed": "A student completed a course: course, student.",
-    "certificate.issued": "A certificate was issued: code, course, student.",
-    "class.requested": "A student asked a teacher for a class: class, teacher, student, start.",
-    "class.confirmed": "The teacher confirmed a class: class, teacher, start.",
-    "class.cancelled": "A class was cancelled: class, teacher, start, cancelled_by.",
+    "enrolment.created": _("A student enrolled in a course: enrolment, course, student, source."),
+    "course.completed": _("A student completed a course: course, student."),
+    "certificate.issued": _("A certificate was issued: code, course, student."),
+    "class.requested": _("A student asked a teacher for a class: class, teacher, student, start."),
+    "class.confirmed": _("The teacher confirmed a class: class, teacher, start."),
+    "class.cancelled": _("A class was cancelled: class, teacher, start, cancelled_by."),
+    "payment.succeeded": _("A payment went through: payment, kind, user, amount (minor units), currency, receipt."),
+    "payment.refunded": _("Money went back: payment, refund, amount (minor units), currency, fully_refunded."),
+    "review.posted": _("A student reviewed a teacher or a course: review, teacher, course, stars."),
 }
 
 Subscriber = Callable[[dict], None]
