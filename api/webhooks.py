@@ -74,7 +74,8 @@ def delivery_attempt(delivery_id: int) -> WebhookDelivery | None:
     tried again after the next backoff step, until the steps run out."""
     with transaction.atomic():
         delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            # Only the delivery's row: another worker sending to the same endpoint is not in the way.
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("endpoint")
             .filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING)
             .first()
