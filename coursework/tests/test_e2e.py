@@ -55,9 +55,12 @@ def test_students_hand_in_and_the_teacher_grades_from_the_queue_by_keyboard(new_
     page.get_by_role("link", name="Grade Sam Student").click()
     page.get_by_role("heading", name="Sam Student · Persuasive essay").wait_for()
     page.get_by_text("Cities should plant more trees.").wait_for()
-    # By keyboard: J moves to the next submission, K back.
+    # By keyboard: J moves to the next submission, K back (once the page's script has run: a
+    # heading can show before it, and no one types within those milliseconds).
+    page.wait_for_load_state("load")
     page.keyboard.press("j")
     page.get_by_role("heading", name="Lara Late · Persuasive essay").wait_for()
+    page.wait_for_load_state("load")
     page.keyboard.press("k")
     page.get_by_role("heading", name="Sam Student · Persuasive essay").wait_for()
     # A level per criterion: focus the first radio of a group, arrow keys choose within it.
