@@ -5,7 +5,6 @@ permission rules of its own."""
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -37,7 +36,7 @@ from live.services import BookingError
 from lms import selectors as lms_selectors
 from lms import services as lms_services
 from lms.formats import when
-from lms.models import Notification, Role, TeacherProfile
+from lms.models import Notification
 
 # --- You -------------------------------------------------------------------------------------
 
@@ -107,12 +106,7 @@ class CourseDetail(APIView):
         course = _published_course(course_id)
         enrollment = course_selectors.active_enrollment(user=request.user, course=course)
         completed = course_selectors.completed_lesson_ids(user=request.user, course=course) if enrollment else set()
-        now = timezone.now()
-        not_yet_open = {
-            lesson.pk: opens
-            for lesson in course.lessons()
-            if enrollment and (opens := lesson.opens_for(enrollment)) and now < opens
-        }
+        not_yet_open = course.not_yet_open(enrollment)
         context = {"request": request, "enrollment": enrollment, "completed": completed, "not_yet_open": not_yet_open}
         return Response(out.CourseDetailSerializer(course, context=context).data)
 
@@ -147,14 +141,6 @@ class EnrolmentList(APIView):
 # --- Lessons ---------------------------------------------------------------------------------
 
 
-def _lesson_and_course(lesson_id: int) -> tuple[LessonPage, CoursePage]:
-    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
-    course = lesson.course
-    if course is None or not course.live:
-        raise Http404
-    return lesson, course
-
-
 def _quiz(lesson: LessonPage) -> dict | None:
     """The quiz without its answers."""
     quiz = lesson.quiz
@@ -186,7 +172,7 @@ class LessonDetail(APIView):
         """A lesson's content, on the lesson page's own terms: enrolled, teaching, staff or a
         free preview; not before an earlier lesson when the course keeps order; not before it
         is released to you."""
-        lesson, course = _lesson_and_course(lesson_id)
+        lesson, course = course_selectors.published_lesson(lesson_id)
         access = lesson.access_for(request.user, course=course)
         if not access.can_view:
             raise NotAuthenticated() if not request.user.is_authenticated else _closed(access, course)
@@ -238,7 +224,7 @@ class LessonCompletion(APIView):
     )
     def post(self, request, lesson_id: int):
         """Mark a lesson done (the same rules as the lesson page's button). Twice is fine."""
-        lesson, course = _lesson_and_course(lesson_id)
+        lesson, course = course_selectors.published_lesson(lesson_id)
         try:
             progress = course_services.lesson_complete(student=request.user, lesson=lesson, course=course)
         except course_services.CourseError as exc:
@@ -256,7 +242,7 @@ class QuizAttemptCreate(APIView):
     def post(self, request, lesson_id: int):
         """Hand in answers to the lesson's quiz: graded at once (short answers the machine
         cannot accept wait for the teacher)."""
-        lesson, _course = _lesson_and_course(lesson_id)
+        lesson, _course = course_selectors.published_lesson(lesson_id)
         form = out.QuizAnswersSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
@@ -271,20 +257,13 @@ class QuizAttemptCreate(APIView):
 # --- Live classes ------------------------------------------------------------------------------
 
 
-def _teacher(slug: str):
-    profile = get_object_or_404(TeacherProfile.objects.select_related("user"), slug=slug, user__role=Role.TEACHER)
-    if not profile.user.is_active:
-        raise Http404
-    return profile.user
-
-
 class TeacherSlots(APIView):
     permission_classes = [AllowAny, TokenScopes]
 
     @extend_schema(parameters=[out.SlotQuery], responses=out.SlotSerializer(many=True))
     def get(self, request, slug: str):
         """The teacher's free times (UTC) in the coming days, as their booking page offers them."""
-        teacher = _teacher(slug)
+        teacher = live_selectors.bookable_teacher(slug)
         query = out.SlotQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         now = timezone.now()
@@ -316,7 +295,7 @@ class Bookings(APIView):
         try:
             live_class = live_services.booking_request(
                 student=request.user,
-                teacher=_teacher(data["teacher"]),
+                teacher=live_selectors.bookable_teacher(data["teacher"]),
                 start=data["start"],
                 note=data.get("note", ""),
                 minutes=data.get("minutes"),

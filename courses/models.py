@@ -557,6 +557,14 @@ class CoursePage(CoursePermissionMixin, Page):
     def lessons(self) -> list[OutlineLesson]:
         return [lesson for module in self.outline() for lesson in module.lessons]
 
+    def not_yet_open(self, enrollment: "Enrollment | None", *, now: datetime | None = None) -> dict[int, datetime]:
+        """Its lessons not released to the student of `enrollment` yet, and when each opens
+        (the lesson page's outline and the API's both ask)."""
+        if enrollment is None:
+            return {}
+        now = now or timezone.now()
+        return {item.pk: opens for item in self.lessons() if (opens := item.opens_for(enrollment)) and now < opens}
+
     def blocking_lesson(self, lesson: "LessonPage", completed: set[int]) -> OutlineLesson | None:
         """With enforced order: the first lesson before `lesson` not yet completed, else None."""
         if not self.enforce_order:
@@ -806,9 +814,7 @@ class LessonPage(CoursePermissionMixin, Page):
             can_view=access.can_view,
             blocked_by=access.blocked_by,
             opens_at=access.opens_at,
-            not_yet_open={
-                item.pk for item in lessons if enrollment and (when := item.opens_for(enrollment)) and now < when
-            },
+            not_yet_open=set(course.not_yet_open(enrollment, now=now)),
             completed=completed,
             is_done=self.pk in completed,
             done_count=len(completed & {item.pk for item in lessons}),

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from courses.models import (
@@ -62,6 +64,15 @@ def course_for_lesson(lesson: LessonPage) -> CoursePage | None:
 
 def lesson_access(*, user, lesson: LessonPage, course: CoursePage) -> bool:
     return lesson.free_preview or course.open_to(user)
+
+
+def published_lesson(lesson_id: int) -> tuple[LessonPage, CoursePage]:
+    """A published lesson of a published course, with its course, or 404."""
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+    course = lesson.course
+    if course is None or not course.live:
+        raise Http404("This lesson is not part of a published course.")
+    return lesson, course
 
 
 # --- Course structure -----------------------------------------------------------------------

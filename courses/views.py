@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from courses import selectors, services
 from courses.certificates import certificate_pdf
 from courses.forms import CohortForm, CohortMoveForm, CohortTeachersForm
-from courses.models import Certificate, CoursePage, Enrollment, LessonPage
+from courses.models import Certificate, CoursePage, Enrollment
 from lms.decorators import role_required
 from lms.infra.files import csv_safe
 from lms.models import Role
@@ -44,18 +44,10 @@ def enroll(request, course_id: int):
 # --- Lessons ----------------------------------------------------------------------------------
 
 
-def _lesson_for_post(request, lesson_id: int) -> tuple[LessonPage, CoursePage]:
-    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
-    course = lesson.course
-    if course is None or not course.live:
-        raise Http404("This lesson is not part of a published course.")
-    return lesson, course
-
-
 @login_required
 @require_POST
 def lesson_complete(request, lesson_id: int):
-    lesson, course = _lesson_for_post(request, lesson_id)
+    lesson, course = selectors.published_lesson(lesson_id)
     error = None
     try:
         services.lesson_complete(student=request.user, lesson=lesson, course=course)
@@ -76,7 +68,7 @@ def lesson_complete(request, lesson_id: int):
 @login_required
 @require_POST
 def quiz_submit(request, lesson_id: int):
-    lesson, course = _lesson_for_post(request, lesson_id)
+    lesson, course = selectors.published_lesson(lesson_id)
     quiz = lesson.quiz
     if quiz is None:
         raise Http404("This lesson has no quiz.")

@@ -4,6 +4,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
@@ -11,6 +13,7 @@ from django.utils.translation import ngettext
 
 from live.models import Availability, DateException, LiveClass, Participant, WeeklyHours
 from live.slots import Rules, Slot, free_slots
+from lms.models import Role, TeacherProfile
 
 
 def user_zone(user) -> ZoneInfo:
@@ -280,3 +283,12 @@ def course_enrolled(*, student, course) -> bool:
     except ImportError:  # the courses app is not there yet
         return False
     return bool(course_access(user=student, course=course.specific))
+
+
+def bookable_teacher(slug: str):
+    """The active teacher whose public page is /teachers/<slug>/, or 404 (the booking page's
+    and the API's lookup)."""
+    profile = get_object_or_404(TeacherProfile.objects.select_related("user"), slug=slug, user__role=Role.TEACHER)
+    if not profile.user.is_active:
+        raise Http404(_("No such teacher."))
+    return profile.user

@@ -29,19 +29,12 @@ from live.services import BookingError
 from live.slots import group_by_local_day, parse_slot_key
 from lms.decorators import htmx_fragment, role_required
 from lms.i18n import recipient_language
-from lms.models import Role, TeacherProfile
+from lms.models import Role
 
 MAX_WEEKS = 53
 
 
 # --- Booking widget (on the teacher's profile) ------------------------------------------
-
-
-def _teacher_or_404(slug: str):
-    profile = get_object_or_404(TeacherProfile.objects.select_related("user"), slug=slug, user__role=Role.TEACHER)
-    if not profile.user.is_active:
-        raise Http404(_("No such teacher."))
-    return profile.user
 
 
 def _week(request) -> int:
@@ -60,7 +53,7 @@ def _minutes(request) -> int | None:
 
 @require_GET
 def booking_widget(request, slug: str):
-    teacher = _teacher_or_404(slug)
+    teacher = selectors.bookable_teacher(slug)
     context = booking_widget_context(request, teacher=teacher, week=_week(request), minutes=_minutes(request))
     template = "live/booking_page.html#widget" if request.htmx else "live/booking_page.html"
     return render(request, template, context)
@@ -69,7 +62,7 @@ def booking_widget(request, slug: str):
 @role_required(Role.STUDENT)
 @require_POST
 def booking_request(request, slug: str):
-    teacher = _teacher_or_404(slug)
+    teacher = selectors.bookable_teacher(slug)
     week = _week(request)
     note = request.POST.get("note", "")
     minutes = _minutes(request)
