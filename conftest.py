@@ -171,10 +171,11 @@ def transactional_db(django_db_serialized_rollback, _django_db_helper):
 class AsgiServer:
     """uvicorn serving `lms.config.asgi:application` on the test database, with its mail in a folder."""
 
-    def __init__(self, url: str, mail_dir, log_path):
+    def __init__(self, url: str, mail_dir, log_path, media_root):
         self.url = url
         self.mail_dir = mail_dir
         self.log_path = log_path
+        self.media_root = media_root  # where the server reads uploads (a test storing one writes there)
 
     def emails(self) -> list:
         """Every message the server has sent so far, oldest first (email.message.Message)."""
@@ -211,7 +212,7 @@ def _asgi_server(django_db_setup, django_db_blocker, tmp_path_factory):
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
     }
     process, url = servers.start_asgi(env, log_path)
-    yield AsgiServer(url, mail_dir, log_path)
+    yield AsgiServer(url, mail_dir, log_path, root / "media")
     servers.stop(process)
 
 
@@ -253,6 +254,9 @@ def new_page(_browser, asgi_server):
         # The site's zone unless a test picks one: a visitor's first page in another zone
         # loads once more (static/js/lyceum.js), which a test's next step should not race.
         context_options.setdefault("timezone_id", "UTC")
+        # The site's service worker (templates/pwa/sw.js) would fetch pages itself, past the
+        # routes tests set up with page.route: off unless a test is about it (push/tests).
+        context_options.setdefault("service_workers", "block")
         context = _browser.new_context(base_url=asgi_server.url, **context_options)
         context.set_default_timeout(10_000)
         contexts.append(context)
@@ -261,3 +265,13 @@ def new_page(_browser, asgi_server):
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def push_service():
+    """A local web push service (push/tests/stub_push_service.py) the worker may post to."""
+    from push.tests.stub_push_service import StubPushService
+
+    service = StubPushService()
+    yield service
+    service.close()

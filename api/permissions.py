@@ -32,3 +32,13 @@ class NotWithAPersonalToken(BasePermission):
 
     def has_permission(self, request, view):
         return not isinstance(request.auth, PersonalAccessToken)
+
+
+class StaffOnly(SignedIn):
+    """For the few endpoints only an integrator acting for staff needs (accounts). The domain
+    functions they call check again."""
+
+    message = _("Only staff can manage accounts.")
+
+    def has_permission(self, request, view):
+        return super().has_permission(request, view) and request.user.is_platform_staff

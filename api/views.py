@@ -3,17 +3,21 @@ site's own pages (courses.selectors/services, lms.services, api.services) — th
 permission rules of its own."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotAuthenticated, NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 from wagtail.models import Locale
 
@@ -22,10 +26,15 @@ from api import serializers as out
 from api import services as token_services
 from api.idempotency import HEADER, idempotent
 from api.models import PersonalAccessToken
-from api.permissions import NotWithAPersonalToken, SignedIn, TokenScopes
+from api.permissions import NotWithAPersonalToken, SignedIn, StaffOnly, TokenScopes
 from api.problems import Refused
 from billing import lessons
-from billing.exceptions import BillingError
+from billing import selectors as billing_selectors
+from billing import services as billing_services
+from billing.exceptions import BillingError, PaymentsNotConfigured
+from billing.receipts import receipt_pdf
+from chat import selectors as chat_selectors
+from chat import services as chat_services
 from courses import selectors as course_selectors
 from courses import services as course_services
 from courses.models import CoursePage, LessonPage
@@ -36,7 +45,11 @@ from live.services import BookingError
 from lms import selectors as lms_selectors
 from lms import services as lms_services
 from lms.formats import when
-from lms.models import Notification
+from lms.models import Notification, User
+from push import selectors as push_selectors
+from push import services as push_services
+from tutors import forms as tutor_forms
+from tutors import selectors as tutor_selectors
 
 # --- You -------------------------------------------------------------------------------------
 
@@ -257,6 +270,48 @@ class QuizAttemptCreate(APIView):
 # --- Live classes ------------------------------------------------------------------------------
 
 
+@extend_schema(parameters=[out.TeacherDirectoryQuery])
+class TeacherDirectory(APIView):
+    permission_classes = [AllowAny, TokenScopes]
+
+    @extend_schema(
+        responses=inline_serializer(
+            "TutorPage",
+            {
+                "count": serializers.IntegerField(),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": out.TutorSerializer(many=True),
+            },
+        )
+    )
+    def get(self, request):
+        """The tutor directory as /teachers/ finds it: filters, "available when I am" in your
+        time zone, and "recommended" with its reasons. Pages by `page` (the ranking is one
+        ordered list, not a table to run a cursor over)."""
+        query = out.TeacherDirectoryQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        form = tutor_forms.directory_form(request.query_params)
+        zone = live_selectors.user_zone(request.user) if request.user.is_authenticated else ZoneInfo("UTC")
+        result = tutor_selectors.directory_search(
+            query=form.query(), zone=zone, page_number=query.validated_data["page"]
+        )
+        page = result.page
+
+        def link(number):
+            return replace_query_param(request.build_absolute_uri(), "page", number)
+
+        context = {"request": request, "scores": result.scores}
+        return Response(
+            {
+                "count": page.paginator.count,
+                "next": link(page.next_page_number()) if page.has_next() else None,
+                "previous": link(page.previous_page_number()) if page.has_previous() else None,
+                "results": out.TutorSerializer(page.object_list, many=True, context=context).data,
+            }
+        )
+
+
 class TeacherSlots(APIView):
     permission_classes = [AllowAny, TokenScopes]
 
@@ -415,6 +470,176 @@ class NotificationRead(APIView):
         return Response(out.NotificationSerializer(notification, context={"request": request}).data)
 
 
+class NotificationPreferences(APIView):
+    permission_classes = [SignedIn, TokenScopes]
+
+    @extend_schema(responses=out.NotificationPreferenceSerializer(many=True))
+    def get(self, request):
+        """For each kind of notification: whether you also get it by email and by push."""
+        preferences = lms_selectors.notification_preferences_for(user=request.user)
+        return Response(out.NotificationPreferenceSerializer(preferences, many=True).data)
+
+    @extend_schema(
+        request=out.NotificationPreferenceChange(many=True),
+        responses=out.NotificationPreferenceSerializer(many=True),
+    )
+    def patch(self, request):
+        """Change some kinds (those not named keep their choices)."""
+        form = out.NotificationPreferenceChange(data=request.data, many=True)
+        form.is_valid(raise_exception=True)
+        lms_services.notification_preferences_set(
+            user=request.user,
+            email_by_kind={row["kind"]: row["email"] for row in form.validated_data if "email" in row},
+            push_by_kind={row["kind"]: row["push"] for row in form.validated_data if "push" in row},
+        )
+        return self.get(request)
+
+
+# --- Web push ------------------------------------------------------------------------------------
+
+
+class PushKey(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=out.PushKeySerializer)
+    def get(self, request):
+        """The server's VAPID public key, to subscribe a device to web push."""
+        return Response({"vapid_public_key": push_services.application_server_key()})
+
+
+class PushSubscriptions(generics.ListAPIView):
+    """Your devices that get notifications by web push."""
+
+    permission_classes = [SignedIn, TokenScopes]
+    serializer_class = out.PushSubscriptionSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return push_selectors.devices_of(user=self.request.user)
+
+    @extend_schema(request=out.PushSubscriptionCreate, responses={201: out.PushSubscriptionSerializer})
+    def post(self, request):
+        """Add a device: the subscription its push service gave it. The same endpoint again
+        updates it."""
+        form = out.PushSubscriptionCreate(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        try:
+            subscription = push_services.subscription_save(
+                user=request.user, endpoint=data["endpoint"], device=data.get("device", ""), **data["keys"]
+            )
+        except ValidationError as exc:  # well-formed, but not a push service or keys we can use
+            raise Refused(" ".join(exc.messages), code="push_subscription_refused") from exc
+        return Response(out.PushSubscriptionSerializer(subscription).data, status=status.HTTP_201_CREATED)
+
+
+class PushSubscriptionDelete(APIView):
+    permission_classes = [SignedIn, TokenScopes]
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, subscription_id: int):
+        """Stop pushing to a device (do this when the app signs out)."""
+        if not push_services.subscription_delete(user=request.user, subscription_id=subscription_id):
+            raise NotFound()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Conversations -------------------------------------------------------------------------------
+
+
+def _conversation(request, conversation_id: int):
+    conversation = chat_selectors.conversation_for(user=request.user, conversation_id=conversation_id)
+    if conversation is None:  # someone else's or missing: the same answer
+        raise NotFound()
+    return conversation
+
+
+class Conversations(APIView):
+    permission_classes = [SignedIn, TokenScopes]
+
+    @extend_schema(responses=out.ConversationSerializer(many=True))
+    def get(self, request):
+        """Your conversations, newest first, each with its last message and your unread count."""
+        rows = chat_selectors.conversation_list(user=request.user)
+        return Response(out.ConversationSerializer(rows, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        request=out.ConversationStart,
+        responses={200: out.ConversationSerializer, 201: out.ConversationSerializer},
+    )
+    def post(self, request):
+        """Open the conversation with a person you share a course or a class with (200 if it
+        exists already)."""
+        form = out.ConversationStart(data=request.data)
+        form.is_valid(raise_exception=True)
+        other = User.objects.filter(pk=form.validated_data["user"], is_active=True).first()
+        if other is None:
+            raise NotFound(_("There is nobody with that id on Lyceum."))
+        existed = chat_selectors.conversation_between(user=request.user, other=other) is not None
+        try:
+            conversation = chat_services.conversation_start(user=request.user, other=other)
+        except chat_services.ChatError as exc:
+            raise Refused(str(exc), status_code=status.HTTP_403_FORBIDDEN) from exc
+        row = {"conversation": conversation, "other": other, "last": None, "unread": 0}
+        if existed:
+            row = next(
+                r for r in chat_selectors.conversation_list(user=request.user) if r["conversation"] == conversation
+            )
+        body = out.ConversationSerializer(row, context={"request": request}).data
+        return Response(body, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+
+
+class Messages(generics.ListAPIView):
+    """A conversation's messages, newest first (follow `next` for older ones). New ones arrive
+    live on `/ws/chat/<id>/` with a realtime ticket."""
+
+    permission_classes = [SignedIn, TokenScopes]
+    serializer_class = out.MessageSerializer
+
+    def cursor_ordering(self, request):
+        return ("-id",)
+
+    def get_queryset(self):
+        conversation = _conversation(self.request, self.kwargs["conversation_id"])
+        return chat_selectors.visible_messages(user=self.request.user, conversation=conversation)
+
+    @extend_schema(request=out.MessageCreate, responses={200: out.MessageSerializer, 201: out.MessageSerializer})
+    def post(self, request, conversation_id: int):
+        """Send a message (the chat's rules: rate limit, length, contact details held for
+        review). With a `client_id` you sent before, answers 200 with the stored message."""
+        conversation = _conversation(request, conversation_id)
+        form = out.MessageCreate(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            message, created = chat_services.message_post(
+                sender=request.user, conversation=conversation, **form.validated_data
+            )
+        except chat_services.RateLimited as exc:
+            raise Refused(str(exc), code="rate_limited", status_code=status.HTTP_429_TOO_MANY_REQUESTS) from exc
+        except chat_services.ChatError as exc:
+            raise Refused(str(exc)) from exc
+        body = out.MessageSerializer(message, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class ConversationRead(APIView):
+    permission_classes = [SignedIn, TokenScopes]
+
+    @extend_schema(
+        request=out.ReadMarker,
+        responses=inline_serializer("ReadState", {"last_read_message": serializers.IntegerField()}),
+    )
+    def post(self, request, conversation_id: int):
+        """You have read up to a message: the other person sees "Seen", your unread count drops."""
+        conversation = _conversation(request, conversation_id)
+        form = out.ReadMarker(data=request.data)
+        form.is_valid(raise_exception=True)
+        newest = chat_services.conversation_mark_read(
+            user=request.user, conversation=conversation, message_id=form.validated_data["message"]
+        )
+        return Response({"last_read_message": newest})
+
+
 # --- Personal access tokens -------------------------------------------------------------------
 
 
@@ -464,6 +689,209 @@ class RealtimeTicket(APIView):
         within a minute, as you: how an app gets live chat and notifications."""
         ticket = realtime.ticket_issue(user=request.user)
         return Response({"ticket": ticket, "expires_in": realtime.TICKET_SECONDS}, status=status.HTTP_201_CREATED)
+
+
+# --- Payments ----------------------------------------------------------------------------------
+
+
+class PaymentList(generics.ListAPIView):
+    """What you paid (and what was refunded), newest first, with each receipt."""
+
+    permission_classes = [SignedIn, TokenScopes]
+    serializer_class = out.PaymentSerializer
+
+    def get_queryset(self):
+        return billing_selectors.payments_of(user=self.request.user)
+
+
+class ReceiptPdf(APIView):
+    permission_classes = [SignedIn, TokenScopes]
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def get(self, request, number: int):
+        """A receipt as a PDF: its payer's, or any for staff."""
+        receipt = billing_selectors.receipt_for_viewer(user=request.user, number=number)
+        if receipt is None:
+            raise NotFound()
+        response = HttpResponse(receipt_pdf(receipt), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="receipt-{receipt.reference}.pdf"'
+        return response
+
+
+class CourseCheckout(APIView):
+    permission_classes = [SignedIn, TokenScopes]
+
+    @extend_schema(
+        request=None,
+        responses={201: out.CheckoutSerializer},
+        parameters=[OpenApiParameter(HEADER, str, OpenApiParameter.HEADER, description="Retries answer the same.")],
+    )
+    @idempotent
+    def post(self, request, course_id: int):
+        """Buy a paid course: answers the payment page to open in a browser. The course opens
+        once the provider confirms the payment (a notification and the enrolment say so)."""
+        course = _published_course(course_id)
+        base_url = request.build_absolute_uri("/").rstrip("/")
+        try:
+            payment, url = billing_services.checkout_start(user=request.user, course=course.specific, base_url=base_url)
+        except PaymentsNotConfigured as exc:
+            raise Refused(str(exc), code="payments_off", status_code=status.HTTP_503_SERVICE_UNAVAILABLE) from exc
+        except BillingError as exc:
+            raise Refused(str(exc)) from exc
+        body = {"payment": payment.pk, "checkout_url": request.build_absolute_uri(url)}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+# --- Teaching ------------------------------------------------------------------------------------
+
+
+def _taught_course(request, course_id: int) -> CoursePage:
+    course = get_object_or_404(CoursePage, pk=course_id)
+    if not course_selectors.may_teach(user=request.user, course=course):
+        raise Refused(_("You do not teach this course."), code="not_teaching", status_code=status.HTTP_403_FORBIDDEN)
+    return course
+
+
+class Teaching(APIView):
+    permission_classes = [SignedIn, TokenScopes]
+
+    @extend_schema(responses=out.TeachingSerializer)
+    def get(self, request):
+        """Your courses with their student counts, and your live teaching so far."""
+        data = {
+            "courses": course_selectors.teacher_courses(user=request.user),
+            **live_selectors.teacher_analytics(teacher=request.user),
+        }
+        return Response(out.TeachingSerializer(data).data)
+
+
+class CourseStudents(APIView):
+    permission_classes = [SignedIn, TokenScopes]
+
+    @extend_schema(responses=out.CourseStudentSerializer(many=True))
+    def get(self, request, course_id: int):
+        """A course's students with their progress (its teachers and staff)."""
+        rows = course_selectors.course_students(course=_taught_course(request, course_id))
+        return Response(out.CourseStudentSerializer(rows, many=True).data)
+
+
+class CourseAnalytics(APIView):
+    permission_classes = [SignedIn, TokenScopes]
+
+    @extend_schema(responses=out.CourseAnalyticsSerializer)
+    def get(self, request, course_id: int):
+        """Enrolments, completion and quiz pass rates, and enrolments per week (its teachers and staff)."""
+        stats = course_selectors.course_stats(course=_taught_course(request, course_id))
+        return Response(out.CourseAnalyticsSerializer(stats).data)
+
+
+def _own_availability(request):
+    """The caller's availability, made on first use; only teachers have one."""
+    try:
+        return live_services.availability_ensure(teacher=request.user)
+    except BookingError as exc:
+        raise Refused(str(exc), status_code=status.HTTP_403_FORBIDDEN) from exc
+
+
+class AvailabilityView(APIView):
+    """A teacher's booking settings and weekly hours (the availability page's)."""
+
+    permission_classes = [SignedIn, TokenScopes]
+
+    @extend_schema(responses=out.AvailabilitySerializer)
+    def get(self, request):
+        return Response(out.AvailabilitySerializer(_own_availability(request)).data)
+
+    @extend_schema(request=out.AvailabilitySerializer, responses=out.AvailabilitySerializer)
+    def put(self, request):
+        """Change the settings (all five fields, as the page's form)."""
+        _own_availability(request)
+        form = out.AvailabilitySerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            availability = live_services.availability_update(teacher=request.user, **form.validated_data)
+        except BookingError as exc:
+            raise Refused(str(exc)) from exc
+        return Response(out.AvailabilitySerializer(availability).data)
+
+
+class WeeklyHoursList(APIView):
+    permission_classes = [SignedIn, TokenScopes]
+
+    @extend_schema(request=out.WeeklyHoursSerializer, responses={201: out.WeeklyHoursSerializer})
+    def post(self, request):
+        """Add weekly hours (in your time zone); they may not overlap hours of that day."""
+        _own_availability(request)
+        form = out.WeeklyHoursSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            hours = live_services.weekly_hours_add(teacher=request.user, **form.validated_data)
+        except BookingError as exc:
+            raise Refused(str(exc)) from exc
+        return Response(out.WeeklyHoursSerializer(hours).data, status=status.HTTP_201_CREATED)
+
+
+class WeeklyHoursDelete(APIView):
+    permission_classes = [SignedIn, TokenScopes]
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, hours_id: int):
+        try:
+            live_services.weekly_hours_delete(teacher=request.user, hours_id=hours_id)
+        except BookingError as exc:
+            raise NotFound(str(exc)) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Staff: accounts (for a school's other systems) -------------------------------------------------
+
+
+@extend_schema(parameters=[out.AccountQuery])
+class Accounts(generics.ListAPIView):
+    """Accounts, newest first (staff only), by `email` or `role`."""
+
+    permission_classes = [StaffOnly, TokenScopes]
+    serializer_class = out.AccountSerializer
+
+    def cursor_ordering(self, request):
+        return ("-date_joined", "-id")
+
+    def get_queryset(self):
+        query = out.AccountQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        accounts = User.objects.all()
+        if "email" in query.validated_data:
+            accounts = accounts.filter(email__iexact=query.validated_data["email"])
+        if "role" in query.validated_data:
+            accounts = accounts.filter(role=query.validated_data["role"])
+        return accounts
+
+    @extend_schema(request=out.AccountCreate, responses={201: out.AccountSerializer})
+    def post(self, request):
+        """Make a student's or a teacher's account; they are emailed and choose their password."""
+        form = out.AccountCreate(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            user = lms_services.user_provision(actor=request.user, **form.validated_data)
+        except ValidationError as exc:  # well-formed, but taken (or refused by the account's own rules)
+            raise Refused(" ".join(exc.messages), code="account_refused") from exc
+        except lms_services.ProvisioningError as exc:
+            raise Refused(str(exc), status_code=status.HTTP_403_FORBIDDEN) from exc
+        return Response(out.AccountSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class AccountDeactivate(APIView):
+    permission_classes = [StaffOnly, TokenScopes]
+
+    @extend_schema(request=None, responses=out.AccountSerializer)
+    def post(self, request, user_id: int):
+        """End an account's access at once (sessions, app and personal tokens); nothing is deleted."""
+        user = get_object_or_404(User, pk=user_id)
+        try:
+            user = lms_services.user_deactivate(actor=request.user, user=user)
+        except lms_services.ProvisioningError as exc:
+            raise Refused(str(exc), status_code=status.HTTP_403_FORBIDDEN) from exc
+        return Response(out.AccountSerializer(user).data)
 
 
 class NoSuchEndpoint(APIView):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from babel.dates import format_skeleton
 from django.conf import settings
-from django.db.models import Case, F, IntegerField, Prefetch, Q, Sum, When
+from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Sum, When
 from django.db.models.functions import TruncDay, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,14 +47,18 @@ def receipt_for_viewer(*, user, number: int) -> Receipt | None:
     return None
 
 
-def student_history(*, user) -> dict:
-    payments = list(
+def payments_of(*, user) -> QuerySet[Payment]:
+    """What a person paid, or tried to (checkouts left open or cancelled are not shown), newest first."""
+    return (
         Payment.objects.filter(user=user)
         .exclude(status__in=[Payment.Status.PENDING, Payment.Status.CANCELLED])
-        .select_related("course", "subscription__plan", "receipt")
+        .select_related("course", "subscription__plan", "receipt", "teacher")
     )
+
+
+def student_history(*, user) -> dict:
     return {
-        "payments": payments,
+        "payments": list(payments_of(user=user)),
         "refunds": list(Refund.objects.filter(payment__user=user).select_related("payment__course")),
         "disputes": list(Dispute.objects.filter(user=user).select_related("payment__course")),
         "subscriptions": list(Subscription.objects.filter(user=user).select_related("plan")),

@@ -10,7 +10,7 @@ Client → server frames, each a JSON object:
                                                               the other's presence if it changed)
 Server → client: chat.hello, chat.ack (client_id → id), chat.message and chat.messages (a
 message travels as the HTML the conversation page renders for this socket's user,
-`realtime.message_html`),
+`realtime.message_html`; chat.message also carries it as data, `message`, for apps),
 chat.typing, chat.read, chat.presence, chat.hidden, chat.unread, chat.announcement, error.
 A frame the socket cannot take gets an error frame, and the socket stays open. What the
 socket says (error frames, messages' HTML) is in its user's language (their profile's).
@@ -261,7 +261,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def chat_message(self, event):
         html = event["html"].get(str(self.user.pk))  # rendered for this user, if they may see it
         if html is not None:
-            await self.send_json({"type": "chat.message", "id": event["id"], "html": html})
+            await self.send_json({"type": "chat.message", "id": event["id"], "html": html, "message": event["message"]})
 
     async def chat_typing(self, event):
         if event["user_id"] != self.user.pk:

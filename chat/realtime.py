@@ -84,13 +84,22 @@ def message_html(message, *, user) -> str:
 def message_event(message) -> dict:
     """The `chat.message` event for the conversation's group: the message rendered for each
     participant who may see it (both; a held one, its sender only), so that every open tab
-    gets its own user's HTML without a query of its own."""
+    gets its own user's HTML without a query of its own. `message` is the same as data, for
+    apps (the API's Message: api/serializers.py), sent only with the HTML."""
     conversation = message.conversation
     viewers = [conversation.user_low, conversation.user_high]
     if message.status != "visible":
         viewers = [user for user in viewers if user.pk == message.sender_id]
     html = {str(viewer.pk): message_html(message, user=viewer) for viewer in viewers}
-    return {"type": "chat.message", "id": message.pk, "html": html}
+    data = {
+        "id": message.pk,
+        "conversation": message.conversation_id,
+        "sender": {"id": message.sender_id, "name": message.sender.name},
+        "body": message.body,
+        "created_at": message.created_at.isoformat(),
+        "status": message.status,
+    }
+    return {"type": "chat.message", "id": message.pk, "html": html, "message": data}
 
 
 # --- Presence ---------------------------------------------------------------------------

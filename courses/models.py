@@ -850,9 +850,12 @@ class LessonPage(CoursePermissionMixin, Page):
         context = self.get_context(request, *args, course=course, **kwargs)
         if not context["can_view"]:
             return TemplateResponse(request, "courses/lesson_locked.html", context, status=403)
+        response = TemplateResponse(request, self.get_template(request, *args, **kwargs), context)
         if context["enrollment"] is not None:
             context["enrollment"].bookmark(self)
-        return TemplateResponse(request, self.get_template(request, *args, **kwargs), context)
+            # The service worker keeps a copy to read offline (templates/pwa/sw.js).
+            response["Lyceum-Offline"] = "lesson"
+        return response
 
 
 # --- Search ----------------------------------------------------------------------------------

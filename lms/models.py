@@ -179,7 +179,8 @@ class Notification(models.Model):
 
 
 class NotificationPreference(models.Model):
-    """Whether a user also gets email for one kind of notification (absent = the kind's default)."""
+    """Whether a user also gets email, and push, for one kind of notification (absent = the
+    kind's default; push's default is on, for the devices they turned it on for)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -189,6 +190,7 @@ class NotificationPreference(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=40)
     email = models.BooleanField(_("email"))
+    push = models.BooleanField(_("push"), null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")]
@@ -196,7 +198,7 @@ class NotificationPreference(models.Model):
         verbose_name_plural = _("notification preferences")
 
     def __str__(self):
-        return f"{self.user_id}:{self.kind}={'email' if self.email else 'in-app'}"
+        return f"{self.user_id}:{self.kind} email={self.email} push={self.push}"
 
 
 class ModerationReport(models.Model):

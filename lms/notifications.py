@@ -1,4 +1,5 @@
-"""The kinds of notification, each with a label and whether it also emails by default.
+"""The kinds of notification, each with a label and whether it also emails by default
+(push, to the devices a person turned it on for, is on for every kind unless they say no).
 
 Every app adds its kinds here, so users see one list on their notification settings
 page and `notify` can refuse a kind nobody declared.

@@ -16,6 +16,7 @@ STAFF_APPS = [
     "tutors",
     "board",
     "reviews",
+    "push",  # devices people get notifications on (to remove one)
     "api",  # webhook endpoints and deliveries, personal access tokens (to revoke a leaked one)
     "account",
     "socialaccount",

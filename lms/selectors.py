@@ -22,12 +22,14 @@ def recent_notifications(*, user, limit: int = 3) -> list[Notification]:
 
 
 def notification_preferences_for(*, user) -> list[dict]:
-    """Every kind with the user's email choice (or its default) for the settings page."""
-    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "email"))
+    """Every kind with the user's email and push choices (or their defaults) for the settings page."""
+    rows = NotificationPreference.objects.filter(user=user).values_list("kind", "email", "push")
+    chosen = {kind: (email, push) for kind, email, push in rows}
     return [
         {
             "kind": kind,
-            "email": True if kind.email_required else chosen.get(kind.key, kind.email_by_default),
+            "email": True if kind.email_required else chosen.get(kind.key, (kind.email_by_default,))[0],
+            "push": chosen.get(kind.key, (None, None))[1] is not False,
         }
         for kind in KINDS.values()
     ]

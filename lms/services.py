@@ -6,6 +6,7 @@ Views, admin actions, adapters and tasks all come through these functions.
 import logging
 from collections.abc import Iterable
 
+from allauth.account.models import EmailAddress
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -27,6 +28,8 @@ from lms.infra.validators import validate_time_zone
 from lms.models import AuditLogEntry, Notification, NotificationPreference, Role, TeacherProfile, User
 from lms.notifications import KINDS
 from lms.selectors import unread_notification_count
+from push import selectors as push_selectors
+from push import services as push_services
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +152,65 @@ def user_set_role(*, actor: User, user: User, role: str, ip_address: str | None 
     return user
 
 
+# --- Accounts made and ended by staff (the API's user provisioning) ---------------------
+
+
+class ProvisioningError(Exception):
+    """Staff may not do this to an account; the message says why."""
+
+
+@transaction.atomic
+def user_provision(*, actor: User, email: str, name: str, role: str, language: str = "", time_zone: str = "") -> User:
+    """Make an account for someone, as a school's other system does (staff only): their
+    address is taken as verified (staff vouch for it), there is no password until they choose
+    one ("Forgot password?" with that address), and they are told by email. Students and
+    teachers only: staff are made in the staff portal, by a person."""
+    if not actor.is_platform_staff:
+        raise ProvisioningError(_("Only staff can make accounts for other people."))
+    if role not in (Role.STUDENT, Role.TEACHER):
+        raise ValidationError({"role": _("Make students or teachers here; staff are made in the staff portal.")})
+    email = User.objects.normalize_email(email).strip()
+    if User.objects.filter(email__iexact=email).exists() or EmailAddress.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("There is already an account with this address.")})
+    user = User(email=email, display_name=name, role=role, language=language)
+    if time_zone:
+        user.time_zone = time_zone
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    role_groups_sync(user=user)
+    if role == Role.TEACHER:
+        teacher_profile_ensure(user=user)
+    audit_record(actor=actor, action="user.provision", target=user, changes={"role": ("", role)})
+    notify(
+        user=user,
+        kind="account",
+        title=gettext_lazy("Your Lyceum account is ready"),
+        body=gettext_lazy("Choose your password with “Forgot password?” on the sign-in page, using this address."),
+        url=reverse("account_reset_password"),
+    )
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User, user: User) -> User:
+    """End someone's access at once (staff only): their sessions, their apps' tokens and their
+    personal access tokens stop working on the next request; nothing of theirs is deleted."""
+    if not actor.is_platform_staff:
+        raise ProvisioningError(_("Only staff can deactivate accounts."))
+    if user.pk == actor.pk:
+        raise ProvisioningError(_("You cannot deactivate your own account."))
+    if user.is_superuser and not actor.is_superuser:
+        raise ProvisioningError(_("Only a superuser can deactivate a superuser."))
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        push_services.subscriptions_delete_all(user=user)  # their devices stop showing notifications
+        audit_record(actor=actor, action="user.deactivate", target=user, changes={"is_active": (True, False)})
+    return user
+
+
 # --- Profiles --------------------------------------------------------------------------
 
 
@@ -179,6 +241,11 @@ def email_wanted(*, user: User, kind: str) -> bool:
     return spec.email_by_default if chosen is None else chosen
 
 
+def push_wanted(*, user: User, kind: str) -> bool:
+    chosen = NotificationPreference.objects.filter(user=user, kind=kind).values_list("push", flat=True).first()
+    return chosen is not False
+
+
 def notify(
     *,
     user: User,
@@ -194,8 +261,8 @@ def notify(
     """Tell a user something, in their language: the one entry point every app uses.
 
     Stores the in-app notification now; after the transaction commits, the bell is
-    pushed to the user's open pages and, if they want email for this kind, the worker
-    renders and sends it (a slow mail server never blocks the request). `email=False`
+    pushed to the user's open pages and, if they want email (or web push) for this kind,
+    the worker renders and sends it (a slow mail server never blocks the request). `email=False`
     is for a caller that sends its own, richer email (e.g. a calendar invitation).
     `email_attachment=("dotted.path", [args])` names a function the worker calls to build
     a file for the email, `(filename, content, mimetype)` (e.g. a certificate's PDF).
@@ -220,8 +287,16 @@ def notify(
                 task_name=f"notification-email-{notification.pk}",
             )
         )
+    transaction.on_commit(lambda: _web_push_if_wanted(notification))
     transaction.on_commit(lambda: _push_unread_count(user.pk))
     return notification
+
+
+def _web_push_if_wanted(notification: Notification) -> None:
+    # Most people have no device with push on: that is asked first.
+    user = notification.user
+    if push_selectors.devices_of(user=user).exists() and push_wanted(user=user, kind=notification.kind):
+        push_services.notification_push_queue(notification=notification)
 
 
 def notify_staff(*, kind: str, title: str, body: str = "", about: models.Model) -> list[Notification]:
@@ -261,11 +336,26 @@ def notifications_mark_all_read(*, user: User) -> int:
 
 
 @transaction.atomic
-def notification_preferences_set(*, user: User, email_by_kind: dict[str, bool]) -> None:
-    for kind, email in email_by_kind.items():
-        if kind not in KINDS or KINDS[kind].email_required:
+def notification_preferences_set(
+    *, user: User, email_by_kind: dict[str, bool], push_by_kind: dict[str, bool] | None = None
+) -> None:
+    """Save what a user also wants by email and by push, per kind (kinds not named keep theirs)."""
+    push_by_kind = push_by_kind or {}
+    for kind in KINDS.keys() & (email_by_kind.keys() | push_by_kind.keys()):
+        choices = {}
+        if kind in email_by_kind and not KINDS[kind].email_required:
+            choices["email"] = email_by_kind[kind]
+        if kind in push_by_kind:
+            choices["push"] = push_by_kind[kind]
+        if not choices:
             continue
-        NotificationPreference.objects.update_or_create(user=user, kind=kind, defaults={"email": email})
+        preference, created = NotificationPreference.objects.get_or_create(
+            user=user, kind=kind, defaults={"email": email_wanted(user=user, kind=kind), **choices}
+        )
+        if not created:
+            for field, value in choices.items():
+                setattr(preference, field, value)
+            preference.save(update_fields=list(choices))
 
 
 def email_render(*, template: str, context: dict) -> tuple[str, str, str]:

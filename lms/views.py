@@ -1,3 +1,5 @@
+import hashlib
+import json
 from urllib.parse import quote
 
 from allauth.account.utils import get_next_redirect_url
@@ -6,8 +8,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,11 +26,80 @@ from lms.forms import ProfileForm, TeacherProfileForm, TimeZoneForm
 from lms.infra.middleware import TIME_ZONE_KEPT_COOKIE
 from lms.models import Notification, Role, User
 from lms.notifications import KINDS
+from push import selectors as push_selectors
+from push import services as push_services
 
 
 @require_GET
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+# --- The installable app (a web app manifest, a service worker, the offline page) ------------
+
+# What the service worker keeps on install, beside the offline page.
+APP_SHELL = [
+    "css/dist/styles.css",
+    "js/htmx.min.js",
+    "js/lyceum.js",
+    "js/pwa.js",
+    "img/favicon.svg",
+    "img/app/icon-192.png",
+]
+
+
+@require_GET
+@cache_control(max_age=3600, public=True)
+def web_app_manifest(request):
+    """What makes the site installable as an app (its name in the viewer's language)."""
+    icons = [
+        {"src": static("img/app/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+        {"src": static("img/app/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+        {
+            "src": static("img/app/icon-maskable-512.png"),
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "maskable",
+        },
+    ]
+    manifest = {
+        "name": "Lyceum",
+        "short_name": "Lyceum",
+        "description": _("Courses, live classes and real conversations with your teachers."),
+        "lang": translation.get_language(),
+        "dir": "rtl" if translation.get_language_bidi() else "ltr",
+        "id": "/",
+        "start_url": reverse("dashboard"),
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#4f46e5",
+        "icons": icons,
+    }
+    return JsonResponse(manifest, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def service_worker(request):
+    """templates/pwa/sw.js at the site's root, so it may serve every page. Its source names the
+    assets it keeps (hashed names in production), so a release changes it and browsers update it."""
+    shell = json.dumps([reverse("offline"), *(static(path) for path in APP_SHELL)])
+    context = {
+        "shell_files": shell,
+        "version": hashlib.sha256(shell.encode()).hexdigest()[:12],
+        "offline_url": reverse("offline"),
+        "sign_out_url": reverse("account_logout"),
+    }
+    response = render(request, "pwa/sw.js", context, content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"  # browsers check for a new one on every visit
+    return response
+
+
+@require_GET
+def offline(request):
+    """Shown by the service worker when a page is not saved and the network is gone. The same
+    for everyone (it is kept on the device): no name, no menu of the person signed in."""
+    return render(request, "pwa/offline.html")
 
 
 def login_elsewhere(request, *, default_next: str = "/"):
@@ -123,15 +195,18 @@ def notification_read_all(request):
 def notification_settings(request):
     if request.method == "POST":
         services.notification_preferences_set(
-            user=request.user, email_by_kind={key: f"email_{key}" in request.POST for key in KINDS}
+            user=request.user,
+            email_by_kind={key: f"email_{key}" in request.POST for key in KINDS},
+            push_by_kind={key: f"push_{key}" in request.POST for key in KINDS},
         )
         messages.success(request, _("Your notification settings are saved."))
         return redirect("notification_settings")
-    return render(
-        request,
-        "lms/notification_settings.html",
-        {"preferences": selectors.notification_preferences_for(user=request.user)},
-    )
+    context = {
+        "preferences": selectors.notification_preferences_for(user=request.user),
+        "push_devices": push_selectors.devices_of(user=request.user),
+        "push_key": push_services.application_server_key(),
+    }
+    return render(request, "lms/notification_settings.html", context)
 
 
 # --- Profiles --------------------------------------------------------------------------

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "board",
     "reviews",
     "api",
+    "push",
     # Realtime
     "channels",
     # Wagtail
@@ -360,6 +361,23 @@ PROBLEM_JSON_PATHS = ["/api/"]
 # Set when v2 ships: v1 responses then say so (RFC 9745 Deprecation, RFC 8594 Sunset).
 API_V1_DEPRECATED_AT = env("API_V1_DEPRECATED_AT", default="")  # e.g. 2027-06-01
 API_V1_SUNSET_AT = env("API_V1_SUNSET_AT", default="")
+
+# --- Web push (push/) -------------------------------------------------------------------
+# The VAPID key, base64url (`manage.py webpush_key` makes one; keep it, or every device must subscribe again).
+# Without one push is off, except under DEBUG, which makes a key of the checkout's own.
+WEBPUSH_VAPID_PRIVATE_KEY = env("WEBPUSH_VAPID_PRIVATE_KEY", default="")
+WEBPUSH_CONTACT = env("WEBPUSH_CONTACT", default="")  # mailto: or https:; default DEFAULT_FROM_EMAIL
+WEBPUSH_TTL = env.int("WEBPUSH_TTL", default=24 * 3600)  # how long a push service keeps one for an offline device
+# The push services browsers subscribe with; the worker posts to no other host.
+WEBPUSH_SERVICES = env.list(
+    "WEBPUSH_SERVICES",
+    default=[
+        "https://fcm.googleapis.com",
+        "https://*.push.services.mozilla.com",
+        "https://web.push.apple.com",
+        "https://*.notify.windows.com",
+    ],
+)
 
 # --- Email ------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

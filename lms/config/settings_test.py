@@ -56,3 +56,8 @@ if REDIS_URL:
     # Pub/sub channels are server-wide: this run's groups are its own, and its browser
     # tests' server (which inherits the variable) shares them.
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = _prefix
+
+# Web push: a key made for the tests (not a secret), and the local stub push service the
+# tests start (push/tests/stub_push_service.py) among the services the worker may post to.
+WEBPUSH_VAPID_PRIVATE_KEY = "Kasps7nBA6y7jmoEkoVgDlP-00a8xCIecHri8NMXvHk"
+WEBPUSH_SERVICES = [*WEBPUSH_SERVICES, "http://127.0.0.1"]  # noqa: F405

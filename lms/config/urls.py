@@ -11,6 +11,9 @@ from tutors.urls import public_urlpatterns
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("manifest.webmanifest", views.web_app_manifest, name="web_app_manifest"),
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("offline/", views.offline, name="offline"),
     path("admin/", admin.site.urls),
     # Before Wagtail's own login form, which would take a password past allauth (no MFA).
     path("cms/login/", views.login_elsewhere, {"default_next": "/cms/"}, name="cms_login"),
@@ -45,6 +48,7 @@ urlpatterns = [
     path("chat/", include("chat.urls")),
     path("board/", include("board.urls")),
     path("reviews/", include("reviews.urls")),
+    path("push/", include("push.urls")),
 ]
 
 if settings.DEBUG and settings.MEDIA_URL.startswith("/"):

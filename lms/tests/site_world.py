@@ -221,7 +221,7 @@ def _seed_world() -> World:
     public = ["/", "/courses/", course.url, preview.url, plain.url, "/teachers/", f"/teachers/{slug}/"]
     public += [f"/teachers/{tutor_slug}/"]  # a tutor's full marketplace page
     public += ["/billing/plans/", "/teachers/?subject=graph-theory&when=weekday-evening&price_max=abc&sort=recommended"]
-    public += [f"/reviews/teachers/{teacher.pk}/", f"/reviews/courses/{course.pk}/"]
+    public += [f"/reviews/teachers/{teacher.pk}/", f"/reviews/courses/{course.pk}/", "/offline/"]
     signed_in = ["/profile/", "/notifications/", "/notifications/settings/", "/live/", "/chat/"]
     world = World(
         enrolled_name=enrolled.name,

@@ -372,7 +372,7 @@ class TestNotificationsPages:
         assert response.status_code == 302
         prefs = dict(NotificationPreference.objects.filter(user=student).values_list("kind", "email"))
         assert prefs["course"] is True and prefs["chat"] is False and prefs["live"] is False
-        assert "account" not in prefs  # required kinds are not switchable
+        assert prefs.get("account", True) is True  # required kinds are always emailed, whatever the form says
 
     def test_times_are_shown_in_the_viewers_zone_across_dst(self, client, student):
         student.time_zone = "Europe/London"
