@@ -580,11 +580,7 @@ class Conversations(APIView):
             conversation = chat_services.conversation_start(user=request.user, other=other)
         except chat_services.ChatError as exc:
             raise Refused(str(exc), status_code=status.HTTP_403_FORBIDDEN) from exc
-        row = {"conversation": conversation, "other": other, "last": None, "unread": 0}
-        if existed:
-            row = next(
-                r for r in chat_selectors.conversation_list(user=request.user) if r["conversation"] == conversation
-            )
+        row = chat_selectors.conversation_summary(user=request.user, conversation=conversation)
         body = out.ConversationSerializer(row, context={"request": request}).data
         return Response(body, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 

@@ -168,17 +168,17 @@ def conversation_list(*, user: User) -> list[dict]:
             "conversation_id", "last_read_message_id"
         )
     )
-    rows = []
-    for conversation in conversations:
-        messages = visible_messages(user=user, conversation=conversation)
-        last = messages.order_by("-id").first()
-        unread = (
-            messages.filter(status=MessageStatus.VISIBLE, pk__gt=states.get(conversation.pk, 0))
-            .exclude(sender=user)
-            .count()
-        )
-        rows.append({"conversation": conversation, "other": conversation.other(user), "last": last, "unread": unread})
-    return rows
+    return [conversation_summary(user=user, conversation=c, read_up_to=states.get(c.pk, 0)) for c in conversations]
+
+
+def conversation_summary(*, user: User, conversation: Conversation, read_up_to: int | None = None) -> dict:
+    """One row of the list: the other person, the last message `user` may see and their unread count."""
+    if read_up_to is None:
+        read_up_to = last_read_id(user=user, conversation=conversation)
+    messages = visible_messages(user=user, conversation=conversation)
+    last = messages.order_by("-id").first()
+    unread = messages.filter(status=MessageStatus.VISIBLE, pk__gt=read_up_to).exclude(sender=user).count()
+    return {"conversation": conversation, "other": conversation.other(user), "last": last, "unread": unread}
 
 
 # --- Courses (for announcements and the course page's "Message" button) ----------------

@@ -503,7 +503,9 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:", *_media_origins],
         "media-src": [SELF, *_media_origins],
         "font-src": [SELF],
-        "connect-src": [SELF],  # htmx and the WebSockets (same origin)
+        # htmx and the WebSockets (same origin); the service worker fetches lessons' images to
+        # keep them for offline reading (templates/pwa/sw.js), and a worker's fetches obey this.
+        "connect-src": [SELF, *_media_origins],
         "frame-src": _VIDEO_PLAYERS,
         "object-src": [NONE],
         "base-uri": [SELF],

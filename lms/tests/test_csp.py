@@ -78,3 +78,30 @@ def test_files_keep_their_own_stricter_policy(db):
     client = Client()
     client.force_login(superuser)
     assert client.get(document.url)["Content-Security-Policy"] == "default-src 'none'"
+
+
+def test_with_media_on_s3_pages_and_the_service_worker_may_load_its_images(tmp_path):
+    """The service worker fetches lessons' images to keep them offline (templates/pwa/sw.js), and
+    a worker's fetches obey connect-src: the media host is allowed there as in img-src."""
+    import json
+    import subprocess
+    import sys
+
+    from lms.tests.production import PRODUCTION_SECRET_KEY
+
+    script = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "d = settings.CONTENT_SECURITY_POLICY['DIRECTIVES']; print(json.dumps([d['img-src'], d['connect-src']]))"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "lms.config.settings",
+        "SECRET_KEY": PRODUCTION_SECRET_KEY,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "AWS_STORAGE_BUCKET_NAME": "lyceum-media",
+        "AWS_S3_CUSTOM_DOMAIN": "media.lyceum.example",
+    }
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    img_src, connect_src = json.loads(done.stdout)
+    assert "https://media.lyceum.example" in img_src and "https://media.lyceum.example" in connect_src
+    assert "'self'" in connect_src
