@@ -257,8 +257,9 @@ class PushKeySerializer(serializers.Serializer):
 
 
 class PushKeysSerializer(serializers.Serializer):
-    p256dh = serializers.CharField(max_length=200)
-    auth = serializers.CharField(max_length=200)
+    # Untrimmed text: whether it is a key is the domain's rule (push.services), refused with 409.
+    p256dh = serializers.CharField(max_length=200, trim_whitespace=False)
+    auth = serializers.CharField(max_length=200, trim_whitespace=False)
 
 
 class PushSubscriptionCreate(serializers.Serializer):
@@ -266,7 +267,9 @@ class PushSubscriptionCreate(serializers.Serializer):
 
     # Text, not a URL field: which addresses are push services is the domain's rule
     # (push.services), refused with 409 like any other of its rules.
-    endpoint = serializers.CharField(max_length=1000, help_text="The push service's address for the device.")
+    endpoint = serializers.CharField(
+        max_length=1000, trim_whitespace=False, help_text="The push service's address for the device."
+    )
     keys = PushKeysSerializer()
     device = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text="E.g. “Pixel 8”.")
 

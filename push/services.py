@@ -97,7 +97,9 @@ def subscription_save(
     """Keep a device's subscription for `user` (the same endpoint again updates it: a browser
     re-subscribes with new keys, or another person signs in on it). `session_key`: the site
     session it was made in, so signing out there removes it."""
-    if not isinstance(endpoint, str) or len(endpoint) > 1000 or not _push_service_allowed(endpoint):
+    if not isinstance(endpoint, str) or len(endpoint) > 1000 or not (endpoint.isascii() and endpoint.isprintable()):
+        raise ValidationError({"endpoint": _("This is not the address of a push service we send to.")})
+    if not _push_service_allowed(endpoint):
         raise ValidationError({"endpoint": _("This is not the address of a push service we send to.")})
     subscription, _created = PushSubscription.objects.update_or_create(
         endpoint=endpoint,
@@ -105,7 +107,8 @@ def subscription_save(
             "user": user,
             "p256dh": _key_bytes(p256dh, 65, "p256dh"),  # an uncompressed P-256 point
             "auth": _key_bytes(auth, 16, "auth"),
-            "device": (device or "")[:200],
+            # What the database can hold of it (no NUL, no lone surrogate from JSON).
+            "device": "".join(ch for ch in (device or "") if ch.isprintable()).encode("utf-8", "ignore").decode()[:200],
             "session_digest": _digest(session_key),
             "failures": 0,
         },

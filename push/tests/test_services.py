@@ -112,12 +112,22 @@ def test_only_push_services_we_send_to_and_real_keys_are_accepted(push_service, 
         with pytest.raises(ValidationError) as caught:
             services.subscription_save(user=student, endpoint=endpoint, **keys)
         assert "endpoint" in caught.value.message_dict
+    for odd in [
+        "https://fcm.googleapis.com/\ud800",
+        "https://fcm.googleapis.com/a\x00b",
+        "https://fcm.googleapis.com/é",
+    ]:
+        with pytest.raises(ValidationError):
+            services.subscription_save(user=student, endpoint=odd, **keys)
     for bad in [{"p256dh": "short", "auth": keys["auth"]}, {"p256dh": keys["p256dh"], "auth": "!!not base64!!"}]:
         with pytest.raises(ValidationError):
             services.subscription_save(user=student, endpoint=device.endpoint, **bad)
     assert not PushSubscription.objects.exists()
-    # A real push service's address is fine (nothing is sent to it here).
-    services.subscription_save(user=student, endpoint="https://fcm.googleapis.com/fcm/send/abc", **keys)
+    # A real push service's address is fine (nothing is sent to it here); a device name keeps what can be stored.
+    kept = services.subscription_save(
+        user=student, endpoint="https://fcm.googleapis.com/fcm/send/abc", device="Pixel\x00 \ud800phone", **keys
+    )
+    assert kept.device == "Pixel phone"
 
 
 def test_the_same_device_subscribing_again_is_one_subscription_of_whoever_signed_in(push_service, student, teacher):
