@@ -41,3 +41,17 @@ def problem_responses(result, generator, request, public):
                 },
             )
     return result
+
+
+def text_not_blank(result, generator, request, public):
+    """Required text in a request is trimmed and must not then be blank, and no text may hold a
+    NUL (DRF's CharField; PostgreSQL cannot store it): the schema says so with a pattern, so
+    clients and the fuzzer know."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if not name.endswith("Request"):
+            continue
+        for field in component.get("properties", {}).values():
+            plain_text = field.get("type") == "string" and not {"pattern", "format", "enum"} & field.keys()
+            if plain_text and field.get("minLength", 0) >= 1:
+                field["pattern"] = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    return result

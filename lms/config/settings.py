@@ -334,7 +334,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "PREPROCESSING_HOOKS": ["api.schema.only_the_api"],
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.problem_responses"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.problem_responses",
+        "api.schema.text_not_blank",
+    ],
 }
 # Apps sign in through allauth's headless API (/_allauth/app/v1/…: password, then the second
 # factor when the person has one) and get a short-lived access token and a refresh token
